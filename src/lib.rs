@@ -1,0 +1,4 @@
+//! terraform-provider-aml: a Terraform provider that secures Azure Machine Learning workspaces on
+//! the network. See `ARCHITECTURE.md` for the codemap.
+
+pub mod tfplugin;

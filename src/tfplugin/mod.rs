@@ -1,0 +1,1 @@
+//! The protocol layer: everything Terraform-specific and nothing Azure-specific.
