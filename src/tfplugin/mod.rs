@@ -1,1 +1,3 @@
 //! The protocol layer: everything Terraform-specific and nothing Azure-specific.
+
+pub mod proto;
