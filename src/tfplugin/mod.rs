@@ -1,3 +1,4 @@
 //! The protocol layer: everything Terraform-specific and nothing Azure-specific.
 
+pub mod cty;
 pub mod proto;
