@@ -1,4 +1,10 @@
 //! The protocol layer: everything Terraform-specific and nothing Azure-specific.
 
 pub mod cty;
+pub mod diagnostics;
+pub mod object;
+pub mod plan;
 pub mod proto;
+pub mod schema;
+pub mod timeouts;
+pub mod traits;
