@@ -6,5 +6,7 @@ pub mod object;
 pub mod plan;
 pub mod proto;
 pub mod schema;
+pub mod service;
 pub mod timeouts;
 pub mod traits;
+pub mod wire;

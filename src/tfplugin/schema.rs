@@ -363,3 +363,44 @@ impl NestedBlock {
         }
     }
 }
+
+impl Block {
+    /// Completes `value` to this block's shape: missing attributes become null, missing nested
+    /// blocks empty, and keys the schema does not know are dropped. Handlers may build partial
+    /// objects; what reaches Terraform always has every key it expects.
+    pub fn complete(&self, value: Value) -> Value {
+        let mut map = match value {
+            Value::Object(m) => m,
+            _ => return self.empty_value(),
+        };
+        let mut out = std::collections::BTreeMap::new();
+        for attr in &self.attributes {
+            out.insert(attr.name.clone(), map.remove(&attr.name).unwrap_or(Value::Null));
+        }
+        for nested in &self.blocks {
+            let v = map.remove(&nested.name).unwrap_or_else(|| nested.empty_value());
+            out.insert(nested.name.clone(), nested.complete(v));
+        }
+        Value::Object(out)
+    }
+}
+
+impl NestedBlock {
+    fn complete(&self, value: Value) -> Value {
+        match (self.nesting, value) {
+            (Nesting::Single, Value::Null) => Value::Null,
+            (_, v @ Value::Unknown(_)) => v,
+            (Nesting::Single | Nesting::Group, v) => self.block.complete(v),
+            (Nesting::List, Value::List(items)) => {
+                Value::List(items.into_iter().map(|v| self.block.complete(v)).collect())
+            }
+            (Nesting::Set, Value::Set(items) | Value::List(items)) => {
+                Value::Set(items.into_iter().map(|v| self.block.complete(v)).collect())
+            }
+            (Nesting::Map, Value::Map(items)) => {
+                Value::Map(items.into_iter().map(|(k, v)| (k, self.block.complete(v))).collect())
+            }
+            _ => self.empty_value(),
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Conversions between the framework's types and the generated protobuf types: the only place
+//! where both meet (the `from_proto`/`to_proto` boundary).
+
+use super::cty::{self, msgpack, Path, PathStep, Type, Value};
+use super::diagnostics::{Diagnostic, Diagnostics, Severity};
+use super::proto::tfplugin5 as pb;
+use super::schema::{Attribute, Block, Mode, NestedBlock, Nesting, Schema};
+use super::traits::Signature;
+
+/// Decodes a DynamicValue of type `ty` (msgpack preferred, JSON accepted, absent = null).
+pub fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostic> {
+    let Some(dv) = value else { return Ok(Value::Null) };
+    let decoded = if !dv.msgpack.is_empty() {
+        msgpack::decode(&dv.msgpack, ty)
+    } else if !dv.json.is_empty() {
+        cty::json::decode_strict(&dv.json, ty)
+    } else {
+        return Ok(Value::Null);
+    };
+    decoded.map_err(|e| {
+        Diagnostic::error(
+            format!("Invalid {what} received from Terraform"),
+            format!(
+                "The provider could not decode the {what}: {e}. This usually means Terraform and the \
+                 provider disagree on the schema; run `terraform init -upgrade` and try again."
+            ),
+        )
+        .at(e.path.clone())
+    })
+}
+
+/// Encodes a value of type `ty` as msgpack.
+pub fn encode(value: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diagnostic> {
+    msgpack::encode(value, ty).map(|msgpack| pb::DynamicValue { msgpack, json: Vec::new() }).map_err(|e| {
+        Diagnostic::error(
+            format!("Provider produced an invalid {what}"),
+            format!("{e}. This is a bug in terraform-provider-aml; please report it."),
+        )
+    })
+}
+
+/// Converts an attribute path.
+pub fn path_to_proto(path: &Path) -> pb::AttributePath {
+    use pb::attribute_path::step::Selector;
+    let steps = path
+        .0
+        .iter()
+        .map(|s| pb::attribute_path::Step {
+            selector: Some(match s {
+                PathStep::Attr(n) => Selector::AttributeName(n.clone()),
+                PathStep::Key(k) => Selector::ElementKeyString(k.clone()),
+                PathStep::Index(i) => Selector::ElementKeyInt(*i),
+            }),
+        })
+        .collect();
+    pb::AttributePath { steps }
+}
+
+/// Converts diagnostics.
+pub fn diagnostics_to_proto(diags: Diagnostics) -> Vec<pb::Diagnostic> {
+    diags
+        .into_iter()
+        .map(|d| pb::Diagnostic {
+            severity: match d.severity {
+                Severity::Error => pb::diagnostic::Severity::Error as i32,
+                Severity::Warning => pb::diagnostic::Severity::Warning as i32,
+            },
+            summary: d.summary,
+            detail: d.detail,
+            attribute: d.path.as_ref().map(path_to_proto),
+        })
+        .collect()
+}
+
+/// Converts a schema.
+pub fn schema_to_proto(schema: &Schema) -> pb::Schema {
+    pb::Schema { version: schema.version, block: Some(block_to_proto(&schema.block)) }
+}
+
+fn block_to_proto(block: &Block) -> pb::schema::Block {
+    pb::schema::Block {
+        version: 0,
+        attributes: block.attributes.iter().map(attribute_to_proto).collect(),
+        block_types: block.blocks.iter().map(nested_to_proto).collect(),
+        description: block.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecated: block.deprecated,
+    }
+}
+
+fn attribute_to_proto(attr: &Attribute) -> pb::schema::Attribute {
+    pb::schema::Attribute {
+        name: attr.name.clone(),
+        r#type: attr.ty.to_json().into_bytes(),
+        description: attribute_description(attr),
+        required: attr.mode == Mode::Required,
+        optional: matches!(attr.mode, Mode::Optional | Mode::OptionalComputed),
+        computed: attr.is_computed(),
+        sensitive: attr.sensitive,
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecated: attr.deprecated.is_some(),
+        write_only: false,
+    }
+}
+
+/// The attribute's description with its validator notes, as shown by editors and docs.
+pub fn attribute_description(attr: &Attribute) -> String {
+    let mut text = attr.description.clone();
+    for note in attr.validators.iter().filter_map(|v| v.doc_note()) {
+        text.push(' ');
+        text.push_str(&note);
+    }
+    if let Some(default) = attr.default.as_ref().and_then(|d| default_text(d)) {
+        text.push_str(&format!(" Defaults to `{default}`."));
+    }
+    if attr.requires_replace {
+        text.push_str(" Changing this forces a new resource to be created.");
+    }
+    text
+}
+
+fn default_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(format!("\"{s}\"")),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn nested_to_proto(nested: &NestedBlock) -> pb::schema::NestedBlock {
+    use pb::schema::nested_block::NestingMode;
+    let nesting = match nested.nesting {
+        Nesting::Single => NestingMode::Single,
+        Nesting::Group => NestingMode::Group,
+        Nesting::List => NestingMode::List,
+        Nesting::Set => NestingMode::Set,
+        Nesting::Map => NestingMode::Map,
+    };
+    let (min, max) = match nested.nesting {
+        Nesting::Group | Nesting::Map => (0, 0),
+        _ => (nested.min_items, nested.max_items),
+    };
+    pb::schema::NestedBlock {
+        type_name: nested.name.clone(),
+        block: Some(block_to_proto(&nested.block)),
+        nesting: nesting as i32,
+        min_items: min,
+        max_items: max,
+    }
+}
+
+/// Converts a function signature.
+pub fn function_to_proto(sig: &Signature) -> pb::Function {
+    pb::Function {
+        parameters: sig
+            .parameters
+            .iter()
+            .map(|p| pb::function::Parameter {
+                name: p.name.to_string(),
+                r#type: p.ty.to_json().into_bytes(),
+                allow_null_value: false,
+                allow_unknown_values: false,
+                description: p.description.to_string(),
+                description_kind: pb::StringKind::Markdown as i32,
+            })
+            .collect(),
+        variadic_parameter: None,
+        r#return: Some(pb::function::Return { r#type: sig.returns.to_json().into_bytes() }),
+        summary: sig.summary.to_string(),
+        description: sig.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecation_message: String::new(),
+    }
+}
