@@ -1,4 +1,12 @@
 //! terraform-provider-aml: a Terraform provider that secures Azure Machine Learning workspaces on
 //! the network. See `ARCHITECTURE.md` for the codemap.
+//!
+//! - [`tfplugin`]: the protocol layer (Terraform-specific, knows nothing of Azure).
+//! - [`provider`]: the provider block and the registry of features.
+//! - [`resources`], [`data_sources`], [`functions`]: one file per feature.
 
+pub mod data_sources;
+pub mod functions;
+pub mod provider;
+pub mod resources;
 pub mod tfplugin;

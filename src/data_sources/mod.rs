@@ -1,0 +1,14 @@
+//! Data sources, one file per type (the file name is the type without `aml_`), listed once in
+//! [`all`].
+
+pub mod private_dns_zone_names;
+
+use std::sync::Arc;
+
+use crate::provider::AmlClient;
+use crate::tfplugin::traits::DataSource;
+
+/// Every data source type, in documentation order.
+pub fn all() -> Vec<Arc<dyn DataSource<AmlClient>>> {
+    vec![Arc::new(private_dns_zone_names::PrivateDnsZoneNames)]
+}

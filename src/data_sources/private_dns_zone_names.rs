@@ -1,0 +1,90 @@
+//! `aml_private_dns_zone_names`: the private DNS zones a workspace private endpoint needs in a
+//! given Azure cloud. Needs no Azure call: the names are fixed per cloud by the product docs
+//! ("How to use your workspace with a custom DNS server").
+
+use async_trait::async_trait;
+
+use crate::provider::config::ENVIRONMENTS;
+use crate::provider::AmlClient;
+use crate::tfplugin::cty::{Type, Value};
+use crate::tfplugin::object::Object;
+use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
+use crate::tfplugin::traits::{Ctx, DataSource, Error};
+
+/// The two zones of a workspace endpoint in one cloud: the API zone and the notebooks zone.
+pub fn workspace_zones(environment: &str) -> Option<(&'static str, &'static str)> {
+    match environment {
+        "public" => Some(("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net")),
+        "usgovernment" => Some(("privatelink.api.ml.azure.us", "privatelink.notebooks.usgovcloudapi.net")),
+        "china" => Some(("privatelink.api.ml.azure.cn", "privatelink.notebooks.chinacloudapi.cn")),
+        _ => None,
+    }
+}
+
+/// The data source.
+#[derive(Debug)]
+pub struct PrivateDnsZoneNames;
+
+#[async_trait]
+impl DataSource<AmlClient> for PrivateDnsZoneNames {
+    fn type_name(&self) -> &'static str {
+        "aml_private_dns_zone_names"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new(
+                "The private DNS zones that a private endpoint to an Azure Machine Learning workspace needs, \
+                 for the provider's cloud or another one. Both zones must be linked to the virtual network \
+                 and registered in the endpoint's DNS zone group: a missing notebooks zone breaks notebooks \
+                 while the studio still works.",
+            )
+            .attribute(
+                Attribute::optional(
+                    "environment",
+                    Type::String,
+                    "The Azure cloud. Defaults to the provider's `environment`.",
+                )
+                .validate(Validator::OneOf(ENVIRONMENTS)),
+            )
+            .attribute(Attribute::computed("id", Type::String, "The cloud name, for Terraform's bookkeeping."))
+            .attribute(Attribute::computed("api_zone", Type::String, "The zone of the workspace API endpoints."))
+            .attribute(Attribute::computed("notebooks_zone", Type::String, "The zone of the workspace notebooks."))
+            .attribute(Attribute::computed(
+                "names",
+                Type::list(Type::String),
+                "Both zones, API zone first: the value for `private_dns_zone_ids` lookups and `for_each`.",
+            )),
+        )
+    }
+
+    async fn read(&self, ctx: &Ctx<'_, AmlClient>, config: &Object) -> Result<Object, Error> {
+        let env = config.string("environment").unwrap_or_else(|| ctx.client.settings.environment().to_string());
+        let (api, notebooks) = workspace_zones(&env).ok_or_else(|| {
+            Error::new(format!("unknown environment {env:?}"))
+                .detail("Valid environments are \"public\", \"usgovernment\" and \"china\".")
+        })?;
+        let mut out = config.clone();
+        out.set("environment", env.as_str());
+        out.set("id", env.as_str());
+        out.set("api_zone", api);
+        out.set("notebooks_zone", notebooks);
+        out.set("names", Value::List(vec![Value::string(api), Value::string(notebooks)]));
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_environment_has_both_zones() {
+        for env in ENVIRONMENTS {
+            let (api, nb) = workspace_zones(env).expect(env);
+            assert!(api.starts_with("privatelink.api."), "{api}");
+            assert!(nb.starts_with("privatelink.notebooks."), "{nb}");
+        }
+        assert_eq!(workspace_zones("mars"), None);
+    }
+}
