@@ -815,3 +815,7 @@ fn split_with_warnings<E: Into<Diagnostics>>(
         Err(d) => (None, d),
     }
 }
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;
