@@ -1,1 +1,2 @@
 //! The protocol layer: everything Terraform-specific and nothing Azure-specific.
+pub mod cty;
