@@ -273,8 +273,8 @@ impl Decoder {
         let at = |m: String| CodecError::new(path, m);
         let wrong = || {
             at(format!(
-                "a {} is required, found {}",
-                ty.friendly_name(),
+                "{} is required, found {}",
+                ty.with_article(),
                 j.describe()
             ))
         };

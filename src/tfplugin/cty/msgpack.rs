@@ -253,8 +253,8 @@ fn decode_value(
     let head = r.head().map_err(at)?;
     let wrong = |h: &Head<'_>| {
         at(format!(
-            "a {} is required, found {}",
-            ty.friendly_name(),
+            "{} is required, found {}",
+            ty.with_article(),
             h.describe()
         ))
     };

@@ -216,6 +216,17 @@ impl Type {
         }
     }
 
+    /// The friendly name with an indefinite article: "a string", "an object".
+    pub fn with_article(&self) -> String {
+        let name = self.friendly_name();
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {name}")
+    }
+
     /// Whether this is a list, set or map type (the types that can carry length refinements).
     pub fn is_collection(&self) -> bool {
         matches!(self, Type::List(_) | Type::Set(_) | Type::Map(_))

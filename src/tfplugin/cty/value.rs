@@ -322,11 +322,7 @@ impl Value {
 pub(crate) fn mismatch(path: &Path, ty: &Type, v: &Value) -> CodecError {
     CodecError::new(
         path,
-        format!(
-            "a {} is required, found {}",
-            ty.friendly_name(),
-            describe(v)
-        ),
+        format!("{} is required, found {}", ty.with_article(), describe(v)),
     )
 }
 

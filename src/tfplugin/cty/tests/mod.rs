@@ -26,5 +26,8 @@ pub(super) fn hx(spec: &str) -> Vec<u8> {
 
 /// Renders bytes as space-separated hex for assertion messages.
 pub(super) fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
