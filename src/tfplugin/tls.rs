@@ -177,8 +177,10 @@ struct ExactClientCert {
 impl ExactClientCert {
     fn new(expected: ClientCertificate, provider: &CryptoProvider) -> Self {
         // Hint the certificate's own subject, as go-plugin does by making it the only client CA.
+        // webpki gives the Name's contents; the hint is the whole DER Name (a SEQUENCE), which Go
+        // compares byte for byte with the certificate's issuer before it sends the certificate.
         let hints = webpki::EndEntityCert::try_from(&expected.der)
-            .map(|cert| vec![rustls::DistinguishedName::from(cert.subject().to_vec())])
+            .map(|cert| vec![rustls::DistinguishedName::in_sequence(cert.subject())])
             .unwrap_or_default();
         Self {
             expected,
