@@ -322,8 +322,7 @@ pub(crate) fn build_credential(
             .map_err(|e| identity_error("managed identity", e))?,
         },
         AuthMethod::AzureCli => {
-            let mut opts = AzureCliCredentialOptions::default();
-            opts.tenant_id = set(&o.tenant_id).map(str::to_string);
+            let opts = AzureCliCredentialOptions { tenant_id: set(&o.tenant_id).map(str::to_string), ..Default::default() };
             AzureCliCredential::new(Some(opts)).map_err(|e| identity_error("Azure CLI", e))?
         }
     };
@@ -759,9 +758,7 @@ mod tests {
             ),
         ];
         for (o, want) in cases {
-            let e = build_credential(&o, &cloud, &http())
-                .err()
-                .expect("must fail");
+            let e = build_credential(&o, &cloud, &http()).expect_err("must fail");
             assert!(e.message.contains(want), "{o:?}: {}", e.message);
         }
     }

@@ -56,19 +56,19 @@ pub struct ArmError {
     /// The category resources branch on.
     pub kind: ErrorKind,
     /// ARM error code (`error.code`), when there was an envelope.
-    pub code: Option<String>,
+    pub code: Option<Box<str>>,
     /// One-line human message.
     pub message: String,
     /// `error.target`, when present.
-    pub target: Option<String>,
+    pub target: Option<Box<str>>,
     /// `error.details`, recursively.
-    pub details: Vec<ErrorDetail>,
+    pub details: Box<[ErrorDetail]>,
     /// HTTP status of the failing response, when there was one.
     pub status: Option<u16>,
     /// `x-ms-request-id` of the failing response.
-    pub request_id: Option<String>,
+    pub request_id: Option<Box<str>>,
     /// `x-ms-correlation-request-id` of the failing response (or the one we sent).
-    pub correlation_id: Option<String>,
+    pub correlation_id: Option<Box<str>>,
     /// For [`ErrorKind::Timeout`]: the last error seen before the deadline ran out.
     pub last: Option<Box<ArmError>>,
 }
@@ -81,7 +81,7 @@ impl ArmError {
             code: None,
             message: message.into(),
             target: None,
-            details: Vec::new(),
+            details: Box::default(),
             status: None,
             request_id: None,
             correlation_id: None,
@@ -126,8 +126,8 @@ impl ArmError {
         let kind = kind_for_status(status);
         let mut e = Self::new(kind, format!("HTTP {status}"));
         e.status = Some(status);
-        e.request_id = request_id;
-        e.correlation_id = correlation_id;
+        e.request_id = request_id.map(Into::into);
+        e.correlation_id = correlation_id.map(Into::into);
         match serde_json::from_slice::<Value>(body) {
             Ok(v) => {
                 let inner = match v.get("error") {
@@ -137,15 +137,15 @@ impl ArmError {
                 };
                 if let Some(inner) = inner {
                     let d = parse_detail(inner);
-                    e.code = Some(d.code).filter(|c| !c.is_empty());
+                    e.code = Some(d.code).filter(|c| !c.is_empty()).map(Into::into);
                     if !d.message.is_empty() {
                         e.message = d.message;
                     }
-                    e.target = d.target;
-                    e.details = d.details;
+                    e.target = d.target.map(Into::into);
+                    e.details = d.details.into();
                 } else if let Some(Value::String(code)) = v.get("error") {
                     // OAuth 2 error from a token endpoint.
-                    e.code = Some(code.clone());
+                    e.code = Some(code.as_str().into());
                     if let Some(Value::String(desc)) = v.get("error_description") {
                         e.message = first_line(desc).to_string();
                     }
@@ -171,12 +171,12 @@ impl ArmError {
         );
         if let Some(err) = error.filter(|v| v.is_object()) {
             let d = parse_detail(err);
-            e.code = Some(d.code).filter(|c| !c.is_empty());
+            e.code = Some(d.code).filter(|c| !c.is_empty()).map(Into::into);
             if !d.message.is_empty() {
                 e.message = format!("the operation ended with status {status}: {}", d.message);
             }
-            e.target = d.target;
-            e.details = d.details;
+            e.target = d.target.map(Into::into);
+            e.details = d.details.into();
         }
         e
     }

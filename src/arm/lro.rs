@@ -142,8 +142,8 @@ pub(crate) async fn complete(
                     "succeeded" => break,
                     "failed" | "canceled" | "cancelled" => {
                         let mut e = ArmError::lro_failed(&status, doc.get("error"));
-                        e.request_id = resp.request_id();
-                        e.correlation_id = resp.correlation_id();
+                        e.request_id = resp.request_id().map(Into::into);
+                        e.correlation_id = resp.correlation_id().map(Into::into);
                         return Err(e);
                     }
                     _ => wait_from = resp,
@@ -243,7 +243,7 @@ pub(crate) async fn complete(
                             .or_else(|| body.get("error"))
                             .cloned();
                         let mut e = ArmError::lro_failed(&state, err.as_ref());
-                        e.request_id = resp.request_id();
+                        e.request_id = resp.request_id().map(Into::into);
                         return Err(e);
                     }
                     _ => wait_from = resp,
@@ -299,8 +299,8 @@ async fn sleep_before_poll(
             .map(|s| format!(" (last status {s})"))
             .unwrap_or_else(|| format!(" (last HTTP status {})", last.status));
         let mut e = ArmError::timeout(&format!("polling the {what}{shown}"), None);
-        e.request_id = last.request_id();
-        e.correlation_id = last.correlation_id();
+        e.request_id = last.request_id().map(Into::into);
+        e.correlation_id = last.correlation_id().map(Into::into);
         return Err(e);
     }
     tokio::time::sleep(wait).await;

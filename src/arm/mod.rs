@@ -13,6 +13,8 @@ pub mod http;
 pub mod ids;
 pub(crate) mod lro;
 pub mod pipeline;
+#[cfg(test)]
+mod tests;
 
 use std::time::{Duration, Instant};
 

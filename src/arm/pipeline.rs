@@ -378,7 +378,7 @@ impl Pipeline {
                         "ARM request failed without a response"
                     );
                     let mut e = ArmError::transport(format!("{what}: {message}"));
-                    e.correlation_id = Some(correlation_id.clone());
+                    e.correlation_id = Some(correlation_id.as_str().into());
                     if !should_retry(req.method, req.post_safe, Outcome::Connection { connect }) {
                         return Err(e);
                     }
@@ -527,7 +527,8 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let date = httpdate::fmt_http_date(now + Duration::from_secs(7));
         let past = httpdate::fmt_http_date(now - Duration::from_secs(7));
-        let cases: Vec<(Vec<(&str, &str)>, Option<Duration>)> = vec![
+        type Headers<'a> = Vec<(&'a str, &'a str)>;
+        let cases: Vec<(Headers, Option<Duration>)> = vec![
             (vec![("Retry-After", "5")], Some(Duration::from_secs(5))),
             (vec![("retry-after", " 0 ")], Some(Duration::ZERO)),
             (
