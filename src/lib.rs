@@ -2,9 +2,11 @@
 //! the network. See `ARCHITECTURE.md` for the codemap.
 //!
 //! - [`tfplugin`]: the protocol layer (Terraform-specific, knows nothing of Azure).
+//! - [`arm`]: the Azure Resource Manager client (knows nothing of Terraform).
 //! - [`provider`]: the provider block and the registry of features.
 //! - [`resources`], [`data_sources`], [`functions`]: one file per feature.
 
+pub mod arm;
 pub mod data_sources;
 pub mod functions;
 pub mod provider;

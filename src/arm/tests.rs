@@ -1,0 +1,859 @@
+//! Scripted-transport tests of the client: retries, Retry-After, the three LRO patterns, deadlines,
+//! POST safety, paging, and that logs never carry a secret or a token.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
+use serde_json::json;
+
+use super::client::{ArmClient, WriteOptions};
+use super::cloud::Cloud;
+use super::error::ErrorKind;
+use super::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use super::pipeline::RetryPolicy;
+use super::Deadline;
+
+const ARM: &str = "https://management.azure.com";
+const RES: &str =
+    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/pe";
+const TOKEN: &str = "eyJ0eXAiOiJKV1Q.BEARER-TOKEN-VALUE-123";
+
+/// One scripted answer: checked against the request, then returned.
+struct Step {
+    method: Method,
+    path: &'static str,
+    answer: Result<HttpResponse, TransportError>,
+    repeat: bool,
+}
+
+fn ok(status: u16, headers: &[(&str, &str)], body: &str) -> Result<HttpResponse, TransportError> {
+    Ok(HttpResponse {
+        status,
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .chain([("x-ms-request-id".to_string(), format!("req-{status}"))])
+            .collect(),
+        body: body.as_bytes().to_vec(),
+    })
+}
+
+fn step(method: Method, path: &'static str, answer: Result<HttpResponse, TransportError>) -> Step {
+    Step {
+        method,
+        path,
+        answer,
+        repeat: false,
+    }
+}
+
+#[derive(Default)]
+struct Script {
+    steps: Mutex<VecDeque<Step>>,
+    seen: Mutex<Vec<HttpRequest>>,
+}
+
+#[async_trait]
+impl Transport for Script {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.seen.lock().unwrap().push(req.clone());
+        let mut steps = self.steps.lock().unwrap();
+        let s = steps
+            .front()
+            .unwrap_or_else(|| panic!("unexpected request {} {}", req.method.as_str(), req.url));
+        assert_eq!(s.method, req.method, "{}", req.url);
+        assert_eq!(
+            req.url.path(),
+            s.path,
+            "{} {}",
+            req.method.as_str(),
+            req.url
+        );
+        let answer = s.answer.clone();
+        if !s.repeat {
+            steps.pop_front();
+        }
+        answer
+    }
+}
+
+#[derive(Debug, Default)]
+struct FakeCredential {
+    calls: AtomicUsize,
+}
+
+#[async_trait]
+impl TokenCredential for FakeCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        _: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        assert_eq!(scopes, ["https://management.azure.com/.default"]);
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Ok(AccessToken::new(
+            TOKEN.to_string(),
+            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        ))
+    }
+}
+
+fn fast() -> RetryPolicy {
+    RetryPolicy {
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(4),
+        max_retry_after: Duration::from_millis(30),
+        max_attempts: 50,
+        poll_initial: Duration::from_millis(1),
+        poll_max: Duration::from_millis(4),
+        not_found_polls: 2,
+    }
+}
+
+fn client(steps: Vec<Step>) -> (ArmClient, Arc<Script>, Arc<FakeCredential>) {
+    let script = Arc::new(Script {
+        steps: Mutex::new(steps.into()),
+        seen: Mutex::default(),
+    });
+    let cred = Arc::new(FakeCredential::default());
+    let c = ArmClient::from_parts(
+        Cloud::from_environment("public").unwrap(),
+        "s".into(),
+        cred.clone(),
+        script.clone(),
+        fast(),
+        "test-agent".into(),
+        None,
+    );
+    (c, script, cred)
+}
+
+fn soon() -> Deadline {
+    Deadline::after(Duration::from_secs(10))
+}
+
+fn done(script: &Script) -> Vec<String> {
+    assert!(
+        script.steps.lock().unwrap().iter().all(|s| s.repeat),
+        "script not consumed"
+    );
+    script
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}", r.method.as_str(), r.url.path()))
+        .collect()
+}
+
+#[tokio::test]
+async fn throttled_then_ok_honours_retry_after_and_reuses_the_token() {
+    let (c, script, cred) = client(vec![
+        step(
+            Method::Get,
+            RES,
+            ok(
+                429,
+                &[("Retry-After", "0")],
+                r#"{"error":{"code":"TooManyRequests","message":"slow"}}"#,
+            ),
+        ),
+        step(
+            Method::Get,
+            RES,
+            ok(503, &[("x-ms-retry-after-ms", "5")], ""),
+        ),
+        step(
+            Method::Get,
+            RES,
+            ok(200, &[("ETag", "W/\"1\"")], r#"{"name":"pe"}"#),
+        ),
+        step(
+            Method::Get,
+            RES,
+            ok(200, &[], r#"{"name":"pe","etag":"W/\"2\""}"#),
+        ),
+    ]);
+    let r = c.get(RES, "2025-07-01", soon()).await.unwrap().unwrap();
+    assert_eq!(r.body["name"], "pe");
+    assert_eq!(r.etag.as_deref(), Some("W/\"1\""));
+    let r = c.get(RES, "2025-07-01", soon()).await.unwrap().unwrap();
+    assert_eq!(r.etag.as_deref(), Some("W/\"2\""));
+    assert_eq!(done(&script).len(), 4);
+    assert_eq!(
+        cred.calls.load(Ordering::SeqCst),
+        1,
+        "one token for all calls"
+    );
+    let seen = script.seen.lock().unwrap();
+    assert_eq!(seen[0].url.query(), Some("api-version=2025-07-01"));
+    let auth = seen[0]
+        .headers
+        .iter()
+        .find(|(k, _)| k == "authorization")
+        .unwrap();
+    assert_eq!(auth.1, format!("Bearer {TOKEN}"));
+    let corr = |i: usize| {
+        seen[i]
+            .headers
+            .iter()
+            .find(|(k, _)| k == "x-ms-correlation-request-id")
+            .unwrap()
+            .1
+            .clone()
+    };
+    assert_eq!(corr(0), corr(2), "retries keep the correlation id");
+    assert_ne!(corr(0), corr(3), "a new call gets a new correlation id");
+}
+
+#[tokio::test]
+async fn get_404_is_none_and_other_errors_carry_ids() {
+    let (c, script, _) = client(vec![
+        step(
+            Method::Get,
+            RES,
+            ok(
+                404,
+                &[],
+                r#"{"error":{"code":"ResourceNotFound","message":"gone"}}"#,
+            ),
+        ),
+        step(
+            Method::Get,
+            RES,
+            ok(
+                403,
+                &[("x-ms-correlation-request-id", "corr-1")],
+                r#"{"error":{"code":"AuthorizationFailed","message":"no"}}"#,
+            ),
+        ),
+    ]);
+    assert!(c.get(RES, "1", soon()).await.unwrap().is_none());
+    let e = c.get(RES, "1", soon()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Auth);
+    assert_eq!(e.request_id.as_deref(), Some("req-403"));
+    assert_eq!(e.correlation_id.as_deref(), Some("corr-1"));
+    assert!(e.hint().unwrap().contains("RBAC"));
+    done(&script);
+}
+
+#[tokio::test]
+async fn put_with_location_polls_until_the_final_body() {
+    let (c, script, _) = client(vec![
+        step(
+            Method::Put,
+            RES,
+            ok(
+                202,
+                &[
+                    (
+                        "Location",
+                        "https://management.azure.com/op/1?api-version=1",
+                    ),
+                    ("Retry-After", "0"),
+                ],
+                "",
+            ),
+        ),
+        step(
+            Method::Get,
+            "/op/1",
+            ok(
+                202,
+                &[("Location", "https://management.azure.com/op/1")],
+                "",
+            ),
+        ),
+        step(Method::Get, "/op/1", ok(404, &[], "")),
+        step(
+            Method::Get,
+            "/op/1",
+            ok(
+                200,
+                &[],
+                r#"{"name":"pe","properties":{"provisioningState":"Succeeded"}}"#,
+            ),
+        ),
+    ]);
+    let r = c
+        .put(
+            RES,
+            "1",
+            &json!({"location": "x"}),
+            WriteOptions::default(),
+            soon(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.body["name"], "pe");
+    assert_eq!(done(&script), ["PUT /subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/pe", "GET /op/1", "GET /op/1", "GET /op/1"]);
+}
+
+#[tokio::test]
+async fn put_with_location_and_204_gets_the_resource() {
+    let (c, script, _) = client(vec![
+        step(Method::Put, RES, ok(202, &[("Location", "/op/2")], "")),
+        step(Method::Get, "/op/2", ok(204, &[], "")),
+        step(Method::Get, RES, ok(200, &[], r#"{"name":"final"}"#)),
+    ]);
+    let r = c
+        .put(RES, "1", &json!({}), WriteOptions::default(), soon())
+        .await
+        .unwrap();
+    assert_eq!(r.body["name"], "final");
+    done(&script);
+}
+
+#[tokio::test]
+async fn put_with_async_operation_polls_then_gets_the_resource() {
+    let aao = ("Azure-AsyncOperation", "https://management.azure.com/subscriptions/s/providers/Microsoft.Network/locations/x/operations/9?api-version=1");
+    let op = "/subscriptions/s/providers/Microsoft.Network/locations/x/operations/9";
+    let (c, script, _) = client(vec![
+        step(
+            Method::Put,
+            RES,
+            ok(
+                201,
+                &[aao, ("Retry-After", "0")],
+                r#"{"properties":{"provisioningState":"Updating"}}"#,
+            ),
+        ),
+        step(Method::Get, op, ok(200, &[], r#"{"status":"InProgress"}"#)),
+        step(Method::Get, op, ok(200, &[], r#"{"status":"Succeeded"}"#)),
+        step(
+            Method::Get,
+            RES,
+            ok(
+                200,
+                &[],
+                r#"{"name":"pe","properties":{"provisioningState":"Succeeded"}}"#,
+            ),
+        ),
+    ]);
+    let r = c
+        .put(
+            RES,
+            "1",
+            &json!({}),
+            WriteOptions {
+                if_match: Some("*".into()),
+                if_none_match: None,
+            },
+            soon(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.body["properties"]["provisioningState"], "Succeeded");
+    done(&script);
+    let seen = script.seen.lock().unwrap();
+    assert!(seen[0].headers.contains(&("if-match".into(), "*".into())));
+    assert!(seen[0]
+        .headers
+        .contains(&("content-type".into(), "application/json".into())));
+}
+
+#[tokio::test]
+async fn async_operation_failure_is_an_lro_error_and_transient_failures_are_resent() {
+    let aao = ("Azure-AsyncOperation", "https://management.azure.com/op/3");
+    let (c, script, _) = client(vec![
+        step(Method::Put, RES, ok(201, &[aao], "{}")),
+        step(
+            Method::Get,
+            "/op/3",
+            ok(
+                200,
+                &[],
+                r#"{"status":"Failed","error":{"code":"RetryableError","message":"A retryable error occurred."}}"#,
+            ),
+        ),
+        step(Method::Put, RES, ok(201, &[aao], "{}")),
+        step(
+            Method::Get,
+            "/op/3",
+            ok(200, &[], r#"{"status":"Succeeded"}"#),
+        ),
+        step(Method::Get, RES, ok(200, &[], r#"{"name":"pe"}"#)),
+        step(Method::Put, RES, ok(201, &[aao], "{}")),
+        step(
+            Method::Get,
+            "/op/3",
+            ok(
+                200,
+                &[],
+                r#"{"status":"Failed","error":{"code":"InvalidPrivateLinkServiceId","message":"bad target"}}"#,
+            ),
+        ),
+    ]);
+    assert_eq!(
+        c.put(RES, "1", &json!({}), WriteOptions::default(), soon())
+            .await
+            .unwrap()
+            .body["name"],
+        "pe"
+    );
+    let e = c
+        .put(RES, "1", &json!({}), WriteOptions::default(), soon())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::LroFailed);
+    assert_eq!(e.code.as_deref(), Some("InvalidPrivateLinkServiceId"));
+    assert!(e.to_string().contains("bad target"));
+    done(&script);
+}
+
+#[tokio::test]
+async fn provisioning_state_polling_treats_early_404_as_in_progress() {
+    let (c, script, _) = client(vec![
+        step(
+            Method::Put,
+            RES,
+            ok(
+                201,
+                &[],
+                r#"{"properties":{"provisioningState":"Creating"}}"#,
+            ),
+        ),
+        step(Method::Get, RES, ok(404, &[], "")),
+        step(
+            Method::Get,
+            RES,
+            ok(
+                200,
+                &[],
+                r#"{"properties":{"provisioningState":"Updating"}}"#,
+            ),
+        ),
+        step(
+            Method::Get,
+            RES,
+            ok(
+                200,
+                &[],
+                r#"{"name":"pe","properties":{"provisioningState":"Succeeded"}}"#,
+            ),
+        ),
+        // A second create whose resource never appears: 404 beyond the allowance is an error.
+        step(
+            Method::Put,
+            RES,
+            ok(
+                201,
+                &[],
+                r#"{"properties":{"provisioningState":"Creating"}}"#,
+            ),
+        ),
+        step(Method::Get, RES, ok(404, &[], "")),
+        step(Method::Get, RES, ok(404, &[], "")),
+        step(
+            Method::Get,
+            RES,
+            ok(
+                404,
+                &[],
+                r#"{"error":{"code":"ResourceNotFound","message":"never"}}"#,
+            ),
+        ),
+    ]);
+    assert_eq!(
+        c.put(RES, "1", &json!({}), WriteOptions::default(), soon())
+            .await
+            .unwrap()
+            .body["name"],
+        "pe"
+    );
+    let e = c
+        .put(RES, "1", &json!({}), WriteOptions::default(), soon())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    done(&script);
+}
+
+#[tokio::test]
+async fn delete_patterns() {
+    let (c, script, _) = client(vec![
+        step(Method::Delete, RES, ok(204, &[], "")),
+        step(
+            Method::Delete,
+            RES,
+            ok(
+                404,
+                &[],
+                r#"{"error":{"code":"ResourceGroupNotFound","message":"x"}}"#,
+            ),
+        ),
+        step(Method::Delete, RES, ok(202, &[("Location", "/op/4")], "")),
+        step(Method::Get, "/op/4", ok(202, &[], "")),
+        step(Method::Get, "/op/4", ok(204, &[], "")),
+        step(Method::Delete, RES, ok(202, &[], "")),
+        step(
+            Method::Get,
+            RES,
+            ok(
+                200,
+                &[],
+                r#"{"properties":{"provisioningState":"Deleting"}}"#,
+            ),
+        ),
+        step(Method::Get, RES, ok(404, &[], "")),
+        step(
+            Method::Delete,
+            RES,
+            ok(
+                409,
+                &[],
+                r#"{"error":{"code":"ScopeLocked","message":"locked"}}"#,
+            ),
+        ),
+    ]);
+    for _ in 0..4 {
+        c.delete(RES, "1", soon()).await.unwrap();
+    }
+    let e = c.delete(RES, "1", soon()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    done(&script);
+}
+
+#[tokio::test]
+async fn post_is_not_resent_after_a_lost_connection_unless_safe() {
+    let lost = || {
+        Err(TransportError {
+            message: "connection reset".into(),
+            connect: false,
+        })
+    };
+    let path = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/provisionManagedNetwork";
+    let (c, script, _) = client(vec![
+        step(Method::Post, path, lost()),
+        step(Method::Post, path, lost()),
+        step(Method::Post, path, ok(202, &[("Location", "/op/5")], "")),
+        step(
+            Method::Get,
+            "/op/5",
+            ok(200, &[], r#"{"status":"Active","sparkReady":true}"#),
+        ),
+        step(Method::Get, RES, lost()),
+        step(Method::Get, RES, ok(200, &[], "{}")),
+    ]);
+    let e = c
+        .post(path, "1", Some(&json!({"includeSpark": true})), soon())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Transport);
+    let r = c
+        .post_idempotent(path, "1", None, soon())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r["status"], "Active");
+    assert!(
+        c.get(RES, "1", soon()).await.unwrap().is_some(),
+        "GET is retried after a lost connection"
+    );
+    assert_eq!(done(&script).len(), 6);
+}
+
+#[tokio::test]
+async fn deadline_exceeded_returns_timeout_with_the_last_error() {
+    let (c, script, _) = client(vec![Step {
+        method: Method::Get,
+        path: RES,
+        answer: ok(
+            429,
+            &[("x-ms-retry-after-ms", "5")],
+            r#"{"error":{"code":"SubscriptionRequestsThrottled","message":"later"}}"#,
+        ),
+        repeat: true,
+    }]);
+    let started = std::time::Instant::now();
+    let e = c
+        .get(RES, "1", Deadline::after(Duration::from_millis(60)))
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(e.kind, ErrorKind::Timeout);
+    assert_eq!(e.arm_code(), Some("SubscriptionRequestsThrottled"));
+    assert!(e.to_string().contains("last error"), "{e}");
+    assert!(script.seen.lock().unwrap().len() > 1);
+
+    // A Retry-After longer than the time left stops at once instead of sleeping past the deadline.
+    let (c, script, _) = client(vec![step(
+        Method::Get,
+        RES,
+        ok(503, &[("Retry-After", "1")], ""),
+    )]);
+    let mut slow = fast();
+    slow.max_retry_after = Duration::from_secs(5);
+    let c = ArmClient::from_parts(
+        c.cloud().clone(),
+        "s".into(),
+        Arc::new(FakeCredential::default()),
+        script.clone(),
+        slow,
+        "t".into(),
+        None,
+    );
+    let started = std::time::Instant::now();
+    let e = c
+        .get(RES, "1", Deadline::after(Duration::from_millis(300)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Timeout);
+    assert!(started.elapsed() < Duration::from_millis(250));
+}
+
+#[tokio::test]
+async fn lro_polling_stops_at_the_deadline() {
+    let (c, _script, _) = client(vec![
+        step(Method::Put, RES, ok(202, &[("Location", "/op/6")], "")),
+        Step {
+            method: Method::Get,
+            path: "/op/6",
+            answer: ok(202, &[], ""),
+            repeat: true,
+        },
+    ]);
+    let e = c
+        .put(
+            RES,
+            "1",
+            &json!({}),
+            WriteOptions::default(),
+            Deadline::after(Duration::from_millis(50)),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Timeout);
+    assert!(e.message.contains("deadline exceeded"), "{e}");
+}
+
+#[tokio::test]
+async fn polling_urls_on_another_host_are_refused() {
+    let (c, _script, _) = client(vec![step(
+        Method::Put,
+        RES,
+        ok(202, &[("Location", "https://evil.example/op/7")], ""),
+    )]);
+    let e = c
+        .put(RES, "1", &json!({}), WriteOptions::default(), soon())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Config);
+    assert!(e.message.contains("refusing to send an ARM token"), "{e}");
+}
+
+#[tokio::test]
+async fn list_follows_next_link() {
+    let coll = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/outboundRules";
+    let (c, script, _) = client(vec![
+        step(
+            Method::Get,
+            coll,
+            ok(
+                200,
+                &[],
+                &format!(
+                    r#"{{"value":[{{"name":"a"}}],"nextLink":"{ARM}{coll}?api-version=1&$skiptoken=2"}}"#
+                ),
+            ),
+        ),
+        step(
+            Method::Get,
+            coll,
+            ok(200, &[], r#"{"value":[{"name":"b"},{"name":"c"}]}"#),
+        ),
+    ]);
+    let items = c.list(coll, "1", soon()).await.unwrap();
+    let names: Vec<&str> = items.iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    let seen = script.seen.lock().unwrap();
+    assert_eq!(seen[1].url.query(), Some("api-version=1&$skiptoken=2"));
+}
+
+#[test]
+fn urls_carry_the_api_version() {
+    let (c, _, _) = client(vec![]);
+    assert_eq!(
+        c.url(RES, "2025-07-01").unwrap().as_str(),
+        format!("{ARM}{RES}?api-version=2025-07-01")
+    );
+    assert_eq!(
+        c.url("/subscriptions/s/x?forceToPurge=true", "1")
+            .unwrap()
+            .as_str(),
+        format!("{ARM}/subscriptions/s/x?forceToPurge=true&api-version=1")
+    );
+    assert!(c.url("subscriptions/s", "1").is_err());
+}
+
+// ---- redaction ----
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A fake Entra ID token endpoint behind azure_core's transport seam.
+#[derive(Debug)]
+struct FakeIdp {
+    seen_body: Mutex<String>,
+    calls: AtomicUsize,
+}
+
+#[async_trait]
+impl azure_core::http::HttpClient for FakeIdp {
+    async fn execute_request(
+        &self,
+        request: &azure_core::http::Request,
+    ) -> azure_core::Result<azure_core::http::AsyncRawResponse> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(
+            request.url().as_str(),
+            "https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token"
+        );
+        if let azure_core::http::Body::Bytes(b) = request.body() {
+            *self.seen_body.lock().unwrap() = String::from_utf8_lossy(b).to_string();
+        }
+        let body = json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": TOKEN});
+        Ok(azure_core::http::AsyncRawResponse::from_bytes(
+            azure_core::http::StatusCode::Ok,
+            azure_core::http::headers::Headers::new(),
+            body.to_string().into_bytes(),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn logs_never_contain_the_client_secret_or_the_bearer_token() {
+    const SECRET: &str = "client-secret-Zq8~do-not-log";
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let idp = Arc::new(FakeIdp {
+        seen_body: Mutex::default(),
+        calls: AtomicUsize::new(0),
+    });
+    let cloud = Cloud::from_environment("public").unwrap();
+    let credential = azure_identity::ClientSecretCredential::new(
+        "tenant-1",
+        "client-1".into(),
+        azure_core::credentials::Secret::new(SECRET.to_string()),
+        Some(azure_identity::ClientSecretCredentialOptions {
+            client_options: azure_core::http::ClientOptions {
+                transport: Some(azure_core::http::Transport::new(idp.clone())),
+                cloud: Some(Arc::new(cloud.azure_cloud_configuration())),
+                ..Default::default()
+            },
+        }),
+    )
+    .unwrap();
+    let script = Arc::new(Script {
+        steps: Mutex::new(
+            vec![
+                step(Method::Put, RES, ok(429, &[("Retry-After", "0")], "{}")),
+                step(
+                    Method::Put,
+                    RES,
+                    ok(
+                        500,
+                        &[],
+                        r#"{"error":{"code":"InternalServerError","message":"oops"}}"#,
+                    ),
+                ),
+                step(
+                    Method::Put,
+                    RES,
+                    ok(
+                        200,
+                        &[("x-ms-ratelimit-remaining-subscription-writes", "199")],
+                        r#"{"name":"pe"}"#,
+                    ),
+                ),
+                step(
+                    Method::Get,
+                    RES,
+                    Err(TransportError {
+                        message: "connection reset".into(),
+                        connect: false,
+                    }),
+                ),
+                step(Method::Get, RES, ok(200, &[], r#"{"name":"pe"}"#)),
+            ]
+            .into(),
+        ),
+        seen: Mutex::default(),
+    });
+    let c = ArmClient::from_parts(
+        cloud,
+        "s".into(),
+        credential,
+        script.clone(),
+        fast(),
+        "t".into(),
+        None,
+    );
+    c.put(
+        RES,
+        "1",
+        &json!({"properties": {}}),
+        WriteOptions::default(),
+        soon(),
+    )
+    .await
+    .unwrap();
+    c.get(RES, "1", soon()).await.unwrap();
+
+    // The flow really used the secret and the token...
+    assert!(idp
+        .seen_body
+        .lock()
+        .unwrap()
+        .contains("client_secret=client-secret-Zq8"));
+    assert_eq!(
+        idp.calls.load(Ordering::SeqCst),
+        1,
+        "one token request for five ARM requests"
+    );
+    let seen = script.seen.lock().unwrap();
+    assert!(seen.iter().all(|r| r
+        .headers
+        .contains(&("authorization".into(), format!("Bearer {TOKEN}")))));
+    // ...and the logs saw requests, but neither of them.
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("ARM request"), "logs were captured: {logs}");
+    assert!(logs.contains("x-ms-ratelimit-remaining-subscription-writes=199"));
+    for needle in [
+        SECRET,
+        "client-secret-Zq8",
+        TOKEN,
+        "BEARER-TOKEN-VALUE",
+        "Bearer ey",
+    ] {
+        assert!(!logs.contains(needle), "{needle} leaked into logs:\n{logs}");
+    }
+    assert!(
+        !logs.to_ascii_lowercase().contains("authorization:"),
+        "{logs}"
+    );
+    // Debug of the client shows no secret either.
+    assert!(!format!("{c:?}").contains(TOKEN));
+}
