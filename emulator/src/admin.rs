@@ -75,7 +75,11 @@ pub fn handle(app: &Arc<App>, ctx: &Ctx) -> ArmResult<Reply> {
             Ok(Reply::json(200, json!({ "value": ids })))
         }
         (m, "resources") => {
-            let id = format!("/{}", tail.trim_start_matches('/'));
+            let id: String = tail
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| format!("/{}", crate::ids::decode(s)))
+                .collect();
             let key = key_of(&id);
             match m {
                 "GET" => {

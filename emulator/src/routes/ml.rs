@@ -212,7 +212,7 @@ fn validate_rule(name: &str, props: &Value, mode: &str, ws_name: &str) -> ArmRes
                 bad(format!("Outbound rule '{name}': an FQDN rule needs a non-empty string destination.")).with_target("properties.destination")
             })?;
             let body = d.strip_prefix("*.").unwrap_or(d);
-            if body.contains('*') || body.contains("://") || body.contains('/') || body.contains(' ') || !body.contains('.') {
+            if body.is_empty() || body.contains('*') || body.contains("://") || body.contains('/') || body.chars().any(char::is_whitespace) {
                 return Err(bad(format!("Outbound rule '{name}': '{d}' is not a valid FQDN (a wildcard is only allowed as a leading '*.').")).with_target("properties.destination"));
             }
             out["destination"] = json!(d);

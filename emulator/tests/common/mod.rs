@@ -1,0 +1,194 @@
+//! Shared test harness: starts an in-process emulator on a free loopback port, builds a
+//! reqwest client that trusts the emulator's CA, obtains a token, and offers small helpers for
+//! ARM calls and for driving long-running operations to completion.
+#![allow(dead_code)]
+
+use aml_arm_emulator::{app::ids, cli::Config, Handle};
+use reqwest::header::HeaderMap;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// A running emulator plus an authenticated client.
+pub struct Env {
+    pub h: Handle,
+    pub client: reqwest::Client,
+    pub token: String,
+}
+
+/// A response reduced to what tests look at.
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn header(&self, n: &str) -> Option<String> {
+        self.headers.get(n).and_then(|v| v.to_str().ok()).map(String::from)
+    }
+    pub fn code(&self) -> &str {
+        self.body.pointer("/error/code").and_then(Value::as_str).unwrap_or("")
+    }
+}
+
+pub const SUB: &str = ids::SUBSCRIPTION_ID;
+pub const ML_API: &str = "2025-12-01";
+pub const ML_PREVIEW: &str = "2026-07-15-preview";
+pub const NET_API: &str = "2025-07-01";
+pub const DNS_API: &str = "2024-06-01";
+
+pub fn rg_id() -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo")
+}
+pub fn ws_id(name: &str) -> String {
+    format!("{}/providers/Microsoft.MachineLearningServices/workspaces/{name}", rg_id())
+}
+
+pub async fn start_with(cfg: Config) -> Env {
+    let h = aml_arm_emulator::run(cfg).await.expect("emulator starts");
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(h.ca_pem.as_bytes()).expect("ca pem"))
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client");
+    let mut env = Env { h, client, token: String::new() };
+    let r = env.token_request(ids::TENANT_ID, ids::CLIENT_ID, ids::CLIENT_SECRET).await;
+    assert_eq!(r.status, 200, "token: {:?}", r.body);
+    env.token = r.body["access_token"].as_str().expect("access_token").to_string();
+    env
+}
+
+pub async fn start() -> Env {
+    start_with(Config { lro_delay_ms: 20, ..Default::default() }).await
+}
+
+impl Env {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.h.base_url, path)
+    }
+
+    pub async fn token_request(&self, tenant: &str, client: &str, secret: &str) -> Resp {
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", client),
+            ("client_secret", secret),
+            ("scope", "https://management.azure.com/.default"),
+        ];
+        let r = self
+            .client
+            .post(self.url(&format!("/{tenant}/oauth2/v2.0/token")))
+            .form(&form)
+            .send()
+            .await
+            .expect("token request");
+        to_resp(r).await
+    }
+
+    /// Sends a request; `path` may be absolute (https://...) or start with `/`.
+    pub async fn send(&self, method: &str, path: &str, api: Option<&str>, body: Option<&Value>, headers: &[(&str, &str)]) -> Resp {
+        self.try_send(method, path, api, body, headers, true).await.expect("request failed")
+    }
+
+    pub async fn try_send(
+        &self,
+        method: &str,
+        path: &str,
+        api: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+        auth: bool,
+    ) -> Result<Resp, reqwest::Error> {
+        let mut url = if path.starts_with("https://") { path.to_string() } else { self.url(path) };
+        if let Some(a) = api {
+            url.push_str(if url.contains('?') { "&" } else { "?" });
+            url.push_str("api-version=");
+            url.push_str(a);
+        }
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut rb = self.client.request(m, url);
+        if auth {
+            rb = rb.bearer_auth(&self.token);
+        }
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        if let Some(b) = body {
+            rb = rb.json(b);
+        }
+        let r = rb.send().await?;
+        Ok(to_resp(r).await)
+    }
+
+    pub async fn get(&self, path: &str, api: &str) -> Resp {
+        self.send("GET", path, Some(api), None, &[]).await
+    }
+
+    pub async fn put(&self, path: &str, api: &str, body: Value) -> Resp {
+        self.send("PUT", path, Some(api), Some(&body), &[]).await
+    }
+
+    pub async fn patch(&self, path: &str, api: &str, body: Value) -> Resp {
+        self.send("PATCH", path, Some(api), Some(&body), &[]).await
+    }
+
+    pub async fn delete(&self, path: &str, api: &str) -> Resp {
+        self.send("DELETE", path, Some(api), None, &[]).await
+    }
+
+    pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
+        let r = self
+            .try_send(method, &format!("/_emulator{path}"), None, body.as_ref(), &[], false)
+            .await
+            .expect("admin call");
+        r
+    }
+
+    /// Writes a resource out of band (admin API).
+    pub async fn seed(&self, id: &str, doc: Value) {
+        let r = self.admin("PUT", &format!("/resources{id}"), Some(doc)).await;
+        assert_eq!(r.status, 200, "seed {id}: {:?}", r.body);
+    }
+
+    /// Drives an async operation started by `r` to completion; returns the final response
+    /// (Location result or, for Azure-AsyncOperation, a GET of `resource_path`).
+    pub async fn finish(&self, r: Resp, resource_path: &str, api: &str) -> Resp {
+        if let Some(aao) = r.header("azure-asyncoperation") {
+            if r.header("location").is_none() || r.status != 202 {
+                for _ in 0..200 {
+                    let s = self.send("GET", &aao, None, None, &[]).await;
+                    assert_eq!(s.status, 200, "status URL: {:?}", s.body);
+                    match s.body["status"].as_str() {
+                        Some("InProgress") => tokio::time::sleep(Duration::from_millis(10)).await,
+                        Some("Succeeded") => return self.get(resource_path, api).await,
+                        other => panic!("operation ended with {other:?}: {:?}", s.body),
+                    }
+                }
+                panic!("operation did not finish");
+            }
+        }
+        if let Some(loc) = r.header("location") {
+            for _ in 0..200 {
+                let s = self.send("GET", &loc, None, None, &[]).await;
+                if s.status != 202 {
+                    return s;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            panic!("operation did not finish");
+        }
+        r
+    }
+}
+
+pub async fn to_resp(r: reqwest::Response) -> Resp {
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let bytes = r.bytes().await.unwrap_or_default();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)))
+    };
+    Resp { status, headers, body }
+}
