@@ -4,6 +4,7 @@
 //! It knows nothing of Terraform; it is the only module that speaks HTTP. Resources use
 //! [`ArmClient`] and the typed IDs in [`ids`].
 
+pub mod api_versions;
 pub mod client;
 pub mod cloud;
 pub mod coordination;

@@ -2,6 +2,7 @@
 //! [`all`].
 
 pub mod private_dns_zone_names;
+pub mod workspace;
 
 use std::sync::Arc;
 
@@ -10,5 +11,5 @@ use crate::tfplugin::traits::DataSource;
 
 /// Every data source type, in documentation order.
 pub fn all() -> Vec<Arc<dyn DataSource<AmlClient>>> {
-    vec![Arc::new(private_dns_zone_names::PrivateDnsZoneNames)]
+    vec![Arc::new(private_dns_zone_names::PrivateDnsZoneNames), Arc::new(workspace::Workspace)]
 }

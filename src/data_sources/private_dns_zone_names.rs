@@ -1,9 +1,10 @@
 //! `aml_private_dns_zone_names`: the private DNS zones a workspace private endpoint needs in a
 //! given Azure cloud. Needs no Azure call: the names are fixed per cloud by the product docs
-//! ("How to use your workspace with a custom DNS server").
+//! ("How to use your workspace with a custom DNS server"), kept in `arm::cloud`.
 
 use async_trait::async_trait;
 
+use crate::arm::Cloud;
 use crate::provider::config::ENVIRONMENTS;
 use crate::provider::AmlClient;
 use crate::tfplugin::cty::{Type, Value};
@@ -12,11 +13,10 @@ use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
 use crate::tfplugin::traits::{Ctx, DataSource, Error};
 
 /// The two zones of a workspace endpoint in one cloud: the API zone and the notebooks zone.
-pub fn workspace_zones(environment: &str) -> Option<(&'static str, &'static str)> {
-    match environment {
-        "public" => Some(("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net")),
-        "usgovernment" => Some(("privatelink.api.ml.azure.us", "privatelink.notebooks.usgovcloudapi.net")),
-        "china" => Some(("privatelink.api.ml.azure.cn", "privatelink.notebooks.chinacloudapi.cn")),
+pub fn workspace_zones(environment: &str) -> Option<(String, String)> {
+    let cloud = Cloud::from_environment(environment).ok()?;
+    match cloud.aml_private_dns_zones.as_slice() {
+        [api, notebooks] => Some((api.clone(), notebooks.clone())),
         _ => None,
     }
 }
@@ -67,9 +67,9 @@ impl DataSource<AmlClient> for PrivateDnsZoneNames {
         let mut out = config.clone();
         out.set("environment", env.as_str());
         out.set("id", env.as_str());
+        out.set("names", Value::List(vec![Value::string(api.as_str()), Value::string(notebooks.as_str())]));
         out.set("api_zone", api);
         out.set("notebooks_zone", notebooks);
-        out.set("names", Value::List(vec![Value::string(api), Value::string(notebooks)]));
         Ok(out)
     }
 }

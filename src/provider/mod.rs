@@ -2,10 +2,15 @@
 //! data sources and functions (which drives serving, docs and the invariant tests).
 
 pub mod config;
+pub mod errors;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use tokio::sync::OnceCell;
+
+use crate::arm::{ArmClient, ClientOptions, CredentialOptions};
+use crate::tfplugin::traits::Error;
 
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::object::Object;
@@ -18,11 +23,60 @@ pub use config::Settings;
 /// The provider's registry address.
 pub const ADDRESS: &str = "registry.terraform.io/secure-ml/aml";
 
-/// What every handler receives once the provider is configured.
+/// What every handler receives once the provider is configured: the settings, and the ARM
+/// client, built on first use so that features needing no Azure work without credentials.
 #[derive(Debug)]
 pub struct AmlClient {
     /// The provider settings after environment fallbacks.
     pub settings: Settings,
+    arm: OnceCell<ArmClient>,
+}
+
+impl AmlClient {
+    /// A client for `settings`; nothing is contacted yet.
+    pub fn new(settings: Settings) -> Self {
+        AmlClient { settings, arm: OnceCell::new() }
+    }
+
+    /// The ARM client, authenticated and pointed at the configured cloud on first use.
+    pub async fn arm(&self) -> Result<&ArmClient, Error> {
+        self.arm
+            .get_or_try_init(|| async {
+                ArmClient::new(client_options(&self.settings)).await.map_err(|e| {
+                    errors::from_arm(e).context("configuring the Azure Resource Manager client")
+                })
+            })
+            .await
+    }
+}
+
+/// The ARM client's options from the provider settings.
+pub fn client_options(s: &Settings) -> ClientOptions {
+    let owned = |n: &str| s.get(n).map(str::to_string);
+    ClientOptions {
+        credentials: CredentialOptions {
+            tenant_id: owned("tenant_id"),
+            client_id: owned("client_id"),
+            client_secret: owned("client_secret"),
+            client_certificate_path: owned("client_certificate_path").map(Into::into),
+            client_certificate_password: owned("client_certificate_password"),
+            use_oidc: s.flag("use_oidc"),
+            oidc_token: owned("oidc_token"),
+            oidc_token_file_path: owned("oidc_token_file_path").map(Into::into),
+            oidc_request_url: owned("oidc_request_url"),
+            oidc_request_token: owned("oidc_request_token"),
+            ado_pipeline_service_connection_id: owned("ado_pipeline_service_connection_id"),
+            use_msi: s.flag("use_msi"),
+            msi_endpoint: owned("msi_endpoint"),
+            use_cli: s.flag("use_cli"),
+            ..CredentialOptions::default()
+        },
+        subscription_id: owned("subscription_id").unwrap_or_default(),
+        environment: owned("environment"),
+        metadata_host: owned("metadata_host"),
+        user_agent: format!("terraform-provider-aml/{}", env!("CARGO_PKG_VERSION")),
+        retry: None,
+    }
 }
 
 /// The provider definition.
@@ -50,7 +104,7 @@ impl ProviderDef for AmlProvider {
             return Err(diags);
         }
         tracing::debug!(terraform_version, settings = ?settings, "provider configured");
-        Ok(AmlClient { settings })
+        Ok(AmlClient::new(settings))
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<AmlClient>>> {
