@@ -1,0 +1,138 @@
+//! End-to-end: the provider configured only through the `ARM_*` variables the emulator prints
+//! (client-secret flow over HTTPS with the emulator's CA) reads the seeded workspace through
+//! `aml_workspace`; a wrong secret and a plain-http metadata host fail with clear diagnostics.
+
+mod tf;
+
+use serde_json::json;
+use tf::emulator::Emulator;
+use tf::Workspace;
+
+const HEAD: &str = r#"
+terraform {
+  required_providers {
+    aml = { source = "secure-ml/aml" }
+  }
+}
+"#;
+
+fn workspace_with(emu: &Emulator, body: &str) -> Workspace {
+    let mut ws = Workspace::new(&format!("{HEAD}\n{body}"));
+    for (k, v) in &emu.env {
+        ws.env(k, v);
+    }
+    ws
+}
+
+const BY_NAME: &str = r#"
+data "aml_workspace" "demo" {
+  name                = "mlw-demo"
+  resource_group_name = "rg-aml-demo"
+}
+
+data "aml_workspace" "hub" {
+  id = "/subscriptions/SUB/resourceGroups/rg-aml-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-hub"
+}
+
+output "demo" {
+  value = data.aml_workspace.demo
+}
+
+output "hub_kind" {
+  value = data.aml_workspace.hub.kind
+}
+"#;
+
+#[test]
+fn reads_the_network_posture_of_a_seeded_workspace() {
+    let emu = Emulator::start(&[]);
+    let ws_id = format!(
+        "/subscriptions/{}/resourceGroups/rg-aml-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo",
+        emu.subscription()
+    );
+    // Give the workspace IP rules and a managed network, out of band, as an operator would.
+    let mut doc = emu.resource(&ws_id);
+    doc["properties"]["networkAcls"] = json!({"defaultAction": "Deny", "ipRules": [{"value": "203.0.114.0/24"}, {"value": "52.1.2.3"}]});
+    doc["properties"]["managedNetwork"] = json!({"isolationMode": "AllowInternetOutbound", "firewallSku": "Standard", "status": {"status": "Active", "sparkReady": true}});
+    emu.put_resource(&ws_id, doc);
+
+    let ws = workspace_with(&emu, &BY_NAME.replace("SUB", emu.subscription()));
+    ws.init();
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    let out = ws.outputs();
+    let demo = &out["demo"]["value"];
+    assert_eq!(demo["id"], ws_id);
+    assert_eq!(demo["kind"], "Default");
+    assert_eq!(demo["location"], "eastus");
+    assert_eq!(demo["workspace_id"], "5f1a0c1e-0000-4000-8000-00000000d001");
+    assert_eq!(demo["public_network_access"], "Enabled");
+    assert_eq!(demo["default_action"], "Deny");
+    assert_eq!(demo["ip_rules"], json!(["203.0.114.0/24", "52.1.2.3"]));
+    assert_eq!(demo["managed_network"]["isolation_mode"], "AllowInternetOutbound");
+    assert_eq!(demo["managed_network"]["firewall_sku"], "Standard");
+    assert_eq!(demo["managed_network"]["status"], "Active");
+    assert_eq!(demo["managed_network"]["spark_ready"], true);
+    assert!(demo["discovery_url"].is_string() || demo["discovery_url"].is_null());
+    assert_eq!(out["hub_kind"]["value"], "Hub");
+
+    // The reads went through ARM with a bearer token, at the preview version that has networkAcls.
+    let log = emu.admin("GET", "requests", None);
+    let reads: Vec<&serde_json::Value> = log["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap_or("").to_lowercase().ends_with("/workspaces/mlw-demo"))
+        .collect();
+    assert!(!reads.is_empty(), "no workspace GET in {log}");
+    assert!(reads.iter().all(|r| r["apiVersion"] == "2026-07-15-preview" || r["api_version"] == "2026-07-15-preview"), "{reads:?}");
+}
+
+#[test]
+fn a_workspace_that_does_not_exist_is_a_clear_error() {
+    let emu = Emulator::start(&[]);
+    let ws = workspace_with(&emu, r#"data "aml_workspace" "x" {
+  name                = "mlw-nope"
+  resource_group_name = "rg-aml-demo"
+}"#);
+    ws.init();
+    let out = ws.fails(&["plan", "-no-color"]);
+    assert!(out.contains("mlw-nope not found"), "{out}");
+}
+
+#[test]
+fn a_wrong_secret_fails_naming_the_auth_method() {
+    let emu = Emulator::start(&[]);
+    let mut ws = workspace_with(&emu, BY_NAME.replace("SUB", emu.subscription()).as_str());
+    ws.env("ARM_CLIENT_SECRET", "not-the-secret");
+    ws.init();
+    let out = ws.fails(&["plan", "-no-color"]).to_lowercase();
+    assert!(out.contains("client secret"), "{out}");
+    assert!(out.contains("aadsts7000215") || out.contains("invalid client secret"), "{out}");
+    assert!(!out.contains("not-the-secret"), "the secret leaked into the output: {out}");
+}
+
+#[test]
+fn a_plain_http_metadata_host_is_refused() {
+    let emu = Emulator::start(&[]);
+    let mut ws = workspace_with(&emu, BY_NAME.replace("SUB", emu.subscription()).as_str());
+    let host = emu.env["ARM_METADATA_HOSTNAME"].clone();
+    ws.env("ARM_METADATA_HOSTNAME", &format!("http://{host}"));
+    ws.init();
+    let out = ws.fails(&["plan", "-no-color"]);
+    assert!(out.to_lowercase().contains("https"), "{out}");
+    // Nothing reached the emulator's ARM or token endpoints.
+    let log = emu.admin("GET", "requests", None);
+    assert!(log["value"].as_array().unwrap().iter().all(|r| r["path"].as_str().unwrap_or("").starts_with("/_emulator")), "{log}");
+}
+
+#[test]
+fn lookup_arguments_are_checked_at_plan() {
+    let emu = Emulator::start(&[]);
+    let ws = workspace_with(&emu, r#"data "aml_workspace" "x" {
+  id = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspace/ws"
+}"#);
+    ws.init();
+    let out = ws.fails(&["validate", "-no-color"]);
+    assert!(out.contains("Invalid workspace ID"), "{out}");
+    assert!(out.contains("workspaces"), "{out}");
+}
