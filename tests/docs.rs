@@ -15,7 +15,8 @@ fn root() -> PathBuf {
 }
 
 fn read(rel: &str) -> String {
-    std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e} (every feature needs this file)"))
+    std::fs::read_to_string(root().join(rel))
+        .unwrap_or_else(|e| panic!("{rel}: {e} (every feature needs this file)"))
 }
 
 /// Every page the docs/ folder must hold, with its expected content.
@@ -25,7 +26,16 @@ fn pages() -> Vec<(String, String)> {
     let ex = read("examples/provider/provider.tf");
     pages.push((
         "docs/index.md".to_string(),
-        docs::render_block_page(Kind::Provider, "aml", &p.schema().block, Some(Example { code: &ex, lang: "terraform" }), None),
+        docs::render_block_page(
+            Kind::Provider,
+            "aml",
+            &p.schema().block,
+            Some(Example {
+                code: &ex,
+                lang: "terraform",
+            }),
+            None,
+        ),
     ));
     for r in p.resources() {
         let name = r.type_name();
@@ -38,8 +48,17 @@ fn pages() -> Vec<(String, String)> {
                 Kind::Resource,
                 name,
                 &schema.block,
-                Some(Example { code: &ex, lang: "terraform" }),
-                Some((r.import_doc(), Example { code: &imp, lang: "shell" })),
+                Some(Example {
+                    code: &ex,
+                    lang: "terraform",
+                }),
+                Some((
+                    r.import_doc(),
+                    Example {
+                        code: &imp,
+                        lang: "shell",
+                    },
+                )),
             ),
         ));
     }
@@ -48,7 +67,16 @@ fn pages() -> Vec<(String, String)> {
         let ex = read(&format!("examples/data-sources/{name}/data-source.tf"));
         pages.push((
             format!("docs/data-sources/{}.md", name.trim_start_matches("aml_")),
-            docs::render_block_page(Kind::DataSource, name, &d.schema().block, Some(Example { code: &ex, lang: "terraform" }), None),
+            docs::render_block_page(
+                Kind::DataSource,
+                name,
+                &d.schema().block,
+                Some(Example {
+                    code: &ex,
+                    lang: "terraform",
+                }),
+                None,
+            ),
         ));
     }
     for f in p.functions() {
@@ -56,7 +84,14 @@ fn pages() -> Vec<(String, String)> {
         let ex = read(&format!("examples/functions/{name}/function.tf"));
         pages.push((
             format!("docs/functions/{name}.md"),
-            docs::render_function_page(name, &f.signature(), Some(Example { code: &ex, lang: "terraform" })),
+            docs::render_function_page(
+                name,
+                &f.signature(),
+                Some(Example {
+                    code: &ex,
+                    lang: "terraform",
+                }),
+            ),
         ));
     }
     pages
@@ -80,7 +115,11 @@ fn docs_are_in_sync_with_the_schema() {
     }
     let expected: Vec<String> = pages().into_iter().map(|(r, _)| r).collect();
     for dir in ["docs/resources", "docs/data-sources", "docs/functions"] {
-        for entry in std::fs::read_dir(root().join(dir)).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(root().join(dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let rel = format!("{dir}/{}", entry.file_name().to_string_lossy());
             if !expected.contains(&rel) {
                 if update {
@@ -91,7 +130,10 @@ fn docs_are_in_sync_with_the_schema() {
             }
         }
     }
-    assert!(stale.is_empty(), "docs/ is out of date; run `UPDATE_DOCS=1 cargo test --test docs`: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "docs/ is out of date; run `UPDATE_DOCS=1 cargo test --test docs`: {stale:?}"
+    );
 }
 
 fn check_descriptions(owner: &str, block: &Block, missing: &mut Vec<String>) {
@@ -116,8 +158,16 @@ fn every_feature_is_described_and_importable() {
     for r in p.resources() {
         let schema = resource_schema(r.as_ref());
         check_descriptions(r.type_name(), &schema.block, &mut missing);
-        assert!(!r.import_doc().trim().is_empty(), "{} has no import documentation", r.type_name());
-        assert!(schema.block.find_block("timeouts").is_some(), "{} has no timeouts block", r.type_name());
+        assert!(
+            !r.import_doc().trim().is_empty(),
+            "{} has no import documentation",
+            r.type_name()
+        );
+        assert!(
+            schema.block.find_block("timeouts").is_some(),
+            "{} has no timeouts block",
+            r.type_name()
+        );
         assert!(r.type_name().starts_with("aml_"));
     }
     for d in p.data_sources() {
@@ -125,19 +175,34 @@ fn every_feature_is_described_and_importable() {
         assert!(d.type_name().starts_with("aml_"));
     }
     for f in p.functions() {
-        assert!(!f.signature().description.is_empty(), "function {} has no description", f.name());
+        assert!(
+            !f.signature().description.is_empty(),
+            "function {} has no description",
+            f.name()
+        );
     }
-    assert!(missing.is_empty(), "attributes without a description: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "attributes without a description: {missing:?}"
+    );
 }
 
 #[test]
 fn one_file_per_feature() {
     let p = AmlProvider;
     let check = |dir: &str, name: &str| {
-        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join(format!("{}.rs", name.trim_start_matches("aml_")));
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(dir)
+            .join(format!("{}.rs", name.trim_start_matches("aml_")));
         assert!(file.exists(), "{name} must live in {}", file.display());
     };
-    p.resources().iter().for_each(|r| check("src/resources", r.type_name()));
-    p.data_sources().iter().for_each(|d| check("src/data_sources", d.type_name()));
-    p.functions().iter().for_each(|f| check("src/functions", f.name()));
+    p.resources()
+        .iter()
+        .for_each(|r| check("src/resources", r.type_name()));
+    p.data_sources()
+        .iter()
+        .for_each(|d| check("src/data_sources", d.type_name()));
+    p.functions()
+        .iter()
+        .for_each(|f| check("src/functions", f.name()));
 }

@@ -43,9 +43,15 @@ fn apply_and_check(ws: &Workspace) {
     let out = ws.outputs();
     assert_eq!(
         out["zones"]["value"],
-        serde_json::json!(["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"])
+        serde_json::json!([
+            "privatelink.api.azureml.ms",
+            "privatelink.notebooks.azure.net"
+        ])
     );
-    assert_eq!(out["china_api_zone"]["value"], "privatelink.api.ml.azure.cn");
+    assert_eq!(
+        out["china_api_zone"]["value"],
+        "privatelink.api.ml.azure.cn"
+    );
     let python = out["python"]["value"].as_array().expect("list");
     assert_eq!(python.len(), 8);
     assert_eq!(python[3], "pypi.org");
@@ -68,7 +74,8 @@ fn terraform_works_with_plugin_tls_disabled() {
 
 #[test]
 fn validate_reports_a_bad_provider_argument_on_its_attribute() {
-    let ws = Workspace::new(&CONFIG.replace(r#"environment = "public""#, r#"environment = "mars""#));
+    let ws =
+        Workspace::new(&CONFIG.replace(r#"environment = "public""#, r#"environment = "mars""#));
     ws.init();
     let out = ws.fails(&["validate", "-no-color"]);
     assert!(out.contains("Invalid attribute value"), "{out}");
@@ -79,11 +86,16 @@ fn validate_reports_a_bad_provider_argument_on_its_attribute() {
 
 #[test]
 fn unknown_preset_fails_with_the_valid_names() {
-    let ws = Workspace::new(&CONFIG.replace(r#"fqdn_preset("python_packages")"#, r#"fqdn_preset("npm")"#));
+    let ws = Workspace::new(
+        &CONFIG.replace(r#"fqdn_preset("python_packages")"#, r#"fqdn_preset("npm")"#),
+    );
     ws.init();
     let out = ws.fails(&["plan", "-no-color"]);
     assert!(out.contains(r#"unknown preset "npm""#), "{out}");
-    assert!(out.contains(r#""python_packages", "vscode", "huggingface""#), "{out}");
+    assert!(
+        out.contains(r#""python_packages", "vscode", "huggingface""#),
+        "{out}"
+    );
 }
 
 #[test]
@@ -93,14 +105,28 @@ fn providers_schema_json_describes_every_feature() {
     let s = ws.ok(&["providers", "schema", "-json"]);
     let v: serde_json::Value = serde_json::from_str(&s).expect("schema json");
     let p = &v["provider_schemas"]["registry.terraform.io/secure-ml/aml"];
-    let provider_attrs = p["provider"]["block"]["attributes"].as_object().expect("provider attributes");
-    for name in ["subscription_id", "client_secret", "use_oidc", "environment", "metadata_host"] {
+    let provider_attrs = p["provider"]["block"]["attributes"]
+        .as_object()
+        .expect("provider attributes");
+    for name in [
+        "subscription_id",
+        "client_secret",
+        "use_oidc",
+        "environment",
+        "metadata_host",
+    ] {
         assert!(provider_attrs.contains_key(name), "provider lacks {name}");
     }
     assert_eq!(provider_attrs["client_secret"]["sensitive"], true);
-    assert_eq!(provider_attrs["client_secret"]["description_kind"], "markdown");
+    assert_eq!(
+        provider_attrs["client_secret"]["description_kind"],
+        "markdown"
+    );
     assert!(p["data_source_schemas"]["aml_private_dns_zone_names"].is_object());
-    assert_eq!(p["functions"]["fqdn_preset"]["return_type"], serde_json::json!(["list", "string"]));
+    assert_eq!(
+        p["functions"]["fqdn_preset"]["return_type"],
+        serde_json::json!(["list", "string"])
+    );
 }
 
 #[test]
@@ -112,6 +138,9 @@ fn missing_provider_block_values_fall_back_to_the_environment() {
     let out = ws.outputs();
     assert_eq!(
         out["zones"]["value"],
-        serde_json::json!(["privatelink.api.ml.azure.us", "privatelink.notebooks.usgovcloudapi.net"])
+        serde_json::json!([
+            "privatelink.api.ml.azure.us",
+            "privatelink.notebooks.usgovcloudapi.net"
+        ])
     );
 }

@@ -68,7 +68,10 @@ fn reads_the_network_posture_of_a_seeded_workspace() {
     assert_eq!(demo["public_network_access"], "Enabled");
     assert_eq!(demo["default_action"], "Deny");
     assert_eq!(demo["ip_rules"], json!(["203.0.114.0/24", "52.1.2.3"]));
-    assert_eq!(demo["managed_network"]["isolation_mode"], "AllowInternetOutbound");
+    assert_eq!(
+        demo["managed_network"]["isolation_mode"],
+        "AllowInternetOutbound"
+    );
     assert_eq!(demo["managed_network"]["firewall_sku"], "Standard");
     assert_eq!(demo["managed_network"]["status"], "Active");
     assert_eq!(demo["managed_network"]["spark_ready"], true);
@@ -81,19 +84,34 @@ fn reads_the_network_posture_of_a_seeded_workspace() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["path"].as_str().unwrap_or("").to_lowercase().ends_with("/workspaces/mlw-demo"))
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .unwrap_or("")
+                .to_lowercase()
+                .ends_with("/workspaces/mlw-demo")
+        })
         .collect();
     assert!(!reads.is_empty(), "no workspace GET in {log}");
-    assert!(reads.iter().all(|r| r["apiVersion"] == "2026-07-15-preview" || r["api_version"] == "2026-07-15-preview"), "{reads:?}");
+    assert!(
+        reads
+            .iter()
+            .all(|r| r["apiVersion"] == "2026-07-15-preview"
+                || r["api_version"] == "2026-07-15-preview"),
+        "{reads:?}"
+    );
 }
 
 #[test]
 fn a_workspace_that_does_not_exist_is_a_clear_error() {
     let emu = Emulator::start(&[]);
-    let ws = workspace_with(&emu, r#"data "aml_workspace" "x" {
+    let ws = workspace_with(
+        &emu,
+        r#"data "aml_workspace" "x" {
   name                = "mlw-nope"
   resource_group_name = "rg-aml-demo"
-}"#);
+}"#,
+    );
     ws.init();
     let out = ws.fails(&["plan", "-no-color"]);
     assert!(out.contains("mlw-nope not found"), "{out}");
@@ -107,8 +125,14 @@ fn a_wrong_secret_fails_naming_the_auth_method() {
     ws.init();
     let out = ws.fails(&["plan", "-no-color"]).to_lowercase();
     assert!(out.contains("client secret"), "{out}");
-    assert!(out.contains("aadsts7000215") || out.contains("invalid client secret"), "{out}");
-    assert!(!out.contains("not-the-secret"), "the secret leaked into the output: {out}");
+    assert!(
+        out.contains("aadsts7000215") || out.contains("invalid client secret"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("not-the-secret"),
+        "the secret leaked into the output: {out}"
+    );
 }
 
 #[test]
@@ -122,15 +146,25 @@ fn a_plain_http_metadata_host_is_refused() {
     assert!(out.to_lowercase().contains("https"), "{out}");
     // Nothing reached the emulator's ARM or token endpoints.
     let log = emu.admin("GET", "requests", None);
-    assert!(log["value"].as_array().unwrap().iter().all(|r| r["path"].as_str().unwrap_or("").starts_with("/_emulator")), "{log}");
+    assert!(
+        log["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["path"].as_str().unwrap_or("").starts_with("/_emulator")),
+        "{log}"
+    );
 }
 
 #[test]
 fn lookup_arguments_are_checked_at_plan() {
     let emu = Emulator::start(&[]);
-    let ws = workspace_with(&emu, r#"data "aml_workspace" "x" {
+    let ws = workspace_with(
+        &emu,
+        r#"data "aml_workspace" "x" {
   id = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspace/ws"
-}"#);
+}"#,
+    );
     ws.init();
     let out = ws.fails(&["validate", "-no-color"]);
     assert!(out.contains("Invalid workspace ID"), "{out}");

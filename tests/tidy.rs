@@ -34,7 +34,11 @@ fn check(area: &str, forbidden: &[&str], allowed: impl Fn(&str) -> bool) -> Vec<
     rust_files(&root.join("src"), &mut files);
     let mut found = Vec::new();
     for f in files {
-        let rel = f.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         if allowed(&rel) {
             continue;
         }
@@ -52,31 +56,46 @@ fn check(area: &str, forbidden: &[&str], allowed: impl Fn(&str) -> bool) -> Vec<
 #[test]
 fn boundaries_hold() {
     let mut v = Vec::new();
-    v.extend(check("gRPC outside the protocol layer", &["tonic::", "prost::", "use tonic", "use prost"], |f| {
-        f.starts_with("src/tfplugin/") || f == "src/main.rs"
-    }));
+    v.extend(check(
+        "gRPC outside the protocol layer",
+        &["tonic::", "prost::", "use tonic", "use prost"],
+        |f| f.starts_with("src/tfplugin/") || f == "src/main.rs",
+    ));
     v.extend(check(
         "HTTP outside the ARM client",
         &["reqwest", "hyper::", "azure_core", "azure_identity"],
         |f| f.starts_with("src/arm/") || f.starts_with("src/tfplugin/"),
     ));
-    v.extend(check("HTTP in the protocol layer", &["reqwest", "azure_core", "azure_identity"], |f| {
-        !f.starts_with("src/tfplugin/")
-    }));
-    v.extend(check("Terraform in the ARM client", &["tfplugin", "crate::provider", "crate::resources"], |f| {
-        !f.starts_with("src/arm/")
-    }));
-    v.extend(check("Azure in the protocol layer", &["crate::arm", "crate::provider", "crate::resources"], |f| {
-        !f.starts_with("src/tfplugin/")
-    }));
-    v.extend(check("stdout carries the handshake", &["println!", "print!(", "std::io::stdout"], |f| {
-        f == "src/tfplugin/serve.rs"
-    }));
+    v.extend(check(
+        "HTTP in the protocol layer",
+        &["reqwest", "azure_core", "azure_identity"],
+        |f| !f.starts_with("src/tfplugin/"),
+    ));
+    v.extend(check(
+        "Terraform in the ARM client",
+        &["tfplugin", "crate::provider", "crate::resources"],
+        |f| !f.starts_with("src/arm/"),
+    ));
+    v.extend(check(
+        "Azure in the protocol layer",
+        &["crate::arm", "crate::provider", "crate::resources"],
+        |f| !f.starts_with("src/tfplugin/"),
+    ));
+    v.extend(check(
+        "stdout carries the handshake",
+        &["println!", "print!(", "std::io::stdout"],
+        |f| f == "src/tfplugin/serve.rs",
+    ));
     assert!(v.is_empty(), "boundary violations:\n{}", v.join("\n"));
 }
 
 #[test]
 fn emulator_is_independent_of_the_provider() {
-    let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("emulator/Cargo.toml")).unwrap();
-    assert!(!manifest.contains("terraform-provider-aml"), "the emulator must not depend on the provider crate");
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("emulator/Cargo.toml"))
+            .unwrap();
+    assert!(
+        !manifest.contains("terraform-provider-aml"),
+        "the emulator must not depend on the provider crate"
+    );
 }

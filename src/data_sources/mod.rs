@@ -11,5 +11,8 @@ use crate::tfplugin::traits::DataSource;
 
 /// Every data source type, in documentation order.
 pub fn all() -> Vec<Arc<dyn DataSource<AmlClient>>> {
-    vec![Arc::new(private_dns_zone_names::PrivateDnsZoneNames), Arc::new(workspace::Workspace)]
+    vec![
+        Arc::new(private_dns_zone_names::PrivateDnsZoneNames),
+        Arc::new(workspace::Workspace),
+    ]
 }

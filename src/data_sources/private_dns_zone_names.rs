@@ -59,7 +59,9 @@ impl DataSource<AmlClient> for PrivateDnsZoneNames {
     }
 
     async fn read(&self, ctx: &Ctx<'_, AmlClient>, config: &Object) -> Result<Object, Error> {
-        let env = config.string("environment").unwrap_or_else(|| ctx.client.settings.environment().to_string());
+        let env = config
+            .string("environment")
+            .unwrap_or_else(|| ctx.client.settings.environment().to_string());
         let (api, notebooks) = workspace_zones(&env).ok_or_else(|| {
             Error::new(format!("unknown environment {env:?}"))
                 .detail("Valid environments are \"public\", \"usgovernment\" and \"china\".")
@@ -67,7 +69,13 @@ impl DataSource<AmlClient> for PrivateDnsZoneNames {
         let mut out = config.clone();
         out.set("environment", env.as_str());
         out.set("id", env.as_str());
-        out.set("names", Value::List(vec![Value::string(api.as_str()), Value::string(notebooks.as_str())]));
+        out.set(
+            "names",
+            Value::List(vec![
+                Value::string(api.as_str()),
+                Value::string(notebooks.as_str()),
+            ]),
+        );
         out.set("api_zone", api);
         out.set("notebooks_zone", notebooks);
         Ok(out)

@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 use serde_json::Value as Json;
 
-use crate::arm::{api_versions, Deadline};
 use crate::arm::ids::{ResourceGroupId, WorkspaceId};
+use crate::arm::{api_versions, Deadline};
 use crate::provider::AmlClient;
 use crate::tfplugin::cty::{Path, Type, Value};
 use crate::tfplugin::diagnostics::Diagnostics;
@@ -56,12 +56,26 @@ pub fn posture(body: &Json, out: &mut Object) {
     out.set("location", s(p("/location")));
     out.set("workspace_id", s(p("/properties/workspaceId")));
     out.set("discovery_url", s(p("/properties/discoveryUrl")));
-    out.set("public_network_access", s(p("/properties/publicNetworkAccess")));
-    out.set("allow_public_access_when_behind_vnet", b(p("/properties/allowPublicAccessWhenBehindVnet")));
-    out.set("default_action", s(p("/properties/networkAcls/defaultAction")));
+    out.set(
+        "public_network_access",
+        s(p("/properties/publicNetworkAccess")),
+    );
+    out.set(
+        "allow_public_access_when_behind_vnet",
+        b(p("/properties/allowPublicAccessWhenBehindVnet")),
+    );
+    out.set(
+        "default_action",
+        s(p("/properties/networkAcls/defaultAction")),
+    );
     let rules = p("/properties/networkAcls/ipRules")
         .and_then(Json::as_array)
-        .map(|a| a.iter().filter_map(|r| r.get("value").and_then(Json::as_str)).map(Value::string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r.get("value").and_then(Json::as_str))
+                .map(Value::string)
+                .collect()
+        })
         .unwrap_or_default();
     out.set("ip_rules", Value::List(rules));
     let mn = p("/properties/managedNetwork");
@@ -71,7 +85,10 @@ pub fn posture(body: &Json, out: &mut Object) {
             ("isolation_mode", s(mn.and_then(|m| m.get("isolationMode")))),
             ("firewall_sku", s(mn.and_then(|m| m.get("firewallSku")))),
             ("status", s(mn.and_then(|m| m.pointer("/status/status")))),
-            ("spark_ready", b(mn.and_then(|m| m.pointer("/status/sparkReady")))),
+            (
+                "spark_ready",
+                b(mn.and_then(|m| m.pointer("/status/sparkReady"))),
+            ),
             ("network_id", s(mn.and_then(|m| m.get("networkId")))),
         ]),
     );
@@ -84,10 +101,16 @@ pub fn posture(body: &Json, out: &mut Object) {
                     Value::object([
                         ("name", s(c.get("name"))),
                         ("id", s(c.get("id"))),
-                        ("private_endpoint_id", s(c.pointer("/properties/privateEndpoint/id"))),
+                        (
+                            "private_endpoint_id",
+                            s(c.pointer("/properties/privateEndpoint/id")),
+                        ),
                         ("status", s(st.and_then(|x| x.get("status")))),
                         ("description", s(st.and_then(|x| x.get("description")))),
-                        ("actions_required", s(st.and_then(|x| x.get("actionsRequired")))),
+                        (
+                            "actions_required",
+                            s(st.and_then(|x| x.get("actionsRequired"))),
+                        ),
                     ])
                 })
                 .collect()
@@ -96,7 +119,11 @@ pub fn posture(body: &Json, out: &mut Object) {
     out.set("private_endpoint_connections", Value::List(conns));
     let tags = p("/tags")
         .and_then(Json::as_object)
-        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), Value::string(v)))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), Value::string(v))))
+                .collect()
+        })
         .unwrap_or_default();
     out.set("tags", Value::Map(tags));
 }
@@ -170,9 +197,13 @@ impl DataSource<AmlClient> for Workspace {
     async fn read(&self, ctx: &Ctx<'_, AmlClient>, config: &Object) -> Result<Object, Error> {
         let arm = ctx.client.arm().await?;
         let id = match config.string("id") {
-            Some(id) => WorkspaceId::parse(&id).map_err(|e| Error::new(e.message).at(Path::root().attr("id")))?,
+            Some(id) => WorkspaceId::parse(&id)
+                .map_err(|e| Error::new(e.message).at(Path::root().attr("id")))?,
             None => {
-                let (name, rg) = (config.string("name").unwrap_or_default(), config.string("resource_group_name").unwrap_or_default());
+                let (name, rg) = (
+                    config.string("name").unwrap_or_default(),
+                    config.string("resource_group_name").unwrap_or_default(),
+                );
                 ResourceGroupId::new(arm.subscription_id(), &rg).workspace(&name)
             }
         };

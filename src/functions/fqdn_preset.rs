@@ -54,7 +54,11 @@ pub const PRESETS: &[(&str, &[&str])] = &[
 pub struct FqdnPreset;
 
 fn names() -> String {
-    PRESETS.iter().map(|(n, _)| format!("{n:?}")).collect::<Vec<_>>().join(", ")
+    PRESETS
+        .iter()
+        .map(|(n, _)| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Function for FqdnPreset {
@@ -82,11 +86,16 @@ impl Function for FqdnPreset {
 
     fn call(&self, args: &[Value]) -> Result<Value, FunctionError> {
         let name = args.first().and_then(Value::as_str).unwrap_or_default();
-        let (_, fqdns) = PRESETS.iter().find(|(n, _)| *n == name).ok_or_else(|| FunctionError {
-            text: format!("unknown preset {name:?}; valid names are {}", names()),
-            argument: Some(0),
-        })?;
-        Ok(Value::List(fqdns.iter().map(|f| Value::string(*f)).collect()))
+        let (_, fqdns) = PRESETS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .ok_or_else(|| FunctionError {
+                text: format!("unknown preset {name:?}; valid names are {}", names()),
+                argument: Some(0),
+            })?;
+        Ok(Value::List(
+            fqdns.iter().map(|f| Value::string(*f)).collect(),
+        ))
     }
 }
 
@@ -100,6 +109,11 @@ mod tests {
         assert_eq!(got.elements().unwrap().len(), 6);
         let err = FqdnPreset.call(&[Value::string("npm")]).unwrap_err();
         assert_eq!(err.argument, Some(0));
-        assert!(err.text.contains("\"python_packages\", \"vscode\", \"huggingface\""), "{}", err.text);
+        assert!(
+            err.text
+                .contains("\"python_packages\", \"vscode\", \"huggingface\""),
+            "{}",
+            err.text
+        );
     }
 }

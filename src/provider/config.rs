@@ -83,7 +83,10 @@ pub fn schema() -> Schema {
         if arg.name == "environment" {
             attr = attr.validate(Validator::OneOf(ENVIRONMENTS));
         }
-        if matches!(arg.name, "subscription_id" | "tenant_id" | "client_id" | "ado_pipeline_service_connection_id") {
+        if matches!(
+            arg.name,
+            "subscription_id" | "tenant_id" | "client_id" | "ado_pipeline_service_connection_id"
+        ) {
             attr = attr.validate(Validator::Custom(validate_uuid));
         }
         if arg.name == "metadata_host" {
@@ -97,7 +100,9 @@ pub fn schema() -> Schema {
 fn validate_uuid(v: &crate::tfplugin::cty::Value) -> Result<(), String> {
     match v.as_str() {
         Some(s) if is_uuid(s) => Ok(()),
-        Some(s) => Err(format!("{s:?} is not a UUID such as \"00000000-0000-0000-0000-000000000000\".")),
+        Some(s) => Err(format!(
+            "{s:?} is not a UUID such as \"00000000-0000-0000-0000-000000000000\"."
+        )),
         None => Ok(()),
     }
 }
@@ -106,7 +111,10 @@ fn validate_uuid(v: &crate::tfplugin::cty::Value) -> Result<(), String> {
 pub fn is_uuid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
-        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn validate_host(v: &crate::tfplugin::cty::Value) -> Result<(), String> {
@@ -135,7 +143,14 @@ impl std::fmt::Debug for Settings {
         let mut m = f.debug_map();
         for arg in ARGS {
             if let Some(v) = self.values.get(arg.name) {
-                m.entry(&arg.name, &if arg.sensitive { "<redacted>" } else { v.as_str() });
+                m.entry(
+                    &arg.name,
+                    &if arg.sensitive {
+                        "<redacted>"
+                    } else {
+                        v.as_str()
+                    },
+                );
             }
             if let Some(b) = self.flags.get(arg.name) {
                 m.entry(&arg.name, b);
@@ -151,7 +166,11 @@ impl Settings {
     pub fn from_config(config: &Object, env: &dyn Fn(&str) -> Option<String>) -> Self {
         let mut s = Settings::default();
         for arg in ARGS {
-            let from_env = || arg.env.iter().find_map(|k| env(k).filter(|v| !v.is_empty()));
+            let from_env = || {
+                arg.env
+                    .iter()
+                    .find_map(|k| env(k).filter(|v| !v.is_empty()))
+            };
             match arg.ty {
                 ArgType::String => {
                     if let Some(v) = config.get::<String>(arg.name).known().or_else(from_env) {
@@ -161,7 +180,8 @@ impl Settings {
                 ArgType::Bool => {
                     let v = match config.get::<bool>(arg.name) {
                         Value::Known(b) => Some(b),
-                        _ => from_env().map(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1")),
+                        _ => from_env()
+                            .map(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1")),
                     };
                     if let Some(b) = v {
                         s.flags.insert(arg.name, b);
@@ -227,7 +247,11 @@ pub fn validate(config: &Object, settings: &Settings, diags: &mut Diagnostics) {
             );
         }
     }
-    if settings.flag("use_oidc") && !has("oidc_token") && !has("oidc_token_file_path") && !has("oidc_request_url") {
+    if settings.flag("use_oidc")
+        && !has("oidc_token")
+        && !has("oidc_token_file_path")
+        && !has("oidc_request_url")
+    {
         diags.error_at(
             path_of("use_oidc"),
             "OIDC authentication has no token source",
@@ -277,13 +301,19 @@ mod tests {
     }
 
     fn errors(cfg: Object, env: &[(&str, &str)]) -> Vec<String> {
-        let env: BTreeMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: BTreeMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let lookup = |k: &str| env.get(k).cloned();
         let settings = Settings::from_config(&cfg, &lookup);
         let mut d = Diagnostics::new();
         crate::tfplugin::service::validate_block(&schema().block, cfg.raw(), &Path::root(), &mut d);
         validate(&cfg, &settings, &mut d);
-        d.iter().filter(|x| x.is_error()).map(|x| format!("{}@{}", x.summary, x.path.clone().unwrap_or_default())).collect()
+        d.iter()
+            .filter(|x| x.is_error())
+            .map(|x| format!("{}@{}", x.summary, x.path.clone().unwrap_or_default()))
+            .collect()
     }
 
     #[test]
@@ -294,8 +324,17 @@ mod tests {
             "ARM_USE_OIDC" => Some("true".to_string()),
             _ => None,
         };
-        let s = Settings::from_config(&config(&[("client_id", cty::Value::string("22222222-2222-2222-2222-222222222222"))]), &env);
-        assert_eq!(s.get("client_id"), Some("22222222-2222-2222-2222-222222222222"));
+        let s = Settings::from_config(
+            &config(&[(
+                "client_id",
+                cty::Value::string("22222222-2222-2222-2222-222222222222"),
+            )]),
+            &env,
+        );
+        assert_eq!(
+            s.get("client_id"),
+            Some("22222222-2222-2222-2222-222222222222")
+        );
         assert_eq!(s.get("oidc_request_url"), Some("https://gh"));
         assert!(s.flag("use_oidc"));
         assert!(s.flag("use_cli"));
@@ -306,7 +345,10 @@ mod tests {
     #[test]
     fn secrets_never_appear_in_debug_output() {
         let env = |_: &str| None;
-        let s = Settings::from_config(&config(&[("client_secret", cty::Value::string("hunter2-secret"))]), &env);
+        let s = Settings::from_config(
+            &config(&[("client_secret", cty::Value::string("hunter2-secret"))]),
+            &env,
+        );
         assert!(!format!("{s:?}").contains("hunter2"));
     }
 
@@ -316,13 +358,28 @@ mod tests {
         assert_eq!(e, vec!["Invalid attribute value@environment"]);
         let e = errors(config(&[("client_secret", cty::Value::string("x"))]), &[]);
         assert_eq!(e, vec!["client_secret needs client_id@client_secret"]);
-        let e = errors(config(&[("client_secret", cty::Value::string("x"))]), &[("ARM_CLIENT_ID", "11111111-1111-1111-1111-111111111111")]);
+        let e = errors(
+            config(&[("client_secret", cty::Value::string("x"))]),
+            &[("ARM_CLIENT_ID", "11111111-1111-1111-1111-111111111111")],
+        );
         assert!(e.is_empty(), "{e:?}");
-        let e = errors(config(&[("oidc_token", cty::Value::string("a")), ("oidc_token_file_path", cty::Value::string("/f"))]), &[]);
-        assert_eq!(e, vec!["Conflicting OIDC token settings@oidc_token_file_path"]);
+        let e = errors(
+            config(&[
+                ("oidc_token", cty::Value::string("a")),
+                ("oidc_token_file_path", cty::Value::string("/f")),
+            ]),
+            &[],
+        );
+        assert_eq!(
+            e,
+            vec!["Conflicting OIDC token settings@oidc_token_file_path"]
+        );
         let e = errors(config(&[("use_oidc", cty::Value::Bool(true))]), &[]);
         assert_eq!(e, vec!["OIDC authentication has no token source@use_oidc"]);
-        let e = errors(config(&[("metadata_host", cty::Value::string("http://127.0.0.1:1"))]), &[]);
+        let e = errors(
+            config(&[("metadata_host", cty::Value::string("http://127.0.0.1:1"))]),
+            &[],
+        );
         assert_eq!(e, vec!["Invalid attribute value@metadata_host"]);
         let e = errors(config(&[("tenant_id", cty::Value::string("contoso"))]), &[]);
         assert_eq!(e, vec!["Invalid attribute value@tenant_id"]);
@@ -332,7 +389,13 @@ mod tests {
 
     #[test]
     fn unknown_values_are_not_errors() {
-        let e = errors(config(&[("environment", cty::Value::unknown()), ("client_secret", cty::Value::unknown())]), &[]);
+        let e = errors(
+            config(&[
+                ("environment", cty::Value::unknown()),
+                ("client_secret", cty::Value::unknown()),
+            ]),
+            &[],
+        );
         assert!(e.is_empty(), "{e:?}");
     }
 }

@@ -35,16 +35,21 @@ pub struct AmlClient {
 impl AmlClient {
     /// A client for `settings`; nothing is contacted yet.
     pub fn new(settings: Settings) -> Self {
-        AmlClient { settings, arm: OnceCell::new() }
+        AmlClient {
+            settings,
+            arm: OnceCell::new(),
+        }
     }
 
     /// The ARM client, authenticated and pointed at the configured cloud on first use.
     pub async fn arm(&self) -> Result<&ArmClient, Error> {
         self.arm
             .get_or_try_init(|| async {
-                ArmClient::new(client_options(&self.settings)).await.map_err(|e| {
-                    errors::from_arm(e).context("configuring the Azure Resource Manager client")
-                })
+                ArmClient::new(client_options(&self.settings))
+                    .await
+                    .map_err(|e| {
+                        errors::from_arm(e).context("configuring the Azure Resource Manager client")
+                    })
             })
             .await
     }
@@ -96,7 +101,11 @@ impl ProviderDef for AmlProvider {
         config::validate(config, &settings, diags);
     }
 
-    async fn configure(&self, config: &Object, terraform_version: &str) -> Result<AmlClient, Diagnostics> {
+    async fn configure(
+        &self,
+        config: &Object,
+        terraform_version: &str,
+    ) -> Result<AmlClient, Diagnostics> {
         let settings = Settings::from_config(config, &|k| std::env::var(k).ok());
         let mut diags = Diagnostics::new();
         config::validate(config, &settings, &mut diags);

@@ -41,8 +41,14 @@ fn type_name(ty: &Type) -> String {
 }
 
 fn front_matter(title: &str, description: &str) -> String {
-    let summary = description.split("\n\n").next().unwrap_or_default().replace('\n', " ");
-    format!("---\npage_title: \"{title}\"\nsubcategory: \"\"\ndescription: |-\n  {summary}\n---\n\n")
+    let summary = description
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .replace('\n', " ");
+    format!(
+        "---\npage_title: \"{title}\"\nsubcategory: \"\"\ndescription: |-\n  {summary}\n---\n\n"
+    )
 }
 
 fn fence(e: &Example<'_>) -> String {
@@ -59,8 +65,14 @@ pub fn render_block_page(
 ) -> String {
     let (title, heading) = match kind {
         Kind::Provider => (format!("{name} Provider"), format!("# {name} Provider")),
-        Kind::Resource => (format!("{name} Resource - aml"), format!("# {name} (Resource)")),
-        Kind::DataSource => (format!("{name} Data Source - aml"), format!("# {name} (Data Source)")),
+        Kind::Resource => (
+            format!("{name} Resource - aml"),
+            format!("# {name} (Resource)"),
+        ),
+        Kind::DataSource => (
+            format!("{name} Data Source - aml"),
+            format!("# {name} (Data Source)"),
+        ),
     };
     let mut out = front_matter(&title, &block.description);
     out.push_str(&format!("{heading}\n\n{}\n\n", block.description.trim()));
@@ -69,12 +81,21 @@ pub fn render_block_page(
         out.push_str(&fence(&e));
         out.push('\n');
     }
-    out.push_str(if kind == Kind::Provider { "## Schema\n\n" } else { "<!-- schema generated from the provider -->\n## Schema\n\n" });
+    out.push_str(if kind == Kind::Provider {
+        "## Schema\n\n"
+    } else {
+        "<!-- schema generated from the provider -->\n## Schema\n\n"
+    });
     let mut nested = Vec::new();
     render_attributes(block, "", &mut out, &mut nested);
     while let Some((anchor, nb)) = nested.first().cloned() {
         nested.remove(0);
-        out.push_str(&format!("<a id=\"{anchor}\"></a>\n### Nested Schema for `{}`\n\n", anchor.trim_start_matches("nestedblock--").replace("--", ".")));
+        out.push_str(&format!(
+            "<a id=\"{anchor}\"></a>\n### Nested Schema for `{}`\n\n",
+            anchor
+                .trim_start_matches("nestedblock--")
+                .replace("--", ".")
+        ));
         let mut more = Vec::new();
         render_attributes(&nb.block, &format!("{anchor}--"), &mut out, &mut more);
         nested.extend(more);
@@ -88,10 +109,17 @@ pub fn render_block_page(
     out
 }
 
-fn render_attributes(block: &Block, prefix: &str, out: &mut String, nested: &mut Vec<(String, NestedBlock)>) {
+fn render_attributes(
+    block: &Block,
+    prefix: &str,
+    out: &mut String,
+    nested: &mut Vec<(String, NestedBlock)>,
+) {
     let groups: [(&str, fn(&Attribute) -> bool); 3] = [
         ("Required", |a| a.mode == Mode::Required),
-        ("Optional", |a| matches!(a.mode, Mode::Optional | Mode::OptionalComputed)),
+        ("Optional", |a| {
+            matches!(a.mode, Mode::Optional | Mode::OptionalComputed)
+        }),
         ("Read-Only", |a| a.mode == Mode::Computed),
     ];
     for (title, pick) in groups {
@@ -132,7 +160,9 @@ fn render_attributes(block: &Block, prefix: &str, out: &mut String, nested: &mut
                 Nesting::Map => "Block Map".to_string(),
             };
             let bounds = match (b.nesting, b.min_items, b.max_items) {
-                (Nesting::List | Nesting::Set, min, max) if max > 0 => format!(", Min: {min}, Max: {max}"),
+                (Nesting::List | Nesting::Set, min, max) if max > 0 => {
+                    format!(", Min: {min}, Max: {max}")
+                }
                 (Nesting::List | Nesting::Set, min, _) if min > 0 => format!(", Min: {min}"),
                 _ => String::new(),
             };
@@ -150,20 +180,33 @@ fn render_attributes(block: &Block, prefix: &str, out: &mut String, nested: &mut
 /// Renders the page of a provider function.
 pub fn render_function_page(name: &str, sig: &Signature, example: Option<Example<'_>>) -> String {
     let mut out = front_matter(&format!("{name} function - aml"), sig.summary);
-    out.push_str(&format!("# function: {name}\n\n{}\n\n", sig.description.trim()));
+    out.push_str(&format!(
+        "# function: {name}\n\n{}\n\n",
+        sig.description.trim()
+    ));
     if let Some(e) = example {
         out.push_str("## Example Usage\n\n");
         out.push_str(&fence(&e));
         out.push('\n');
     }
-    let params = sig.parameters.iter().map(|p| format!("{} {}", p.name, type_name(&p.ty).to_lowercase())).collect::<Vec<_>>();
+    let params = sig
+        .parameters
+        .iter()
+        .map(|p| format!("{} {}", p.name, type_name(&p.ty).to_lowercase()))
+        .collect::<Vec<_>>();
     out.push_str(&format!(
         "## Signature\n\n```text\n{name}({}) {}\n```\n\n## Arguments\n\n",
         params.join(", "),
         type_name(&sig.returns).to_lowercase()
     ));
     for (i, p) in sig.parameters.iter().enumerate() {
-        out.push_str(&format!("{}. `{}` ({}) {}\n", i + 1, p.name, type_name(&p.ty), p.description));
+        out.push_str(&format!(
+            "{}. `{}` ({}) {}\n",
+            i + 1,
+            p.name,
+            type_name(&p.ty),
+            p.description
+        ));
     }
     out
 }

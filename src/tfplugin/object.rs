@@ -81,16 +81,21 @@ impl FromCty for i64 {
 
 impl FromCty for Vec<String> {
     fn from_cty(value: &cty::Value) -> Option<Self> {
-        value.elements()?.iter().map(|v| v.as_str().map(str::to_string)).collect()
+        value
+            .elements()?
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect()
     }
 }
 
 impl FromCty for BTreeMap<String, String> {
     fn from_cty(value: &cty::Value) -> Option<Self> {
         match value {
-            cty::Value::Map(m) => {
-                m.iter().map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect()
-            }
+            cty::Value::Map(m) => m
+                .iter()
+                .map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect(),
             _ => None,
         }
     }
@@ -146,7 +151,11 @@ impl IntoCty for Vec<String> {
 
 impl IntoCty for BTreeMap<String, String> {
     fn into_cty(self) -> cty::Value {
-        cty::Value::Map(self.into_iter().map(|(k, v)| (k, cty::Value::String(v))).collect())
+        cty::Value::Map(
+            self.into_iter()
+                .map(|(k, v)| (k, cty::Value::String(v)))
+                .collect(),
+        )
     }
 }
 
@@ -161,7 +170,9 @@ impl Object {
     pub fn new(value: cty::Value) -> Self {
         match value {
             cty::Value::Object(_) => Object { value },
-            _ => Object { value: cty::Value::Object(BTreeMap::new()) },
+            _ => Object {
+                value: cty::Value::Object(BTreeMap::new()),
+            },
         }
     }
 
@@ -217,7 +228,13 @@ impl Object {
 
     /// The elements of a list or set nested block (empty when absent or unknown).
     pub fn blocks(&self, name: &str) -> Vec<Object> {
-        self.attr(name).elements().unwrap_or(&[]).iter().cloned().map(Object::new).collect()
+        self.attr(name)
+            .elements()
+            .unwrap_or(&[])
+            .iter()
+            .cloned()
+            .map(Object::new)
+            .collect()
     }
 }
 

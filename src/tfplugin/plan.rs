@@ -26,7 +26,10 @@ pub fn plan(block: &Block, prior: Option<&Value>, proposed: &Value, config: &Val
     apply_defaults(block, &mut planned, config);
     let Some(prior) = prior else {
         unknown_computed(block, &mut planned, config, true);
-        return GenericPlan { planned, requires_replace: Vec::new() };
+        return GenericPlan {
+            planned,
+            requires_replace: Vec::new(),
+        };
     };
     keep_equivalent_ids(block, &mut planned, prior);
     let requires_replace = replace_paths(block, prior, &planned);
@@ -35,13 +38,18 @@ pub fn plan(block: &Block, prior: Option<&Value>, proposed: &Value, config: &Val
     } else if differs_beyond_timeouts(block, prior, &planned) {
         unknown_computed(block, &mut planned, config, false);
     }
-    GenericPlan { planned, requires_replace }
+    GenericPlan {
+        planned,
+        requires_replace,
+    }
 }
 
 /// Sets defaults for null optional+computed attributes whose configuration is null.
 fn apply_defaults(block: &Block, planned: &mut Value, config: &Value) {
     for attr in &block.attributes {
-        let Some(default) = &attr.default else { continue };
+        let Some(default) = &attr.default else {
+            continue;
+        };
         if config.get(&attr.name).is_none_or(Value::is_null) {
             if let Some(slot) = planned.get_mut(&attr.name) {
                 *slot = default.clone();
@@ -52,7 +60,9 @@ fn apply_defaults(block: &Block, planned: &mut Value, config: &Value) {
         let (Some(p), Some(c)) = (planned.get_mut(&nested.name), config.get(&nested.name)) else {
             continue;
         };
-        for_each_element(nested.nesting, p, c, |pe, ce| apply_defaults(&nested.block, pe, ce));
+        for_each_element(nested.nesting, p, c, |pe, ce| {
+            apply_defaults(&nested.block, pe, ce)
+        });
     }
 }
 
@@ -121,7 +131,11 @@ fn replace_paths(block: &Block, prior: &Value, planned: &Value) -> Vec<Path> {
 
 /// Whether anything but the `timeouts` block differs.
 fn differs_beyond_timeouts(block: &Block, prior: &Value, planned: &Value) -> bool {
-    let names = block.attributes.iter().map(|a| &a.name).chain(block.blocks.iter().map(|b| &b.name));
+    let names = block
+        .attributes
+        .iter()
+        .map(|a| &a.name)
+        .chain(block.blocks.iter().map(|b| &b.name));
     names
         .filter(|n| n.as_str() != timeouts::BLOCK_NAME)
         .any(|n| prior.get(n) != planned.get(n))
@@ -129,10 +143,19 @@ fn differs_beyond_timeouts(block: &Block, prior: &Value, planned: &Value) -> boo
 
 /// Calls `f` on each planned block element with its configuration counterpart (by position for
 /// lists, by key for maps, by position for sets, whose planned elements mirror the configuration).
-fn for_each_element(nesting: Nesting, planned: &mut Value, config: &Value, mut f: impl FnMut(&mut Value, &Value)) {
+fn for_each_element(
+    nesting: Nesting,
+    planned: &mut Value,
+    config: &Value,
+    mut f: impl FnMut(&mut Value, &Value),
+) {
     match (nesting, planned, config) {
         (Nesting::Single | Nesting::Group, p @ Value::Object(_), c @ Value::Object(_)) => f(p, c),
-        (Nesting::List | Nesting::Set, Value::List(ps) | Value::Set(ps), Value::List(cs) | Value::Set(cs)) => {
+        (
+            Nesting::List | Nesting::Set,
+            Value::List(ps) | Value::Set(ps),
+            Value::List(cs) | Value::Set(cs),
+        ) => {
             for (p, c) in ps.iter_mut().zip(cs.iter()) {
                 f(p, c);
             }
@@ -161,7 +184,9 @@ mod tests {
             .attribute(Attribute::required("name", Type::String, "").requires_replace())
             .attribute(Attribute::optional("tags", Type::map(Type::String), ""))
             .attribute(Attribute::optional("subnet_id", Type::String, "").case_insensitive())
-            .attribute(Attribute::optional_computed("manual", Type::Bool, "").default(Value::Bool(false)))
+            .attribute(
+                Attribute::optional_computed("manual", Type::Bool, "").default(Value::Bool(false)),
+            )
             .attribute(Attribute::optional_computed("sku", Type::String, ""))
             .attribute(Attribute::computed("ip", Type::String, ""))
             .block(Timeouts::default().block())
@@ -180,7 +205,13 @@ mod tests {
         Value::string(x)
     }
 
-    fn check(prior: Option<Value>, proposed: Value, config: Value, planned: Value, replace: &[&str]) {
+    fn check(
+        prior: Option<Value>,
+        proposed: Value,
+        config: Value,
+        planned: Value,
+        replace: &[&str],
+    ) {
         let got = plan(&schema(), prior.as_ref(), &proposed, &config);
         assert_eq!(got.planned, planned, "planned");
         let want: Vec<Path> = replace.iter().map(|n| Path::root().attr(n)).collect();
@@ -202,7 +233,11 @@ mod tests {
 
     #[test]
     fn create_keeps_configured_optional_computed() {
-        let config = obj(&[("name", s("a")), ("sku", s("Basic")), ("manual", Value::Bool(true))]);
+        let config = obj(&[
+            ("name", s("a")),
+            ("sku", s("Basic")),
+            ("manual", Value::Bool(true)),
+        ]);
         let planned = obj(&[
             ("name", s("a")),
             ("sku", s("Basic")),
@@ -215,14 +250,26 @@ mod tests {
 
     #[test]
     fn no_change_is_a_no_op() {
-        let prior = obj(&[("name", s("a")), ("id", s("/x")), ("manual", Value::Bool(false)), ("sku", s("S")), ("ip", s("10.0.0.4"))]);
+        let prior = obj(&[
+            ("name", s("a")),
+            ("id", s("/x")),
+            ("manual", Value::Bool(false)),
+            ("sku", s("S")),
+            ("ip", s("10.0.0.4")),
+        ]);
         let config = obj(&[("name", s("a"))]);
         check(Some(prior.clone()), prior.clone(), config, prior, &[]);
     }
 
     #[test]
     fn update_makes_unstable_computed_unknown_and_keeps_id() {
-        let prior = obj(&[("name", s("a")), ("id", s("/x")), ("manual", Value::Bool(false)), ("sku", s("S")), ("ip", s("10.0.0.4"))]);
+        let prior = obj(&[
+            ("name", s("a")),
+            ("id", s("/x")),
+            ("manual", Value::Bool(false)),
+            ("sku", s("S")),
+            ("ip", s("10.0.0.4")),
+        ]);
         let tags = Value::Map([("env".to_string(), s("dev"))].into_iter().collect());
         let config = obj(&[("name", s("a")), ("tags", tags.clone())]);
         let mut proposed = prior.clone();
@@ -240,7 +287,13 @@ mod tests {
 
     #[test]
     fn replacement_makes_stable_values_unknown() {
-        let prior = obj(&[("name", s("a")), ("id", s("/x")), ("manual", Value::Bool(false)), ("sku", s("S")), ("ip", s("10.0.0.4"))]);
+        let prior = obj(&[
+            ("name", s("a")),
+            ("id", s("/x")),
+            ("manual", Value::Bool(false)),
+            ("sku", s("S")),
+            ("ip", s("10.0.0.4")),
+        ]);
         let config = obj(&[("name", s("b"))]);
         let mut proposed = prior.clone();
         *proposed.get_mut("name").unwrap() = s("b");
@@ -256,7 +309,13 @@ mod tests {
 
     #[test]
     fn unknown_replace_attribute_plans_replacement() {
-        let prior = obj(&[("name", s("a")), ("id", s("/x")), ("manual", Value::Bool(false)), ("sku", s("S")), ("ip", s("1"))]);
+        let prior = obj(&[
+            ("name", s("a")),
+            ("id", s("/x")),
+            ("manual", Value::Bool(false)),
+            ("sku", s("S")),
+            ("ip", s("1")),
+        ]);
         let config = obj(&[("name", Value::unknown())]);
         let mut proposed = prior.clone();
         *proposed.get_mut("name").unwrap() = Value::unknown();
@@ -267,7 +326,14 @@ mod tests {
 
     #[test]
     fn letter_case_of_ids_is_not_a_change() {
-        let prior = obj(&[("name", s("a")), ("id", s("/x")), ("subnet_id", s("/Subs/A")), ("manual", Value::Bool(false)), ("sku", s("S")), ("ip", s("1"))]);
+        let prior = obj(&[
+            ("name", s("a")),
+            ("id", s("/x")),
+            ("subnet_id", s("/Subs/A")),
+            ("manual", Value::Bool(false)),
+            ("sku", s("S")),
+            ("ip", s("1")),
+        ]);
         let config = obj(&[("name", s("a")), ("subnet_id", s("/subs/a"))]);
         let mut proposed = prior.clone();
         *proposed.get_mut("subnet_id").unwrap() = s("/subs/a");
@@ -276,8 +342,19 @@ mod tests {
 
     #[test]
     fn timeouts_alone_change_nothing_remote() {
-        let prior = obj(&[("name", s("a")), ("id", s("/x")), ("manual", Value::Bool(false)), ("sku", s("S")), ("ip", s("1"))]);
-        let t = Value::object([("create", s("10m")), ("read", Value::Null), ("update", Value::Null), ("delete", Value::Null)]);
+        let prior = obj(&[
+            ("name", s("a")),
+            ("id", s("/x")),
+            ("manual", Value::Bool(false)),
+            ("sku", s("S")),
+            ("ip", s("1")),
+        ]);
+        let t = Value::object([
+            ("create", s("10m")),
+            ("read", Value::Null),
+            ("update", Value::Null),
+            ("delete", Value::Null),
+        ]);
         let config = obj(&[("name", s("a")), ("timeouts", t.clone())]);
         let mut proposed = prior.clone();
         *proposed.get_mut("timeouts").unwrap() = t;
@@ -293,7 +370,13 @@ mod tests {
         let el = Value::object([("x", s("1")), ("y", Value::Null)]);
         let config = Value::object([("b", Value::List(vec![el.clone()]))]);
         let got = plan(&block, None, &config, &config);
-        let want = Value::object([("b", Value::List(vec![Value::object([("x", s("1")), ("y", Value::unknown())])]))]);
+        let want = Value::object([(
+            "b",
+            Value::List(vec![Value::object([
+                ("x", s("1")),
+                ("y", Value::unknown()),
+            ])]),
+        )]);
         assert_eq!(got.planned, want);
     }
 }

@@ -44,7 +44,10 @@ pub struct Block {
 impl Block {
     /// An empty block with a Markdown description.
     pub fn new(description: impl Into<String>) -> Self {
-        Block { description: description.into(), ..Block::default() }
+        Block {
+            description: description.into(),
+            ..Block::default()
+        }
     }
 
     /// Adds an attribute.
@@ -71,16 +74,28 @@ impl Block {
 
     /// The cty object type of a value of this block: one key per attribute and per nested block.
     pub fn implied_type(&self) -> Type {
-        let attrs = self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone()));
-        let blocks = self.blocks.iter().map(|b| (b.name.clone(), b.implied_type()));
+        let attrs = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.clone()));
+        let blocks = self
+            .blocks
+            .iter()
+            .map(|b| (b.name.clone(), b.implied_type()));
         Type::object(attrs.chain(blocks))
     }
 
     /// A value of this block with every attribute null and every collection block empty, as
     /// Terraform expects for an imported stub or an absent object.
     pub fn empty_value(&self) -> Value {
-        let attrs = self.attributes.iter().map(|a| (a.name.clone(), Value::Null));
-        let blocks = self.blocks.iter().map(|b| (b.name.clone(), b.empty_value()));
+        let attrs = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null));
+        let blocks = self
+            .blocks
+            .iter()
+            .map(|b| (b.name.clone(), b.empty_value()));
         Value::object(attrs.chain(blocks))
     }
 }
@@ -119,7 +134,11 @@ impl Validator {
                 Some(s) if allowed.contains(&s) => Ok(()),
                 Some(s) => Err(format!(
                     "{s:?} is not a valid value. Valid values are: {}.",
-                    allowed.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ")
+                    allowed
+                        .iter()
+                        .map(|a| format!("{a:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
                 None => Ok(()),
             },
@@ -152,7 +171,11 @@ impl Validator {
         match self {
             Validator::OneOf(allowed) => Some(format!(
                 "Possible values: {}.",
-                allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                allowed
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             Validator::Length(min, max) => Some(format!("Between {min} and {max} characters.")),
             Validator::Items(min, max) => Some(format!("Between {min} and {max} items.")),
@@ -229,7 +252,9 @@ impl Attribute {
 
     /// The standard `id` attribute: computed, stable, case-insensitive.
     pub fn id(description: &str) -> Self {
-        Self::computed("id", Type::String, description).stable().case_insensitive()
+        Self::computed("id", Type::String, description)
+            .stable()
+            .case_insensitive()
     }
 
     /// Marks the attribute sensitive.
@@ -325,7 +350,14 @@ impl NestedBlock {
             Nesting::Single => (0, 1),
             _ => (0, 0),
         };
-        NestedBlock { name: name.to_string(), nesting, min_items, max_items, requires_replace: false, block }
+        NestedBlock {
+            name: name.to_string(),
+            nesting,
+            min_items,
+            max_items,
+            requires_replace: false,
+            block,
+        }
     }
 
     /// Sets the item bounds (list and set blocks).
@@ -375,10 +407,15 @@ impl Block {
         };
         let mut out = std::collections::BTreeMap::new();
         for attr in &self.attributes {
-            out.insert(attr.name.clone(), map.remove(&attr.name).unwrap_or(Value::Null));
+            out.insert(
+                attr.name.clone(),
+                map.remove(&attr.name).unwrap_or(Value::Null),
+            );
         }
         for nested in &self.blocks {
-            let v = map.remove(&nested.name).unwrap_or_else(|| nested.empty_value());
+            let v = map
+                .remove(&nested.name)
+                .unwrap_or_else(|| nested.empty_value());
             out.insert(nested.name.clone(), nested.complete(v));
         }
         Value::Object(out)
@@ -397,9 +434,12 @@ impl NestedBlock {
             (Nesting::Set, Value::Set(items) | Value::List(items)) => {
                 Value::Set(items.into_iter().map(|v| self.block.complete(v)).collect())
             }
-            (Nesting::Map, Value::Map(items)) => {
-                Value::Map(items.into_iter().map(|(k, v)| (k, self.block.complete(v))).collect())
-            }
+            (Nesting::Map, Value::Map(items)) => Value::Map(
+                items
+                    .into_iter()
+                    .map(|(k, v)| (k, self.block.complete(v)))
+                    .collect(),
+            ),
             _ => self.empty_value(),
         }
     }

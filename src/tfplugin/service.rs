@@ -59,7 +59,9 @@ pub struct ProviderService<P: ProviderDef> {
 
 impl<P: ProviderDef> Clone for ProviderService<P> {
     fn clone(&self) -> Self {
-        ProviderService { inner: Arc::clone(&self.inner) }
+        ProviderService {
+            inner: Arc::clone(&self.inner),
+        }
     }
 }
 
@@ -80,7 +82,15 @@ impl<P: ProviderDef> ProviderService<P> {
             let schema = resource_schema(imp.as_ref());
             let ty = schema.implied_type();
             let timeouts = imp.timeouts();
-            resources.insert(imp.type_name(), ResourceEntry { imp, schema, ty, timeouts });
+            resources.insert(
+                imp.type_name(),
+                ResourceEntry {
+                    imp,
+                    schema,
+                    ty,
+                    timeouts,
+                },
+            );
         }
         let mut data_sources = HashMap::new();
         for imp in provider.data_sources() {
@@ -88,10 +98,17 @@ impl<P: ProviderDef> ProviderService<P> {
             let ty = schema.implied_type();
             data_sources.insert(imp.type_name(), DataSourceEntry { imp, schema, ty });
         }
-        let functions: HashMap<_, _> = provider.functions().into_iter().map(|f| (f.name(), f)).collect();
+        let functions: HashMap<_, _> = provider
+            .functions()
+            .into_iter()
+            .map(|f| (f.name(), f))
+            .collect();
         let schema_response = pb::get_provider_schema::Response {
             provider: Some(wire::schema_to_proto(&provider_schema)),
-            resource_schemas: resources.iter().map(|(k, v)| (k.to_string(), wire::schema_to_proto(&v.schema))).collect(),
+            resource_schemas: resources
+                .iter()
+                .map(|(k, v)| (k.to_string(), wire::schema_to_proto(&v.schema)))
+                .collect(),
             data_source_schemas: data_sources
                 .iter()
                 .map(|(k, v)| (k.to_string(), wire::schema_to_proto(&v.schema)))
@@ -103,7 +120,10 @@ impl<P: ProviderDef> ProviderService<P> {
                 get_provider_schema_optional: false,
                 move_resource_state: false,
             }),
-            functions: functions.iter().map(|(k, f)| (k.to_string(), wire::function_to_proto(&f.signature()))).collect(),
+            functions: functions
+                .iter()
+                .map(|(k, f)| (k.to_string(), wire::function_to_proto(&f.signature())))
+                .collect(),
             ephemeral_resource_schemas: HashMap::new(),
         };
         let (stop, _) = watch::channel(false);
@@ -123,11 +143,17 @@ impl<P: ProviderDef> ProviderService<P> {
     }
 
     fn resource(&self, name: &str) -> Result<&ResourceEntry<P::Client>, Diagnostic> {
-        self.inner.resources.get(name).ok_or_else(|| unknown_type("resource", name))
+        self.inner
+            .resources
+            .get(name)
+            .ok_or_else(|| unknown_type("resource", name))
     }
 
     fn data_source(&self, name: &str) -> Result<&DataSourceEntry<P::Client>, Diagnostic> {
-        self.inner.data_sources.get(name).ok_or_else(|| unknown_type("data source", name))
+        self.inner
+            .data_sources
+            .get(name)
+            .ok_or_else(|| unknown_type("data source", name))
     }
 
     async fn client(&self) -> Result<Arc<P::Client>, Diagnostic> {
@@ -149,7 +175,8 @@ impl<P: ProviderDef> ProviderService<P> {
     ) -> Result<T, Error> {
         let mut stop = self.inner.stop.subscribe();
         if *stop.borrow() {
-            return Err(Error::new(format!("{what}: interrupted")).detail("Terraform asked the provider to stop."));
+            return Err(Error::new(format!("{what}: interrupted"))
+                .detail("Terraform asked the provider to stop."));
         }
         tokio::select! {
             result = tokio::time::timeout(limit, fut) => match result {
@@ -201,13 +228,19 @@ fn diags(d: impl Into<Diagnostics>) -> Vec<pb::Diagnostic> {
 /// Checks a configuration against the schema's validators and deprecations.
 pub fn validate_block(block: &Block, value: &Value, path: &Path, out: &mut Diagnostics) {
     for attr in &block.attributes {
-        let Some(v) = value.get(&attr.name) else { continue };
+        let Some(v) = value.get(&attr.name) else {
+            continue;
+        };
         let p = path.attr(&attr.name);
         if v.is_null() {
             continue;
         }
         if let Some(message) = &attr.deprecated {
-            out.warning_at(p.clone(), format!("Argument {:?} is deprecated", attr.name), message.clone());
+            out.warning_at(
+                p.clone(),
+                format!("Argument {:?} is deprecated", attr.name),
+                message.clone(),
+            );
         }
         if v.is_wholly_known() {
             for validator in &attr.validators {
@@ -216,10 +249,14 @@ pub fn validate_block(block: &Block, value: &Value, path: &Path, out: &mut Diagn
         }
     }
     for nested in &block.blocks {
-        let Some(v) = value.get(&nested.name) else { continue };
+        let Some(v) = value.get(&nested.name) else {
+            continue;
+        };
         let p = path.attr(&nested.name);
         match (nested.nesting, v) {
-            (Nesting::Single | Nesting::Group, Value::Object(_)) => validate_block(&nested.block, v, &p, out),
+            (Nesting::Single | Nesting::Group, Value::Object(_)) => {
+                validate_block(&nested.block, v, &p, out)
+            }
             (Nesting::List, Value::List(items)) => {
                 for (i, item) in items.iter().enumerate() {
                     validate_block(&nested.block, item, &p.index(i as i64), out);
@@ -248,7 +285,9 @@ fn known_or_null(v: Value) -> Value {
         Value::Set(items) => Value::Set(items.into_iter().map(known_or_null).collect()),
         Value::Tuple(items) => Value::Tuple(items.into_iter().map(known_or_null).collect()),
         Value::Map(m) => Value::Map(m.into_iter().map(|(k, v)| (k, known_or_null(v))).collect()),
-        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, known_or_null(v))).collect()),
+        Value::Object(m) => {
+            Value::Object(m.into_iter().map(|(k, v)| (k, known_or_null(v))).collect())
+        }
         other => other,
     }
 }
@@ -279,11 +318,16 @@ fn settle(planned: &Value, remote: Value) -> Value {
 /// After a refresh: the `timeouts` block is configuration, not remote state, and an ID that
 /// differs only by letter case is the same ID.
 fn normalise_read(block: &Block, prior: &Value, mut read: Value) -> Value {
-    if let (Some(t), Some(slot)) = (prior.get(timeouts::BLOCK_NAME), read.get_mut(timeouts::BLOCK_NAME)) {
+    if let (Some(t), Some(slot)) = (
+        prior.get(timeouts::BLOCK_NAME),
+        read.get_mut(timeouts::BLOCK_NAME),
+    ) {
         *slot = t.clone();
     }
     for attr in block.attributes.iter().filter(|a| a.case_insensitive) {
-        if let (Some(Value::String(old)), Some(slot)) = (prior.get(&attr.name), read.get_mut(&attr.name)) {
+        if let (Some(Value::String(old)), Some(slot)) =
+            (prior.get(&attr.name), read.get_mut(&attr.name))
+        {
             if let Value::String(new) = slot {
                 if new != old && new.eq_ignore_ascii_case(old) {
                     *slot = Value::String(old.clone());
@@ -298,7 +342,10 @@ type RpcResult<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl<P: ProviderDef> Provider for ProviderService<P> {
-    async fn get_metadata(&self, _: Request<pb::get_metadata::Request>) -> RpcResult<pb::get_metadata::Response> {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> RpcResult<pb::get_metadata::Response> {
         let i = &self.inner;
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: i.schema_response.server_capabilities,
@@ -306,10 +353,24 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
             data_sources: i
                 .data_sources
                 .keys()
-                .map(|k| pb::get_metadata::DataSourceMetadata { type_name: k.to_string() })
+                .map(|k| pb::get_metadata::DataSourceMetadata {
+                    type_name: k.to_string(),
+                })
                 .collect(),
-            resources: i.resources.keys().map(|k| pb::get_metadata::ResourceMetadata { type_name: k.to_string() }).collect(),
-            functions: i.functions.keys().map(|k| pb::get_metadata::FunctionMetadata { name: k.to_string() }).collect(),
+            resources: i
+                .resources
+                .keys()
+                .map(|k| pb::get_metadata::ResourceMetadata {
+                    type_name: k.to_string(),
+                })
+                .collect(),
+            functions: i
+                .functions
+                .keys()
+                .map(|k| pb::get_metadata::FunctionMetadata {
+                    name: k.to_string(),
+                })
+                .collect(),
             ephemeral_resources: Vec::new(),
         }))
     }
@@ -327,9 +388,18 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
     ) -> RpcResult<pb::prepare_provider_config::Response> {
         let req = req.into_inner();
         let out = guarded("PrepareProviderConfig", async {
-            let config = wire::decode(req.config.as_ref(), &self.inner.provider_ty, "provider configuration")?;
+            let config = wire::decode(
+                req.config.as_ref(),
+                &self.inner.provider_ty,
+                "provider configuration",
+            )?;
             let mut d = Diagnostics::new();
-            validate_block(&self.inner.provider_schema.block, &config, &Path::root(), &mut d);
+            validate_block(
+                &self.inner.provider_schema.block,
+                &config,
+                &Path::root(),
+                &mut d,
+            );
             self.inner.provider.validate(&Object::new(config), &mut d);
             Ok::<_, Diagnostic>(d)
         })
@@ -339,7 +409,10 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
             Ok(Err(d)) => d.into(),
             Err(d) => d,
         };
-        Ok(Response::new(pb::prepare_provider_config::Response { prepared_config: None, diagnostics: diags(d) }))
+        Ok(Response::new(pb::prepare_provider_config::Response {
+            prepared_config: None,
+            diagnostics: diags(d),
+        }))
     }
 
     async fn validate_resource_type_config(
@@ -357,7 +430,9 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
         })
         .await;
         let d = flatten(out);
-        Ok(Response::new(pb::validate_resource_type_config::Response { diagnostics: diags(d) }))
+        Ok(Response::new(pb::validate_resource_type_config::Response {
+            diagnostics: diags(d),
+        }))
     }
 
     async fn validate_data_source_config(
@@ -374,7 +449,9 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
             Ok::<_, Diagnostic>(d)
         })
         .await;
-        Ok(Response::new(pb::validate_data_source_config::Response { diagnostics: diags(flatten(out)) }))
+        Ok(Response::new(pb::validate_data_source_config::Response {
+            diagnostics: diags(flatten(out)),
+        }))
     }
 
     async fn upgrade_resource_state(
@@ -416,15 +493,29 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
         })
         .await;
         let (state, d) = split(out);
-        Ok(Response::new(pb::upgrade_resource_state::Response { upgraded_state: state, diagnostics: diags(d) }))
+        Ok(Response::new(pb::upgrade_resource_state::Response {
+            upgraded_state: state,
+            diagnostics: diags(d),
+        }))
     }
 
-    async fn configure(&self, req: Request<pb::configure::Request>) -> RpcResult<pb::configure::Response> {
+    async fn configure(
+        &self,
+        req: Request<pb::configure::Request>,
+    ) -> RpcResult<pb::configure::Response> {
         let req = req.into_inner();
         let out = guarded("Configure", async {
-            let config = wire::decode(req.config.as_ref(), &self.inner.provider_ty, "provider configuration")
-                .map_err(Diagnostics::from)?;
-            let client = self.inner.provider.configure(&Object::new(config), &req.terraform_version).await?;
+            let config = wire::decode(
+                req.config.as_ref(),
+                &self.inner.provider_ty,
+                "provider configuration",
+            )
+            .map_err(Diagnostics::from)?;
+            let client = self
+                .inner
+                .provider
+                .configure(&Object::new(config), &req.terraform_version)
+                .await?;
             *self.inner.client.write().await = Some(Arc::new(client));
             Ok::<_, Diagnostics>(())
         })
@@ -433,10 +524,15 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
             Ok(Ok(())) => Diagnostics::new(),
             Ok(Err(d)) | Err(d) => d,
         };
-        Ok(Response::new(pb::configure::Response { diagnostics: diags(d) }))
+        Ok(Response::new(pb::configure::Response {
+            diagnostics: diags(d),
+        }))
     }
 
-    async fn read_resource(&self, req: Request<pb::read_resource::Request>) -> RpcResult<pb::read_resource::Response> {
+    async fn read_resource(
+        &self,
+        req: Request<pb::read_resource::Request>,
+    ) -> RpcResult<pb::read_resource::Response> {
         let req = req.into_inner();
         let private = req.private.clone();
         let out = guarded("ReadResource", async {
@@ -444,13 +540,23 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
             let entry = self.resource(&req.type_name)?;
             let state = wire::decode(req.current_state.as_ref(), &entry.ty, "current state")?;
             if state.is_null() {
-                return Ok::<_, Diagnostic>((wire::encode(&Value::Null, &entry.ty, "state")?, warnings));
+                return Ok::<_, Diagnostic>((
+                    wire::encode(&Value::Null, &entry.ty, "state")?,
+                    warnings,
+                ));
             }
             let client = self.client().await?;
-            let ctx = Ctx::new(client.as_ref(), entry.timeouts.effective(Operation::Read, &state));
+            let ctx = Ctx::new(
+                client.as_ref(),
+                entry.timeouts.effective(Operation::Read, &state),
+            );
             let obj = Object::new(state.clone());
             let read = self
-                .run_op(&format!("reading {}", req.type_name), ctx.remaining(), entry.imp.read(&ctx, &obj))
+                .run_op(
+                    &format!("reading {}", req.type_name),
+                    ctx.remaining(),
+                    entry.imp.read(&ctx, &obj),
+                )
                 .await
                 .map_err(|e| e.to_diagnostic())?;
             warnings.extend(ctx.take_warnings());
@@ -465,7 +571,12 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
         })
         .await;
         let (state, d) = split_with_warnings(out);
-        Ok(Response::new(pb::read_resource::Response { new_state: state, diagnostics: diags(d), private, deferred: None }))
+        Ok(Response::new(pb::read_resource::Response {
+            new_state: state,
+            diagnostics: diags(d),
+            private,
+            deferred: None,
+        }))
     }
 
     async fn plan_resource_change(
@@ -477,10 +588,18 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
         let out = guarded("PlanResourceChange", async {
             let entry = self.resource(&req.type_name)?;
             let prior = wire::decode(req.prior_state.as_ref(), &entry.ty, "prior state")?;
-            let proposed = wire::decode(req.proposed_new_state.as_ref(), &entry.ty, "proposed new state")?;
+            let proposed = wire::decode(
+                req.proposed_new_state.as_ref(),
+                &entry.ty,
+                "proposed new state",
+            )?;
             let config = wire::decode(req.config.as_ref(), &entry.ty, "configuration")?;
             if proposed.is_null() {
-                return Ok::<_, Diagnostic>((wire::encode(&Value::Null, &entry.ty, "planned state")?, Vec::new(), Diagnostics::new()));
+                return Ok::<_, Diagnostic>((
+                    wire::encode(&Value::Null, &entry.ty, "planned state")?,
+                    Vec::new(),
+                    Diagnostics::new(),
+                ));
             }
             let prior = (!prior.is_null()).then_some(prior);
             let generic = plan::plan(&entry.schema.block, prior.as_ref(), &proposed, &config);
@@ -493,13 +612,25 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
             };
             let client = self.client().await?;
             let ctx = Ctx::new(client.as_ref(), entry.timeouts.read);
-            self.run_op(&format!("planning {}", req.type_name), entry.timeouts.read, entry.imp.plan(&ctx, &mut p))
-                .await
-                .map_err(|e| e.to_diagnostic())?;
+            self.run_op(
+                &format!("planning {}", req.type_name),
+                entry.timeouts.read,
+                entry.imp.plan(&ctx, &mut p),
+            )
+            .await
+            .map_err(|e| e.to_diagnostic())?;
             p.diagnostics.extend(ctx.take_warnings());
             let planned = entry.schema.block.complete(p.planned.into_raw());
-            let replace = if p.prior.is_some() { p.requires_replace } else { Vec::new() };
-            Ok((wire::encode(&planned, &entry.ty, "planned state")?, replace, p.diagnostics))
+            let replace = if p.prior.is_some() {
+                p.requires_replace
+            } else {
+                Vec::new()
+            };
+            Ok((
+                wire::encode(&planned, &entry.ty, "planned state")?,
+                replace,
+                p.diagnostics,
+            ))
         })
         .await;
         let (planned, replace, d) = match out {
@@ -541,14 +672,23 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
         let type_name = req.type_name.clone();
         let out = guarded("ImportResourceState", async {
             let entry = self.resource(&req.type_name)?;
-            let stub = entry.imp.import(req.id.trim()).map_err(|e| e.to_diagnostic())?;
+            let stub = entry
+                .imp
+                .import(req.id.trim())
+                .map_err(|e| e.to_diagnostic())?;
             let value = known_or_null(entry.schema.block.complete(stub.into_raw()));
             wire::encode(&value, &entry.ty, "imported state")
         })
         .await;
         let (state, d) = split(out);
         let imported = state
-            .map(|s| vec![pb::import_resource_state::ImportedResource { type_name, state: Some(s), private: Vec::new() }])
+            .map(|s| {
+                vec![pb::import_resource_state::ImportedResource {
+                    type_name,
+                    state: Some(s),
+                    private: Vec::new(),
+                }]
+            })
             .unwrap_or_default();
         Ok(Response::new(pb::import_resource_state::Response {
             imported_resources: imported,
@@ -589,15 +729,26 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
             let ctx = Ctx::new(client.as_ref(), limit);
             let obj = Object::new(config);
             let result = self
-                .run_op(&format!("reading data source {}", req.type_name), limit, entry.imp.read(&ctx, &obj))
+                .run_op(
+                    &format!("reading data source {}", req.type_name),
+                    limit,
+                    entry.imp.read(&ctx, &obj),
+                )
                 .await
                 .map_err(|e| e.to_diagnostic())?;
             let value = known_or_null(entry.schema.block.complete(result.into_raw()));
-            Ok::<_, Diagnostic>((wire::encode(&value, &entry.ty, "data source state")?, ctx.take_warnings()))
+            Ok::<_, Diagnostic>((
+                wire::encode(&value, &entry.ty, "data source state")?,
+                ctx.take_warnings(),
+            ))
         })
         .await;
         let (state, d) = split_with_warnings(out);
-        Ok(Response::new(pb::read_data_source::Response { state, diagnostics: diags(d), deferred: None }))
+        Ok(Response::new(pb::read_data_source::Response {
+            state,
+            diagnostics: diags(d),
+            deferred: None,
+        }))
     }
 
     async fn validate_ephemeral_resource_config(
@@ -605,7 +756,11 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
         req: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> RpcResult<pb::validate_ephemeral_resource_config::Response> {
         let d = unknown_type("ephemeral resource", &req.into_inner().type_name);
-        Ok(Response::new(pb::validate_ephemeral_resource_config::Response { diagnostics: diags(d) }))
+        Ok(Response::new(
+            pb::validate_ephemeral_resource_config::Response {
+                diagnostics: diags(d),
+            },
+        ))
     }
 
     async fn open_ephemeral_resource(
@@ -627,7 +782,11 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
         req: Request<pb::renew_ephemeral_resource::Request>,
     ) -> RpcResult<pb::renew_ephemeral_resource::Response> {
         let d = unknown_type("ephemeral resource", &req.into_inner().type_name);
-        Ok(Response::new(pb::renew_ephemeral_resource::Response { diagnostics: diags(d), renew_at: None, private: None }))
+        Ok(Response::new(pb::renew_ephemeral_resource::Response {
+            diagnostics: diags(d),
+            renew_at: None,
+            private: None,
+        }))
     }
 
     async fn close_ephemeral_resource(
@@ -635,7 +794,9 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
         req: Request<pb::close_ephemeral_resource::Request>,
     ) -> RpcResult<pb::close_ephemeral_resource::Response> {
         let d = unknown_type("ephemeral resource", &req.into_inner().type_name);
-        Ok(Response::new(pb::close_ephemeral_resource::Response { diagnostics: diags(d) }))
+        Ok(Response::new(pb::close_ephemeral_resource::Response {
+            diagnostics: diags(d),
+        }))
     }
 
     async fn get_functions(
@@ -648,31 +809,53 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
         }))
     }
 
-    async fn call_function(&self, req: Request<pb::call_function::Request>) -> RpcResult<pb::call_function::Response> {
+    async fn call_function(
+        &self,
+        req: Request<pb::call_function::Request>,
+    ) -> RpcResult<pb::call_function::Response> {
         let req = req.into_inner();
         let out = guarded("CallFunction", async {
-            let f = self.inner.functions.get(req.name.as_str()).ok_or_else(|| pb::FunctionError {
-                text: format!("terraform-provider-aml has no function named {:?}", req.name),
-                function_argument: None,
-            })?;
+            let f =
+                self.inner
+                    .functions
+                    .get(req.name.as_str())
+                    .ok_or_else(|| pb::FunctionError {
+                        text: format!(
+                            "terraform-provider-aml has no function named {:?}",
+                            req.name
+                        ),
+                        function_argument: None,
+                    })?;
             let sig = f.signature();
             if req.arguments.len() != sig.parameters.len() {
                 return Err(pb::FunctionError {
-                    text: format!("{} takes {} arguments, got {}", req.name, sig.parameters.len(), req.arguments.len()),
+                    text: format!(
+                        "{} takes {} arguments, got {}",
+                        req.name,
+                        sig.parameters.len(),
+                        req.arguments.len()
+                    ),
                     function_argument: None,
                 });
             }
             let mut args = Vec::with_capacity(req.arguments.len());
             for (i, (arg, param)) in req.arguments.iter().zip(&sig.parameters).enumerate() {
-                let v = wire::decode(Some(arg), &param.ty, "function argument").map_err(|d| pb::FunctionError {
-                    text: format!("argument {}: {}", param.name, d.detail),
-                    function_argument: Some(i as i64),
+                let v = wire::decode(Some(arg), &param.ty, "function argument").map_err(|d| {
+                    pb::FunctionError {
+                        text: format!("argument {}: {}", param.name, d.detail),
+                        function_argument: Some(i as i64),
+                    }
                 })?;
                 args.push(v);
             }
-            let result = f.call(&args).map_err(|e| pb::FunctionError { text: e.text, function_argument: e.argument })?;
-            wire::encode(&result, &sig.returns, "function result")
-                .map_err(|d| pb::FunctionError { text: d.detail, function_argument: None })
+            let result = f.call(&args).map_err(|e| pb::FunctionError {
+                text: e.text,
+                function_argument: e.argument,
+            })?;
+            wire::encode(&result, &sig.returns, "function result").map_err(|d| pb::FunctionError {
+                text: d.detail,
+                function_argument: None,
+            })
         })
         .await;
         let (result, error) = match out {
@@ -681,7 +864,11 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
             Err(d) => (
                 None,
                 Some(pb::FunctionError {
-                    text: d.iter().map(|x| x.detail.clone()).collect::<Vec<_>>().join("; "),
+                    text: d
+                        .iter()
+                        .map(|x| x.detail.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "),
                     function_argument: None,
                 }),
             ),
@@ -692,7 +879,9 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
     async fn stop(&self, _: Request<pb::stop::Request>) -> RpcResult<pb::stop::Response> {
         tracing::info!("Terraform asked the provider to stop; cancelling in-flight operations");
         self.inner.stop.send_replace(true);
-        Ok(Response::new(pb::stop::Response { error: String::new() }))
+        Ok(Response::new(pb::stop::Response {
+            error: String::new(),
+        }))
     }
 }
 
@@ -712,8 +901,14 @@ impl<P: ProviderDef> ProviderService<P> {
             let limit = entry.timeouts.effective(Operation::Delete, &prior);
             let ctx = Ctx::new(client.as_ref(), limit);
             let obj = Object::new(prior.clone());
-            return match self.run_op(&format!("deleting {name}"), limit, imp.delete(&ctx, &obj)).await {
-                Ok(()) => Ok((wire::encode(&Value::Null, &entry.ty, "state")?, ctx.take_warnings())),
+            return match self
+                .run_op(&format!("deleting {name}"), limit, imp.delete(&ctx, &obj))
+                .await
+            {
+                Ok(()) => Ok((
+                    wire::encode(&Value::Null, &entry.ty, "state")?,
+                    ctx.take_warnings(),
+                )),
                 Err(e) => {
                     let mut d = ctx.take_warnings();
                     d.push(e.to_diagnostic());
@@ -724,7 +919,11 @@ impl<P: ProviderDef> ProviderService<P> {
         }
 
         let creating = prior.is_null();
-        let op = if creating { Operation::Create } else { Operation::Update };
+        let op = if creating {
+            Operation::Create
+        } else {
+            Operation::Update
+        };
         let limit = entry.timeouts.effective(op, &planned);
         let ctx = Ctx::new(client.as_ref(), limit);
         let planned_obj = Object::new(planned.clone());
@@ -757,7 +956,9 @@ impl<P: ProviderDef> ProviderService<P> {
                 d.extend(ctx.take_warnings());
                 d.push(e.to_diagnostic());
                 let state = match e.partial_state {
-                    Some(partial) => settle(&planned, entry.schema.block.complete(partial.into_raw())),
+                    Some(partial) => {
+                        settle(&planned, entry.schema.block.complete(partial.into_raw()))
+                    }
                     None => prior,
                 };
                 return Ok((wire::encode(&known_or_null(state), &entry.ty, "state")?, d));
@@ -765,7 +966,13 @@ impl<P: ProviderDef> ProviderService<P> {
         };
 
         // Read after write: the state records what Azure has now, not what we asked for.
-        let read = self.run_op(&format!("reading {name} after {verb}"), ctx.remaining().max(Duration::from_secs(60)), imp.read(&ctx, &written)).await;
+        let read = self
+            .run_op(
+                &format!("reading {name} after {verb}"),
+                ctx.remaining().max(Duration::from_secs(60)),
+                imp.read(&ctx, &written),
+            )
+            .await;
         d.extend(ctx.take_warnings());
         let remote = match read {
             Ok(Some(o)) => o.into_raw(),
@@ -780,7 +987,9 @@ impl<P: ProviderDef> ProviderService<P> {
             Err(e) => {
                 d.push(Diagnostic::warning(
                     format!("{what}: the object was written but could not be read back"),
-                    format!("{e}. The state holds what was written; the next refresh reads it again."),
+                    format!(
+                        "{e}. The state holds what was written; the next refresh reads it again."
+                    ),
                 ));
                 written.into_raw()
             }
@@ -798,7 +1007,9 @@ fn flatten(out: Result<Result<Diagnostics, Diagnostic>, Diagnostics>) -> Diagnos
     }
 }
 
-fn split(out: Result<Result<pb::DynamicValue, Diagnostic>, Diagnostics>) -> (Option<pb::DynamicValue>, Diagnostics) {
+fn split(
+    out: Result<Result<pb::DynamicValue, Diagnostic>, Diagnostics>,
+) -> (Option<pb::DynamicValue>, Diagnostics) {
     match out {
         Ok(Ok(v)) => (Some(v), Diagnostics::new()),
         Ok(Err(d)) => (None, d.into()),

@@ -33,23 +33,43 @@ impl Resource<Remote> for Thing {
                 .attribute(Attribute::id("ID."))
                 .attribute(Attribute::required("name", Type::String, "Name.").requires_replace())
                 .attribute(Attribute::optional("size", Type::Number, "Size."))
-                .attribute(Attribute::optional("mode", Type::String, "Mode.").validate(crate::tfplugin::schema::Validator::OneOf(&["a", "b"])))
+                .attribute(
+                    Attribute::optional("mode", Type::String, "Mode.")
+                        .validate(crate::tfplugin::schema::Validator::OneOf(&["a", "b"])),
+                )
                 .attribute(Attribute::computed("ip", Type::String, "IP.")),
         )
     }
     fn timeouts(&self) -> Timeouts {
-        Timeouts { create: Duration::from_millis(300), ..Timeouts::default() }
+        Timeouts {
+            create: Duration::from_millis(300),
+            ..Timeouts::default()
+        }
     }
     fn import_doc(&self) -> &'static str {
         "By name."
     }
-    async fn existing(&self, ctx: &Ctx<'_, Remote>, planned: &Object) -> Result<Option<String>, Error> {
+    async fn existing(
+        &self,
+        ctx: &Ctx<'_, Remote>,
+        planned: &Object,
+    ) -> Result<Option<String>, Error> {
         let name = planned.string("name").unwrap();
-        Ok(ctx.client.objects.lock().unwrap().contains_key(&name).then(|| format!("/things/{name}")))
+        Ok(ctx
+            .client
+            .objects
+            .lock()
+            .unwrap()
+            .contains_key(&name)
+            .then(|| format!("/things/{name}")))
     }
     async fn create(&self, ctx: &Ctx<'_, Remote>, planned: &Object) -> Result<Object, Error> {
         let name = planned.string("name").unwrap();
-        ctx.client.calls.lock().unwrap().push(format!("create {name}"));
+        ctx.client
+            .calls
+            .lock()
+            .unwrap()
+            .push(format!("create {name}"));
         if name == "panic" {
             panic!("boom");
         }
@@ -64,24 +84,46 @@ impl Resource<Remote> for Thing {
     }
     async fn read(&self, ctx: &Ctx<'_, Remote>, state: &Object) -> Result<Option<Object>, Error> {
         let name = state.string("name").unwrap_or_default();
-        ctx.client.calls.lock().unwrap().push(format!("read {name}"));
+        ctx.client
+            .calls
+            .lock()
+            .unwrap()
+            .push(format!("read {name}"));
         Ok(ctx.client.objects.lock().unwrap().get(&name).cloned())
     }
-    async fn update(&self, ctx: &Ctx<'_, Remote>, _prior: &Object, planned: &Object) -> Result<Object, Error> {
+    async fn update(
+        &self,
+        ctx: &Ctx<'_, Remote>,
+        _prior: &Object,
+        planned: &Object,
+    ) -> Result<Object, Error> {
         let name = planned.string("name").unwrap();
-        ctx.client.calls.lock().unwrap().push(format!("update {name}"));
+        ctx.client
+            .calls
+            .lock()
+            .unwrap()
+            .push(format!("update {name}"));
         let mut o = planned.clone();
         o.set("ip", "10.0.0.5");
         ctx.client.objects.lock().unwrap().insert(name, o.clone());
         Ok(o)
     }
     async fn delete(&self, ctx: &Ctx<'_, Remote>, state: &Object) -> Result<(), Error> {
-        ctx.client.objects.lock().unwrap().remove(&state.string("name").unwrap());
+        ctx.client
+            .objects
+            .lock()
+            .unwrap()
+            .remove(&state.string("name").unwrap());
         Ok(())
     }
     fn import(&self, id: &str) -> Result<Object, Error> {
-        let name = id.strip_prefix("/things/").ok_or_else(|| Error::new(format!("{id:?} is not a thing ID")))?;
-        Ok(Object::new(cty::Value::object([("id", cty::Value::string(id)), ("name", cty::Value::string(name))])))
+        let name = id
+            .strip_prefix("/things/")
+            .ok_or_else(|| Error::new(format!("{id:?} is not a thing ID")))?;
+        Ok(Object::new(cty::Value::object([
+            ("id", cty::Value::string(id)),
+            ("name", cty::Value::string(name)),
+        ])))
     }
 }
 
@@ -93,7 +135,11 @@ impl Function for Echo {
     }
     fn signature(&self) -> Signature {
         Signature {
-            parameters: vec![Parameter { name: "s", ty: Type::String, description: "" }],
+            parameters: vec![Parameter {
+                name: "s",
+                ty: Type::String,
+                description: "",
+            }],
             returns: Type::String,
             summary: "",
             description: String::new(),
@@ -101,7 +147,10 @@ impl Function for Echo {
     }
     fn call(&self, args: &[cty::Value]) -> Result<cty::Value, FunctionError> {
         match args[0].as_str() {
-            Some("bad") => Err(FunctionError { text: "bad input".into(), argument: Some(0) }),
+            Some("bad") => Err(FunctionError {
+                text: "bad input".into(),
+                argument: Some(0),
+            }),
             _ => Ok(args[0].clone()),
         }
     }
@@ -147,7 +196,10 @@ async fn configured() -> (ProviderService<Fake>, Type, Block) {
 }
 
 fn dv(v: &cty::Value, ty: &Type) -> pb::DynamicValue {
-    pb::DynamicValue { msgpack: cty::msgpack::encode(v, ty).unwrap(), json: Vec::new() }
+    pb::DynamicValue {
+        msgpack: cty::msgpack::encode(v, ty).unwrap(),
+        json: Vec::new(),
+    }
 }
 
 fn un(d: &Option<pb::DynamicValue>, ty: &Type) -> cty::Value {
@@ -161,10 +213,18 @@ fn thing(block: &Block, name: &str) -> cty::Value {
 }
 
 fn errors(d: &[pb::Diagnostic]) -> Vec<String> {
-    d.iter().filter(|x| x.severity == pb::diagnostic::Severity::Error as i32).map(|x| x.summary.clone()).collect()
+    d.iter()
+        .filter(|x| x.severity == pb::diagnostic::Severity::Error as i32)
+        .map(|x| x.summary.clone())
+        .collect()
 }
 
-async fn plan(svc: &ProviderService<Fake>, ty: &Type, prior: &cty::Value, config: &cty::Value) -> pb::plan_resource_change::Response {
+async fn plan(
+    svc: &ProviderService<Fake>,
+    ty: &Type,
+    prior: &cty::Value,
+    config: &cty::Value,
+) -> pb::plan_resource_change::Response {
     svc.plan_resource_change(Request::new(pb::plan_resource_change::Request {
         type_name: "test_thing".into(),
         prior_state: Some(dv(prior, ty)),
@@ -179,7 +239,12 @@ async fn plan(svc: &ProviderService<Fake>, ty: &Type, prior: &cty::Value, config
     .into_inner()
 }
 
-async fn apply(svc: &ProviderService<Fake>, ty: &Type, prior: &cty::Value, planned: &cty::Value) -> pb::apply_resource_change::Response {
+async fn apply(
+    svc: &ProviderService<Fake>,
+    ty: &Type,
+    prior: &cty::Value,
+    planned: &cty::Value,
+) -> pb::apply_resource_change::Response {
     svc.apply_resource_change(Request::new(pb::apply_resource_change::Request {
         type_name: "test_thing".into(),
         prior_state: Some(dv(prior, ty)),
@@ -196,10 +261,17 @@ async fn apply(svc: &ProviderService<Fake>, ty: &Type, prior: &cty::Value, plann
 #[tokio::test]
 async fn schema_lists_features_with_timeouts_and_types() {
     let svc = ProviderService::new(Fake);
-    let s = svc.get_schema(Request::new(pb::get_provider_schema::Request {})).await.unwrap().into_inner();
+    let s = svc
+        .get_schema(Request::new(pb::get_provider_schema::Request {}))
+        .await
+        .unwrap()
+        .into_inner();
     let thing = &s.resource_schemas["test_thing"];
     let block = thing.block.as_ref().unwrap();
-    assert!(block.block_types.iter().any(|b| b.type_name == "timeouts" && b.block.is_some()));
+    assert!(block
+        .block_types
+        .iter()
+        .any(|b| b.type_name == "timeouts" && b.block.is_some()));
     assert!(block.attributes.iter().all(|a| !a.r#type.is_empty()));
     assert!(s.functions.contains_key("echo"));
     assert!(s.provider.is_some());
@@ -229,21 +301,40 @@ async fn create_plans_unknowns_then_applies_with_read_after_write() {
 async fn create_over_an_existing_object_says_import_it() {
     let (svc, ty, block) = configured().await;
     let config = thing(&block, "a");
-    let planned = un(&plan(&svc, &ty, &cty::Value::Null, &config).await.planned_state, &ty);
+    let planned = un(
+        &plan(&svc, &ty, &cty::Value::Null, &config)
+            .await
+            .planned_state,
+        &ty,
+    );
     apply(&svc, &ty, &cty::Value::Null, &planned).await;
     let again = apply(&svc, &ty, &cty::Value::Null, &planned).await;
     let d = &again.diagnostics[0];
     assert!(d.summary.contains("already exists"), "{}", d.summary);
     assert!(d.detail.contains("terraform import"), "{}", d.detail);
-    assert_eq!(un(&again.new_state, &ty), cty::Value::Null, "nothing is saved for a refused create");
+    assert_eq!(
+        un(&again.new_state, &ty),
+        cty::Value::Null,
+        "nothing is saved for a refused create"
+    );
 }
 
 #[tokio::test]
 async fn update_and_replace_are_planned_from_the_schema() {
     let (svc, ty, block) = configured().await;
     let config = thing(&block, "a");
-    let planned = un(&plan(&svc, &ty, &cty::Value::Null, &config).await.planned_state, &ty);
-    let state = un(&apply(&svc, &ty, &cty::Value::Null, &planned).await.new_state, &ty);
+    let planned = un(
+        &plan(&svc, &ty, &cty::Value::Null, &config)
+            .await
+            .planned_state,
+        &ty,
+    );
+    let state = un(
+        &apply(&svc, &ty, &cty::Value::Null, &planned)
+            .await
+            .new_state,
+        &ty,
+    );
 
     // No change: the plan equals the prior state.
     let mut proposed = state.clone();
@@ -259,13 +350,19 @@ async fn update_and_replace_are_planned_from_the_schema() {
     assert!(planned.get("ip").unwrap().is_unknown());
     assert!(p.requires_replace.is_empty());
     let a = apply(&svc, &ty, &state, &planned).await;
-    assert_eq!(un(&a.new_state, &ty).get("ip").unwrap().as_str(), Some("10.0.0.5"));
+    assert_eq!(
+        un(&a.new_state, &ty).get("ip").unwrap().as_str(),
+        Some("10.0.0.5")
+    );
 
     // A new name replaces.
     let mut renamed = state.clone();
     *renamed.get_mut("name").unwrap() = cty::Value::string("b");
     let p = plan(&svc, &ty, &state, &renamed).await;
-    assert_eq!(p.requires_replace, vec![wire::path_to_proto(&Path::root().attr("name"))]);
+    assert_eq!(
+        p.requires_replace,
+        vec![wire::path_to_proto(&Path::root().attr("name"))]
+    );
 }
 
 #[tokio::test]
@@ -291,9 +388,17 @@ async fn read_of_a_deleted_object_returns_null_and_keeps_private() {
 #[tokio::test]
 async fn a_panicking_handler_becomes_a_diagnostic() {
     let (svc, ty, block) = configured().await;
-    let planned = un(&plan(&svc, &ty, &cty::Value::Null, &thing(&block, "panic")).await.planned_state, &ty);
+    let planned = un(
+        &plan(&svc, &ty, &cty::Value::Null, &thing(&block, "panic"))
+            .await
+            .planned_state,
+        &ty,
+    );
     let a = apply(&svc, &ty, &cty::Value::Null, &planned).await;
-    assert_eq!(errors(&a.diagnostics), vec!["The provider hit an internal error"]);
+    assert_eq!(
+        errors(&a.diagnostics),
+        vec!["The provider hit an internal error"]
+    );
     assert!(a.diagnostics[0].detail.contains("boom"));
     // The service still answers.
     let p = plan(&svc, &ty, &cty::Value::Null, &thing(&block, "x")).await;
@@ -303,7 +408,12 @@ async fn a_panicking_handler_becomes_a_diagnostic() {
 #[tokio::test]
 async fn operations_stop_at_their_time_limit_with_advice() {
     let (svc, ty, block) = configured().await;
-    let planned = un(&plan(&svc, &ty, &cty::Value::Null, &thing(&block, "slow")).await.planned_state, &ty);
+    let planned = un(
+        &plan(&svc, &ty, &cty::Value::Null, &thing(&block, "slow"))
+            .await
+            .planned_state,
+        &ty,
+    );
     let a = apply(&svc, &ty, &cty::Value::Null, &planned).await;
     let d = &a.diagnostics[0];
     assert!(d.summary.contains("timed out after"), "{}", d.summary);
@@ -313,7 +423,12 @@ async fn operations_stop_at_their_time_limit_with_advice() {
 #[tokio::test]
 async fn stop_interrupts_in_flight_operations() {
     let (svc, ty, block) = configured().await;
-    let planned = un(&plan(&svc, &ty, &cty::Value::Null, &thing(&block, "slow")).await.planned_state, &ty);
+    let planned = un(
+        &plan(&svc, &ty, &cty::Value::Null, &thing(&block, "slow"))
+            .await
+            .planned_state,
+        &ty,
+    );
     let mut long = planned.clone();
     *long.get_mut("timeouts").unwrap() = cty::Value::object([
         ("create", cty::Value::string("1h")),
@@ -326,8 +441,15 @@ async fn stop_interrupts_in_flight_operations() {
     let handle = tokio::spawn(async move { apply(&svc2, &ty2, &cty::Value::Null, &long).await });
     tokio::time::sleep(Duration::from_millis(50)).await;
     svc.stop(Request::new(pb::stop::Request {})).await.unwrap();
-    let a = tokio::time::timeout(Duration::from_secs(5), handle).await.expect("stopped promptly").unwrap();
-    assert!(a.diagnostics[0].summary.contains("interrupted"), "{:?}", a.diagnostics);
+    let a = tokio::time::timeout(Duration::from_secs(5), handle)
+        .await
+        .expect("stopped promptly")
+        .unwrap();
+    assert!(
+        a.diagnostics[0].summary.contains("interrupted"),
+        "{:?}",
+        a.diagnostics
+    );
 }
 
 #[tokio::test]
@@ -367,14 +489,20 @@ async fn upgrade_reads_json_state_with_missing_and_extra_attributes() {
         .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
             type_name: "test_thing".into(),
             version: 0,
-            raw_state: Some(pb::RawState { json: json.to_vec(), flatmap: Default::default() }),
+            raw_state: Some(pb::RawState {
+                json: json.to_vec(),
+                flatmap: Default::default(),
+            }),
         }))
         .await
         .unwrap()
         .into_inner();
     assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
     let state = un(&r.upgraded_state, &ty);
-    assert_eq!(state.get("size").unwrap().as_number().unwrap().to_string(), "123456789012345678901234567890");
+    assert_eq!(
+        state.get("size").unwrap().as_number().unwrap().to_string(),
+        "123456789012345678901234567890"
+    );
     assert!(state.get("ip").unwrap().is_null());
     assert_eq!(state.get("timeouts"), Some(&cty::Value::Null));
 }
@@ -382,7 +510,10 @@ async fn upgrade_reads_json_state_with_missing_and_extra_attributes() {
 #[tokio::test]
 async fn bad_input_becomes_diagnostics() {
     let (svc, _, _) = configured().await;
-    let garbage = pb::DynamicValue { msgpack: vec![0x81, 0xa1], json: Vec::new() };
+    let garbage = pb::DynamicValue {
+        msgpack: vec![0x81, 0xa1],
+        json: Vec::new(),
+    };
     let v = svc
         .validate_resource_type_config(Request::new(pb::validate_resource_type_config::Request {
             type_name: "test_thing".into(),
@@ -392,7 +523,10 @@ async fn bad_input_becomes_diagnostics() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(errors(&v.diagnostics), vec!["Invalid resource configuration received from Terraform"]);
+    assert_eq!(
+        errors(&v.diagnostics),
+        vec!["Invalid resource configuration received from Terraform"]
+    );
     let v = svc
         .validate_resource_type_config(Request::new(pb::validate_resource_type_config::Request {
             type_name: "test_nope".into(),
@@ -402,7 +536,10 @@ async fn bad_input_becomes_diagnostics() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(errors(&v.diagnostics), vec!["Unknown resource type \"test_nope\""]);
+    assert_eq!(
+        errors(&v.diagnostics),
+        vec!["Unknown resource type \"test_nope\""]
+    );
 }
 
 #[tokio::test]
@@ -414,11 +551,13 @@ async fn validators_report_on_the_attribute_and_skip_unknowns() {
         let svc = svc.clone();
         let ty = ty.clone();
         async move {
-            svc.validate_resource_type_config(Request::new(pb::validate_resource_type_config::Request {
-                type_name: "test_thing".into(),
-                config: Some(dv(&c, &ty)),
-                client_capabilities: None,
-            }))
+            svc.validate_resource_type_config(Request::new(
+                pb::validate_resource_type_config::Request {
+                    type_name: "test_thing".into(),
+                    config: Some(dv(&c, &ty)),
+                    client_capabilities: None,
+                },
+            ))
             .await
             .unwrap()
             .into_inner()
@@ -426,7 +565,10 @@ async fn validators_report_on_the_attribute_and_skip_unknowns() {
     };
     let v = validate(config.clone()).await;
     assert_eq!(v.diagnostics.len(), 1);
-    assert_eq!(v.diagnostics[0].attribute, Some(wire::path_to_proto(&Path::root().attr("mode"))));
+    assert_eq!(
+        v.diagnostics[0].attribute,
+        Some(wire::path_to_proto(&Path::root().attr("mode")))
+    );
     *config.get_mut("mode").unwrap() = cty::Value::unknown();
     assert!(validate(config.clone()).await.diagnostics.is_empty());
     *config.get_mut("timeouts").unwrap() = cty::Value::object([
@@ -436,7 +578,12 @@ async fn validators_report_on_the_attribute_and_skip_unknowns() {
         ("delete", cty::Value::Null),
     ]);
     let v = validate(config).await;
-    assert_eq!(v.diagnostics[0].attribute, Some(wire::path_to_proto(&Path::root().attr("timeouts").attr("create"))));
+    assert_eq!(
+        v.diagnostics[0].attribute,
+        Some(wire::path_to_proto(
+            &Path::root().attr("timeouts").attr("create")
+        ))
+    );
 }
 
 #[tokio::test]
@@ -446,10 +593,13 @@ async fn functions_answer_results_and_argument_errors() {
         let svc = svc.clone();
         let arg = dv(&cty::Value::string(s), &Type::String);
         async move {
-            svc.call_function(Request::new(pb::call_function::Request { name: "echo".into(), arguments: vec![arg] }))
-                .await
-                .unwrap()
-                .into_inner()
+            svc.call_function(Request::new(pb::call_function::Request {
+                name: "echo".into(),
+                arguments: vec![arg],
+            }))
+            .await
+            .unwrap()
+            .into_inner()
         }
     };
     let ok = call("hi").await;
@@ -473,6 +623,10 @@ async fn unsupported_rpcs_answer_with_diagnostics_not_errors() {
         .unwrap()
         .into_inner();
     assert_eq!(e.diagnostics.len(), 1);
-    let md = svc.get_metadata(Request::new(pb::get_metadata::Request {})).await.unwrap().into_inner();
+    let md = svc
+        .get_metadata(Request::new(pb::get_metadata::Request {}))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(md.resources.len(), 1);
 }

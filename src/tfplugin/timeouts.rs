@@ -85,7 +85,12 @@ impl Timeouts {
 
     /// The `timeouts` nested block, documenting these defaults.
     pub fn block(&self) -> NestedBlock {
-        let ops = [Operation::Create, Operation::Read, Operation::Update, Operation::Delete];
+        let ops = [
+            Operation::Create,
+            Operation::Read,
+            Operation::Update,
+            Operation::Delete,
+        ];
         let mut block = Block::new(
             "Time limits for each operation, as durations such as `\"30m\"` or `\"1h30m\"`.",
         );
@@ -121,11 +126,17 @@ fn validate_duration(value: &Value) -> Result<(), String> {
 
 /// Checks the `timeouts` block of a configuration, reporting bad durations at their attribute.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
-    let Some(block) = config.get(BLOCK_NAME) else { return };
+    let Some(block) = config.get(BLOCK_NAME) else {
+        return;
+    };
     for op in ["create", "read", "update", "delete"] {
         if let Some(s) = block.get(op).and_then(Value::as_str) {
             if let Err(message) = parse_duration(s) {
-                diags.error_at(Path::root().attr(BLOCK_NAME).attr(op), "Invalid duration", message);
+                diags.error_at(
+                    Path::root().attr(BLOCK_NAME).attr(op),
+                    "Invalid duration",
+                    message,
+                );
             }
         }
     }
@@ -147,13 +158,17 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
     let mut total = 0f64;
     let mut rest = s;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(explain)?;
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(explain)?;
         if digits == 0 {
             return Err(explain());
         }
         let number: f64 = rest[..digits].parse().map_err(|_| explain())?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let seconds = match &rest[..unit_len] {
             "h" => 3600.0,
             "m" => 60.0,
@@ -165,7 +180,9 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
         total += number * seconds;
     }
     if total <= 0.0 || !total.is_finite() || total > 1.0e9 {
-        return Err(format!("{input:?} must be a positive duration such as \"30m\"."));
+        return Err(format!(
+            "{input:?} must be a positive duration such as \"30m\"."
+        ));
     }
     Ok(Duration::from_secs_f64(total))
 }

@@ -30,7 +30,12 @@ pub struct Error {
 impl Error {
     /// An error with a summary only.
     pub fn new(summary: impl Into<String>) -> Self {
-        Error { summary: summary.into(), detail: String::new(), path: None, partial_state: None }
+        Error {
+            summary: summary.into(),
+            detail: String::new(),
+            path: None,
+            partial_state: None,
+        }
     }
 
     /// Adds a detail.
@@ -92,7 +97,11 @@ pub struct Ctx<'a, C> {
 impl<'a, C> Ctx<'a, C> {
     /// A context with `timeout` from now.
     pub fn new(client: &'a C, timeout: Duration) -> Self {
-        Ctx { client, deadline: Instant::now() + timeout, warnings: Mutex::new(Diagnostics::new()) }
+        Ctx {
+            client,
+            deadline: Instant::now() + timeout,
+            warnings: Mutex::new(Diagnostics::new()),
+        }
     }
 
     /// The time left before the deadline.
@@ -109,7 +118,10 @@ impl<'a, C> Ctx<'a, C> {
 
     /// Takes the warnings added so far.
     pub fn take_warnings(&self) -> Diagnostics {
-        self.warnings.lock().map(|mut w| std::mem::take(&mut *w)).unwrap_or_default()
+        self.warnings
+            .lock()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default()
     }
 }
 
@@ -162,7 +174,11 @@ pub trait Resource<C>: Send + Sync + 'static {
 
     /// The ID of an existing remote object that a create of `planned` would collide with, if the
     /// resource can tell; the framework then refuses with "already exists — import it".
-    async fn existing(&self, _ctx: &Ctx<'_, C>, _planned: &Object) -> Result<Option<String>, Error> {
+    async fn existing(
+        &self,
+        _ctx: &Ctx<'_, C>,
+        _planned: &Object,
+    ) -> Result<Option<String>, Error> {
         Ok(None)
     }
 
@@ -173,7 +189,12 @@ pub trait Resource<C>: Send + Sync + 'static {
     async fn read(&self, ctx: &Ctx<'_, C>, state: &Object) -> Result<Option<Object>, Error>;
 
     /// Updates the remote object in place; returns the new state.
-    async fn update(&self, ctx: &Ctx<'_, C>, prior: &Object, planned: &Object) -> Result<Object, Error>;
+    async fn update(
+        &self,
+        ctx: &Ctx<'_, C>,
+        prior: &Object,
+        planned: &Object,
+    ) -> Result<Object, Error>;
 
     /// Deletes the remote object (gone already is success).
     async fn delete(&self, ctx: &Ctx<'_, C>, state: &Object) -> Result<(), Error>;
@@ -260,7 +281,11 @@ pub trait ProviderDef: Send + Sync + 'static {
     fn validate(&self, _config: &Object, _diags: &mut Diagnostics) {}
 
     /// Builds the client from the provider block (which may still hold unknowns).
-    async fn configure(&self, config: &Object, terraform_version: &str) -> Result<Self::Client, Diagnostics>;
+    async fn configure(
+        &self,
+        config: &Object,
+        terraform_version: &str,
+    ) -> Result<Self::Client, Diagnostics>;
 
     /// Every resource type, in documentation order.
     fn resources(&self) -> Vec<Arc<dyn Resource<Self::Client>>>;

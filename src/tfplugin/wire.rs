@@ -8,8 +8,14 @@ use super::schema::{Attribute, Block, Mode, NestedBlock, Nesting, Schema};
 use super::traits::Signature;
 
 /// Decodes a DynamicValue of type `ty` (msgpack preferred, JSON accepted, absent = null).
-pub fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostic> {
-    let Some(dv) = value else { return Ok(Value::Null) };
+pub fn decode(
+    value: Option<&pb::DynamicValue>,
+    ty: &Type,
+    what: &str,
+) -> Result<Value, Diagnostic> {
+    let Some(dv) = value else {
+        return Ok(Value::Null);
+    };
     let decoded = if !dv.msgpack.is_empty() {
         msgpack::decode(&dv.msgpack, ty)
     } else if !dv.json.is_empty() {
@@ -31,12 +37,17 @@ pub fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result
 
 /// Encodes a value of type `ty` as msgpack.
 pub fn encode(value: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diagnostic> {
-    msgpack::encode(value, ty).map(|msgpack| pb::DynamicValue { msgpack, json: Vec::new() }).map_err(|e| {
-        Diagnostic::error(
-            format!("Provider produced an invalid {what}"),
-            format!("{e}. This is a bug in terraform-provider-aml; please report it."),
-        )
-    })
+    msgpack::encode(value, ty)
+        .map(|msgpack| pb::DynamicValue {
+            msgpack,
+            json: Vec::new(),
+        })
+        .map_err(|e| {
+            Diagnostic::error(
+                format!("Provider produced an invalid {what}"),
+                format!("{e}. This is a bug in terraform-provider-aml; please report it."),
+            )
+        })
 }
 
 /// Converts an attribute path.
@@ -74,7 +85,10 @@ pub fn diagnostics_to_proto(diags: Diagnostics) -> Vec<pb::Diagnostic> {
 
 /// Converts a schema.
 pub fn schema_to_proto(schema: &Schema) -> pb::Schema {
-    pb::Schema { version: schema.version, block: Some(block_to_proto(&schema.block)) }
+    pb::Schema {
+        version: schema.version,
+        block: Some(block_to_proto(&schema.block)),
+    }
 }
 
 fn block_to_proto(block: &Block) -> pb::schema::Block {
@@ -166,7 +180,9 @@ pub fn function_to_proto(sig: &Signature) -> pb::Function {
             })
             .collect(),
         variadic_parameter: None,
-        r#return: Some(pb::function::Return { r#type: sig.returns.to_json().into_bytes() }),
+        r#return: Some(pb::function::Return {
+            r#type: sig.returns.to_json().into_bytes(),
+        }),
         summary: sig.summary.to_string(),
         description: sig.description.clone(),
         description_kind: pb::StringKind::Markdown as i32,

@@ -19,7 +19,10 @@ pub struct Emulator {
 /// The emulator binary, built next to the provider's (cargo builds every workspace binary for
 /// `cargo test --workspace`; a lone `cargo test --test x` builds it here).
 pub fn emulator_bin() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-aml")).parent().unwrap().to_path_buf();
+    let dir = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-aml"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let bin = dir.join("aml-arm-emulator");
     if !bin.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -45,12 +48,21 @@ impl Emulator {
             .expect("start aml-arm-emulator");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let first = lines.next().expect("emulator printed nothing").unwrap();
-        let url = first.strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {first:?}")).to_string();
+        let url = first
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+            .to_string();
         let mut env = BTreeMap::new();
         for line in lines.by_ref().take(6) {
             let line = line.unwrap();
-            let (k, v) = line.strip_prefix("export ").and_then(|l| l.split_once('=')).expect("export line");
-            env.insert(k.to_string(), v.trim_matches('\'').trim_matches('"').to_string());
+            let (k, v) = line
+                .strip_prefix("export ")
+                .and_then(|l| l.split_once('='))
+                .expect("export line");
+            env.insert(
+                k.to_string(),
+                v.trim_matches('\'').trim_matches('"').to_string(),
+            );
         }
         std::thread::spawn(move || for _ in lines {});
         let ca = std::fs::read(&env["SSL_CERT_FILE"]).expect("CA file");
@@ -58,11 +70,21 @@ impl Emulator {
             .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
             .build()
             .unwrap();
-        Emulator { child, url, env, http }
+        Emulator {
+            child,
+            url,
+            env,
+            http,
+        }
     }
 
     /// Calls the admin API: `method` on `/_emulator/{path}` with an optional JSON body.
-    pub fn admin(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
+    pub fn admin(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
         let url = format!("{}/_emulator/{}", self.url, path.trim_start_matches('/'));
         let mut req = self.http.request(method.parse().unwrap(), &url);
         if let Some(b) = body {

@@ -38,10 +38,15 @@ impl Workspace {
     pub fn new(config: &str) -> Workspace {
         let dir = tempfile::tempdir().expect("temp dir");
         let mirror = dir.path().join("mirror");
-        let platform = dir.path().join(format!("mirror/registry.terraform.io/secure-ml/aml/{VERSION}/linux_amd64"));
+        let platform = dir.path().join(format!(
+            "mirror/registry.terraform.io/secure-ml/aml/{VERSION}/linux_amd64"
+        ));
         std::fs::create_dir_all(&platform).unwrap();
-        std::fs::copy(env!("CARGO_BIN_EXE_terraform-provider-aml"), platform.join(format!("terraform-provider-aml_v{VERSION}")))
-            .expect("copy provider binary into the mirror");
+        std::fs::copy(
+            env!("CARGO_BIN_EXE_terraform-provider-aml"),
+            platform.join(format!("terraform-provider-aml_v{VERSION}")),
+        )
+        .expect("copy provider binary into the mirror");
         let cli_config = dir.path().join("terraform.rc");
         std::fs::write(
             &cli_config,
@@ -51,7 +56,11 @@ impl Workspace {
             ),
         )
         .unwrap();
-        let ws = Workspace { dir, cli_config, env: Vec::new() };
+        let ws = Workspace {
+            dir,
+            cli_config,
+            env: Vec::new(),
+        };
         ws.write("main.tf", config);
         ws
     }
@@ -97,7 +106,11 @@ impl Workspace {
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         let text = text(&out);
-        assert!(out.status.success(), "terraform {} failed:\n{text}", args.join(" "));
+        assert!(
+            out.status.success(),
+            "terraform {} failed:\n{text}",
+            args.join(" ")
+        );
         text
     }
 
@@ -105,7 +118,11 @@ impl Workspace {
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
         let text = text(&out);
-        assert!(!out.status.success(), "terraform {} unexpectedly succeeded:\n{text}", args.join(" "));
+        assert!(
+            !out.status.success(),
+            "terraform {} unexpectedly succeeded:\n{text}",
+            args.join(" ")
+        );
         text
     }
 
@@ -128,7 +145,11 @@ impl Workspace {
 
 /// Stdout and stderr of a command, for messages.
 pub fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// Whether `path` exists.
