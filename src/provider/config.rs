@@ -136,6 +136,7 @@ fn validate_host(v: &crate::tfplugin::cty::Value) -> Result<(), String> {
 pub struct Settings {
     values: BTreeMap<&'static str, String>,
     flags: BTreeMap<&'static str, bool>,
+    unknown: Vec<&'static str>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -166,6 +167,10 @@ impl Settings {
     pub fn from_config(config: &Object, env: &dyn Fn(&str) -> Option<String>) -> Self {
         let mut s = Settings::default();
         for arg in ARGS {
+            if config.attr(arg.name).is_unknown() {
+                s.unknown.push(arg.name);
+                continue;
+            }
             let from_env = || {
                 arg.env
                     .iter()
@@ -202,6 +207,13 @@ impl Settings {
         self.flags.get(name).copied().unwrap_or(name == "use_cli")
     }
 
+    /// Whether the argument is set, or will be once Terraform knows its value.
+    pub fn is_set_or_unknown(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+            || self.flags.contains_key(name)
+            || self.unknown.contains(&name)
+    }
+
     /// The cloud name (`public` unless set).
     pub fn environment(&self) -> &str {
         self.get("environment").unwrap_or("public")
@@ -211,7 +223,10 @@ impl Settings {
 /// Checks for contradictions a user can fix before any network call, on the configuration
 /// (attribute paths) and on the settings after environment fallbacks.
 pub fn validate(config: &Object, settings: &Settings, diags: &mut Diagnostics) {
+    // An argument whose value is not known yet may satisfy a requirement; only known values
+    // can contradict each other.
     let has = |n: &str| settings.get(n).is_some();
+    let may_have = |n: &str| settings.is_set_or_unknown(n);
     let path_of = |n: &str| {
         if config.get::<String>(n).is_null() && config.get::<bool>(n).is_null() {
             Path::root()
@@ -227,7 +242,7 @@ pub fn validate(config: &Object, settings: &Settings, diags: &mut Diagnostics) {
              and ARM_OIDC_TOKEN_FILE_PATH). Set only one of them.",
         );
     }
-    if has("client_certificate_password") && !has("client_certificate_path") {
+    if has("client_certificate_password") && !may_have("client_certificate_path") {
         diags.error_at(
             path_of("client_certificate_password"),
             "Client certificate password without a certificate",
@@ -236,7 +251,7 @@ pub fn validate(config: &Object, settings: &Settings, diags: &mut Diagnostics) {
         );
     }
     for secret in ["client_secret", "client_certificate_path"] {
-        if has(secret) && !has("client_id") {
+        if has(secret) && !may_have("client_id") {
             diags.error_at(
                 path_of(secret),
                 format!("{secret} needs client_id"),
@@ -248,7 +263,7 @@ pub fn validate(config: &Object, settings: &Settings, diags: &mut Diagnostics) {
         }
     }
     if settings.flag("use_oidc")
-        && !has("oidc_token")
+        && !may_have("oidc_token")
         && !has("oidc_token_file_path")
         && !has("oidc_request_url")
     {
@@ -385,6 +400,26 @@ mod tests {
         assert_eq!(e, vec!["Invalid attribute value@tenant_id"]);
         let e = errors(config(&[]), &[("ARM_ENVIRONMENT", "german")]);
         assert_eq!(e, vec!["Invalid ARM_ENVIRONMENT@"]);
+    }
+
+    #[test]
+    fn unknown_values_may_satisfy_requirements() {
+        let e = errors(
+            config(&[
+                ("client_secret", cty::Value::string("x")),
+                ("client_id", cty::Value::unknown()),
+            ]),
+            &[],
+        );
+        assert!(e.is_empty(), "{e:?}");
+        let e = errors(
+            config(&[
+                ("use_oidc", cty::Value::Bool(true)),
+                ("oidc_token", cty::Value::unknown()),
+            ]),
+            &[],
+        );
+        assert!(e.is_empty(), "{e:?}");
     }
 
     #[test]
