@@ -264,8 +264,8 @@ pub fn validate(config: &Object, settings: &Settings, diags: &mut Diagnostics) {
     }
     if settings.flag("use_oidc")
         && !may_have("oidc_token")
-        && !has("oidc_token_file_path")
-        && !has("oidc_request_url")
+        && !may_have("oidc_token_file_path")
+        && !may_have("oidc_request_url")
     {
         diags.error_at(
             path_of("use_oidc"),
