@@ -12,11 +12,19 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let total: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(50_000);
     let conc: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(64);
-    let h = aml_arm_emulator::run(aml_arm_emulator::cli::Config::default()).await.expect("emulator starts");
+    let h = aml_arm_emulator::run(aml_arm_emulator::cli::Config::default())
+        .await
+        .expect("emulator starts");
     let cert = reqwest::Certificate::from_pem(h.ca_pem.as_bytes()).expect("ca");
     // One HTTP/1.1 client per worker group gives several TLS connections, like a real pool.
     let clients: Vec<reqwest::Client> = (0..8)
-        .map(|_| reqwest::Client::builder().add_root_certificate(cert.clone()).http1_only().build().expect("client"))
+        .map(|_| {
+            reqwest::Client::builder()
+                .add_root_certificate(cert.clone())
+                .http1_only()
+                .build()
+                .expect("client")
+        })
         .collect();
     let form = [
         ("grant_type", "client_credentials"),
@@ -25,7 +33,11 @@ async fn main() {
         ("scope", "https://management.azure.com/.default"),
     ];
     let tok: serde_json::Value = clients[0]
-        .post(format!("{}/{}/oauth2/v2.0/token", h.base_url, ids::TENANT_ID))
+        .post(format!(
+            "{}/{}/oauth2/v2.0/token",
+            h.base_url,
+            ids::TENANT_ID
+        ))
         .form(&form)
         .send()
         .await
@@ -33,7 +45,12 @@ async fn main() {
         .json()
         .await
         .expect("token json");
-    let token = Arc::new(tok["access_token"].as_str().expect("access_token").to_string());
+    let token = Arc::new(
+        tok["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string(),
+    );
     let url = Arc::new(format!(
         "{}/subscriptions/{}/resourceGroups/rg-aml-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo?api-version=2025-12-01",
         h.base_url,
@@ -52,7 +69,12 @@ async fn main() {
         tasks.push(tokio::spawn(async move {
             let mut ok = 0usize;
             for _ in 0..per {
-                let r = c.get(url.as_str()).bearer_auth(token.as_str()).send().await.expect("GET");
+                let r = c
+                    .get(url.as_str())
+                    .bearer_auth(token.as_str())
+                    .send()
+                    .await
+                    .expect("GET");
                 if r.status().is_success() {
                     let _ = r.bytes().await;
                     ok += 1;

@@ -12,13 +12,27 @@ use std::sync::Arc;
 
 /// Handles `/_emulator/...`.
 pub fn handle(app: &Arc<App>, ctx: &Ctx) -> ArmResult<Reply> {
-    let rest = ctx.path.trim_start_matches("/_emulator").trim_start_matches('/');
+    let rest = ctx
+        .path
+        .trim_start_matches("/_emulator")
+        .trim_start_matches('/');
     let (head, tail) = rest.split_once('/').unwrap_or((rest, ""));
     match (ctx.method.as_str(), head) {
-        ("GET", "health") | ("GET", "") => Ok(Reply::json(200, json!({"status": "ok", "baseUrl": app.base()}))),
+        ("GET", "health") | ("GET", "") => Ok(Reply::json(
+            200,
+            json!({"status": "ok", "baseUrl": app.base()}),
+        )),
         ("GET", "requests") => {
-            let since: u64 = ctx.query.get("since").and_then(|v| v.parse().ok()).unwrap_or(0);
-            let limit: usize = ctx.query.get("limit").and_then(|v| v.parse().ok()).unwrap_or(usize::MAX);
+            let since: u64 = ctx
+                .query
+                .get("since")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let limit: usize = ctx
+                .query
+                .get("limit")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(usize::MAX);
             let log = app.log.lock().unwrap_or_else(|e| e.into_inner());
             let items: Vec<Value> = log
                 .iter()
@@ -38,21 +52,36 @@ pub fn handle(app: &Arc<App>, ctx: &Ctx) -> ArmResult<Reply> {
         }
         ("GET", "counters") => {
             let w = app.world.read().unwrap_or_else(|e| e.into_inner());
-            Ok(Reply::json(200, serde_json::to_value(&w.counters).unwrap_or(json!({}))))
+            Ok(Reply::json(
+                200,
+                serde_json::to_value(&w.counters).unwrap_or(json!({})),
+            ))
         }
         ("DELETE", "counters") => {
-            app.world.write().unwrap_or_else(|e| e.into_inner()).counters.clear();
+            app.world
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .counters
+                .clear();
             Ok(Reply::empty(204))
         }
-        ("GET", "faults") => Ok(Reply::json(200, json!({"spec": app.faults.get(), "injected": app.faults.injected()}))),
+        ("GET", "faults") => Ok(Reply::json(
+            200,
+            json!({"spec": app.faults.get(), "injected": app.faults.injected()}),
+        )),
         ("POST", "faults") | ("PUT", "faults") => {
             let text = String::from_utf8_lossy(&ctx.body).trim().to_string();
             let spec = match serde_json::from_str::<Value>(&text) {
-                Ok(Value::Object(o)) => o.get("spec").and_then(Value::as_str).unwrap_or("").to_string(),
+                Ok(Value::Object(o)) => o
+                    .get("spec")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
                 Ok(Value::String(s)) => s,
                 _ => text,
             };
-            let parsed = crate::faults::parse(&spec).map_err(|e| ArmError::bad_request("InvalidFaultSpec", e))?;
+            let parsed = crate::faults::parse(&spec)
+                .map_err(|e| ArmError::bad_request("InvalidFaultSpec", e))?;
             app.faults.set(Some(parsed.clone()));
             Ok(Reply::json(200, json!({ "spec": parsed })))
         }
@@ -62,12 +91,19 @@ pub fn handle(app: &Arc<App>, ctx: &Ctx) -> ArmResult<Reply> {
         }
         ("POST", "reset") => {
             crate::seed::reset(app).map_err(|e| ArmError::new(500, "ResetFailed", e))?;
-            app.world.write().unwrap_or_else(|e| e.into_inner()).counters.clear();
+            app.world
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .counters
+                .clear();
             Ok(Reply::json(200, json!({"status": "reset"})))
         }
         ("POST", "token") => {
             let (tok, exp) = crate::auth::mint(app, "https://management.azure.com/");
-            Ok(Reply::json(200, json!({"access_token": tok, "expires_on": exp, "token_type": "Bearer"})))
+            Ok(Reply::json(
+                200,
+                json!({"access_token": tok, "expires_on": exp, "token_type": "Bearer"}),
+            ))
         }
         ("GET", "resources") if tail.is_empty() => {
             let w = app.world.read().unwrap_or_else(|e| e.into_inner());
@@ -84,26 +120,48 @@ pub fn handle(app: &Arc<App>, ctx: &Ctx) -> ArmResult<Reply> {
             match m {
                 "GET" => {
                     let w = app.world.read().unwrap_or_else(|e| e.into_inner());
-                    let r = w.get_any(&key).ok_or_else(|| ArmError::new(404, "ResourceNotFound", format!("'{id}' is not in the world.")))?;
-                    Ok(Reply::json(200, json!({"id": r.id, "etag": r.etag, "hidden": r.hidden, "document": r.doc})))
+                    let r = w.get_any(&key).ok_or_else(|| {
+                        ArmError::new(
+                            404,
+                            "ResourceNotFound",
+                            format!("'{id}' is not in the world."),
+                        )
+                    })?;
+                    Ok(Reply::json(
+                        200,
+                        json!({"id": r.id, "etag": r.etag, "hidden": r.hidden, "document": r.doc}),
+                    ))
                 }
                 "PUT" => {
                     let body = ctx.json()?;
                     let mut w = app.world.write().unwrap_or_else(|e| e.into_inner());
-                    let v = crate::seed::import(&mut w, &body, Some(&id)).map_err(|e| ArmError::bad_request("InvalidResource", e))?;
+                    let v = crate::seed::import(&mut w, &body, Some(&id))
+                        .map_err(|e| ArmError::bad_request("InvalidResource", e))?;
                     Ok(Reply::json(200, v))
                 }
                 "DELETE" => {
                     let mut w = app.world.write().unwrap_or_else(|e| e.into_inner());
                     if w.get_any(&key).is_none() {
-                        return Err(ArmError::new(404, "ResourceNotFound", format!("'{id}' is not in the world.")));
+                        return Err(ArmError::new(
+                            404,
+                            "ResourceNotFound",
+                            format!("'{id}' is not in the world."),
+                        ));
                     }
                     crate::routes::remove_with_effects(&mut w, &key);
                     Ok(Reply::empty(200))
                 }
-                _ => Err(ArmError::new(405, "MethodNotAllowed", "Use GET, PUT or DELETE.")),
+                _ => Err(ArmError::new(
+                    405,
+                    "MethodNotAllowed",
+                    "Use GET, PUT or DELETE.",
+                )),
             }
         }
-        _ => Err(ArmError::new(404, "NotFound", format!("No admin route for '{} {}'.", ctx.method, ctx.path))),
+        _ => Err(ArmError::new(
+            404,
+            "NotFound",
+            format!("No admin route for '{} {}'.", ctx.method, ctx.path),
+        )),
     }
 }

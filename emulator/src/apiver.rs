@@ -22,26 +22,67 @@ pub enum Family {
 
 /// ML versions.
 pub const ML: &[&str] = &[
-    "2023-04-01", "2023-10-01", "2024-04-01", "2024-10-01", "2025-06-01", "2025-09-01",
-    "2025-12-01", "2026-03-01", "2026-05-01", "2026-07-01", "2026-09-01",
-    "2024-10-01-preview", "2025-01-01-preview", "2026-01-15-preview", "2026-03-15-preview",
-    "2026-05-15-preview", "2026-07-15-preview",
+    "2023-04-01",
+    "2023-10-01",
+    "2024-04-01",
+    "2024-10-01",
+    "2025-06-01",
+    "2025-09-01",
+    "2025-12-01",
+    "2026-03-01",
+    "2026-05-01",
+    "2026-07-01",
+    "2026-09-01",
+    "2024-10-01-preview",
+    "2025-01-01-preview",
+    "2026-01-15-preview",
+    "2026-03-15-preview",
+    "2026-05-15-preview",
+    "2026-07-15-preview",
 ];
 
 /// NRP versions.
 pub const NETWORK: &[&str] = &[
-    "2023-09-01", "2023-11-01", "2024-01-01", "2024-03-01", "2024-05-01", "2024-07-01",
-    "2024-10-01", "2025-01-01", "2025-03-01", "2025-05-01", "2025-07-01", "2025-09-01",
-    "2026-01-01", "2026-03-01", "2026-07-01",
+    "2023-09-01",
+    "2023-11-01",
+    "2024-01-01",
+    "2024-03-01",
+    "2024-05-01",
+    "2024-07-01",
+    "2024-10-01",
+    "2025-01-01",
+    "2025-03-01",
+    "2025-05-01",
+    "2025-07-01",
+    "2025-09-01",
+    "2026-01-01",
+    "2026-03-01",
+    "2026-07-01",
 ];
 
 /// Private DNS versions.
-pub const PRIVATE_DNS: &[&str] = &["2018-09-01", "2020-01-01", "2020-06-01", "2024-06-01", "2026-06-01-preview"];
+pub const PRIVATE_DNS: &[&str] = &[
+    "2018-09-01",
+    "2020-01-01",
+    "2020-06-01",
+    "2024-06-01",
+    "2026-06-01-preview",
+];
 
 /// Microsoft.Resources versions.
 pub const RESOURCES: &[&str] = &[
-    "2016-06-01", "2019-10-01", "2020-01-01", "2020-06-01", "2021-01-01", "2021-04-01",
-    "2022-09-01", "2022-12-01", "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01",
+    "2016-06-01",
+    "2019-10-01",
+    "2020-01-01",
+    "2020-06-01",
+    "2021-01-01",
+    "2021-04-01",
+    "2022-09-01",
+    "2022-12-01",
+    "2023-07-01",
+    "2024-03-01",
+    "2024-07-01",
+    "2024-11-01",
     "2025-04-01",
 ];
 
@@ -92,7 +133,8 @@ fn well_formed(v: &str) -> bool {
             c.is_ascii_digit()
         }
     });
-    date_ok && (b.len() == 10 || (b[10] == b'-' && b[11..].iter().all(|c| c.is_ascii_alphanumeric())))
+    date_ok
+        && (b.len() == 10 || (b[10] == b'-' && b[11..].iter().all(|c| c.is_ascii_alphanumeric())))
 }
 
 /// Checks `api-version` for a type key; `display_type` is used in messages.
@@ -139,12 +181,28 @@ mod tests {
 
     #[test]
     fn versions() {
-        assert!(check("microsoft.machinelearningservices/workspaces", "x/y", "2025-12-01").is_ok());
+        assert!(check(
+            "microsoft.machinelearningservices/workspaces",
+            "x/y",
+            "2025-12-01"
+        )
+        .is_ok());
         assert_eq!(
-            check("microsoft.machinelearningservices/workspaces", "x/y", "2025-12-02").unwrap_err().code,
+            check(
+                "microsoft.machinelearningservices/workspaces",
+                "x/y",
+                "2025-12-02"
+            )
+            .unwrap_err()
+            .code,
             "NoRegisteredProviderFound"
         );
-        assert_eq!(check("microsoft.network/virtualnetworks", "x/y", "bogus").unwrap_err().code, "InvalidApiVersionParameter");
+        assert_eq!(
+            check("microsoft.network/virtualnetworks", "x/y", "bogus")
+                .unwrap_err()
+                .code,
+            "InvalidApiVersionParameter"
+        );
         assert!(check("microsoft.storage/storageaccounts", "x/y", "2023-01-01").is_ok());
         assert!(check("microsoft.network/privatednszones", "x/y", "2024-06-01").is_ok());
         assert!(check("microsoft.network/privatednszones", "x/y", "2025-07-01").is_err());

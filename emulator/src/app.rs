@@ -110,7 +110,10 @@ impl App {
 
     /// Base URL of this instance.
     pub fn base(&self) -> String {
-        self.base_url.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.base_url
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Appends to the request log, dropping the oldest entry when full.
@@ -125,24 +128,39 @@ impl App {
 
     /// The remaining budget without consuming; never below 1 unless limits are enforced.
     pub fn peek_tokens(&self, sub: &str, kind: &str) -> u64 {
-        let (cap, refill) = if kind == "reads" { (250.0, 25.0) } else { (200.0, 10.0) };
+        let (cap, refill) = if kind == "reads" {
+            (250.0, 25.0)
+        } else {
+            (200.0, 10.0)
+        };
         let b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let left = match b.get(&format!("{}|{kind}", sub.to_ascii_lowercase())) {
             Some(e) => (e.tokens + e.at.elapsed().as_secs_f64() * refill).min(cap) as u64,
             None => cap as u64,
         };
-        if self.cfg.enforce_rate_limits { left } else { left.max(1) }
+        if self.cfg.enforce_rate_limits {
+            left
+        } else {
+            left.max(1)
+        }
     }
 
     /// Takes a token from the subscription bucket of `kind` (reads, writes, deletes) and
     /// returns what is left, or None when the bucket is empty.
     pub fn take_token(&self, sub: &str, kind: &str) -> Option<u64> {
-        let (cap, refill) = if kind == "reads" { (250.0, 25.0) } else { (200.0, 10.0) };
+        let (cap, refill) = if kind == "reads" {
+            (250.0, 25.0)
+        } else {
+            (200.0, 10.0)
+        };
         let mut b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         let e = b
             .entry(format!("{}|{kind}", sub.to_ascii_lowercase()))
-            .or_insert(Bucket { tokens: cap, at: now });
+            .or_insert(Bucket {
+                tokens: cap,
+                at: now,
+            });
         let dt = now.duration_since(e.at).as_secs_f64();
         e.tokens = (e.tokens + dt * refill).min(cap);
         e.at = now;

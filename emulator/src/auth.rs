@@ -187,7 +187,12 @@ pub fn token(app: &App, tenant: &str, v1: bool, body: &[u8]) -> Reply {
         }
     } else {
         match form.get("scope") {
-            Some(s) => s.split_whitespace().next().unwrap_or("").trim_end_matches(".default").to_string(),
+            Some(s) => s
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .trim_end_matches(".default")
+                .to_string(),
             None => {
                 return aad_error(
                     400,
@@ -227,24 +232,41 @@ pub fn token(app: &App, tenant: &str, v1: bool, body: &[u8]) -> Reply {
             );
         }
         let Some(claims) = decode_jwt_claims(assertion) else {
-            return aad_error(401, "invalid_client", 50027, "JWT token is invalid or malformed.");
+            return aad_error(
+                401,
+                "invalid_client",
+                50027,
+                "JWT token is invalid or malformed.",
+            );
         };
         let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
         let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
         let auds: Vec<String> = match claims.get("aud") {
             Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect(),
             _ => Vec::new(),
         };
         let exp = claims.get("exp").and_then(Value::as_i64);
         if exp.map(|e| e < now_unix()).unwrap_or(false) {
-            return aad_error(401, "invalid_client", 700024, "Client assertion is not within its valid time range.");
+            return aad_error(
+                401,
+                "invalid_client",
+                700024,
+                "Client assertion is not within its valid time range.",
+            );
         }
         let cert_style = iss.eq_ignore_ascii_case(client_id)
             && sub.eq_ignore_ascii_case(client_id)
-            && auds.iter().any(|a| a.contains("/oauth2/") || a.contains("login"));
+            && auds
+                .iter()
+                .any(|a| a.contains("/oauth2/") || a.contains("login"));
         let federated = !iss.is_empty()
-            && auds.iter().any(|a| a.eq_ignore_ascii_case("api://AzureADTokenExchange"));
+            && auds
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case("api://AzureADTokenExchange"));
         if !(cert_style || federated) {
             return aad_error(
                 401,
@@ -261,7 +283,11 @@ pub fn token(app: &App, tenant: &str, v1: bool, body: &[u8]) -> Reply {
             "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
         );
     }
-    let aud = if aud.is_empty() { "https://management.azure.com/".to_string() } else { aud };
+    let aud = if aud.is_empty() {
+        "https://management.azure.com/".to_string()
+    } else {
+        aud
+    };
     let (tok, exp) = mint(app, &aud);
     if v1 {
         Reply::json(
@@ -314,7 +340,10 @@ pub fn check_bearer(app: &App, header: Option<&str>) -> Result<(), ArmError> {
         )
         .with_header("WWW-Authenticate", www));
     };
-    let Some(tok) = h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")) else {
+    let Some(tok) = h
+        .strip_prefix("Bearer ")
+        .or_else(|| h.strip_prefix("bearer "))
+    else {
         return Err(ArmError::new(
             401,
             "AuthenticationFailed",
@@ -334,13 +363,25 @@ pub fn check_bearer(app: &App, header: Option<&str>) -> Result<(), ArmError> {
             "InvalidAuthenticationToken",
             "The access token is invalid.",
         )
-        .with_header("WWW-Authenticate", www.replace("because of missing 'Authorization' header", "because the access token is invalid"))),
+        .with_header(
+            "WWW-Authenticate",
+            www.replace(
+                "because of missing 'Authorization' header",
+                "because the access token is invalid",
+            ),
+        )),
         Some(e) if e < now_unix() => Err(ArmError::new(
             401,
             "ExpiredAuthenticationToken",
             "The access token expiry UTC time is earlier than current UTC time.",
         )
-        .with_header("WWW-Authenticate", www.replace("because of missing 'Authorization' header", "because the access token expired"))),
+        .with_header(
+            "WWW-Authenticate",
+            www.replace(
+                "because of missing 'Authorization' header",
+                "because the access token expired",
+            ),
+        )),
         Some(_) => Ok(()),
     }
 }

@@ -41,7 +41,8 @@ impl Default for Config {
 }
 
 /// Usage text printed by `--help`.
-pub const USAGE: &str = "aml-arm-emulator: HTTPS Azure Resource Manager emulator for Azure ML network security
+pub const USAGE: &str =
+    "aml-arm-emulator: HTTPS Azure Resource Manager emulator for Azure ML network security
 
 USAGE:
   aml-arm-emulator [--listen 127.0.0.1:PORT] [--seed FILE] [--ca-out PATH] [--faults SPEC]
@@ -93,11 +94,15 @@ pub fn parse(args: &[String]) -> Result<Option<Config>, String> {
             "--faults" => c.faults = Some(take("--faults")?),
             "--lro-delay-ms" => {
                 let v = take("--lro-delay-ms")?;
-                c.lro_delay_ms = v.parse().map_err(|_| format!("--lro-delay-ms {v}: not a number"))?;
+                c.lro_delay_ms = v
+                    .parse()
+                    .map_err(|_| format!("--lro-delay-ms {v}: not a number"))?;
             }
             "--log-capacity" => {
                 let v = take("--log-capacity")?;
-                c.log_capacity = v.parse().map_err(|_| format!("--log-capacity {v}: not a number"))?;
+                c.log_capacity = v
+                    .parse()
+                    .map_err(|_| format!("--log-capacity {v}: not a number"))?;
             }
             "--realistic-retry-after" => c.realistic_retry_after = true,
             "--enforce-rate-limits" => c.enforce_rate_limits = true,
@@ -114,10 +119,15 @@ mod tests {
 
     #[test]
     fn parses_flags() {
-        let a: Vec<String> = ["--listen", "127.0.0.1:0", "--lro-delay-ms=5", "--realistic-retry-after"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let a: Vec<String> = [
+            "--listen",
+            "127.0.0.1:0",
+            "--lro-delay-ms=5",
+            "--realistic-retry-after",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let c = parse(&a).unwrap().unwrap();
         assert_eq!(c.lro_delay_ms, 5);
         assert!(c.realistic_retry_after);

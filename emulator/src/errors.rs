@@ -14,6 +14,13 @@ pub struct ArmError {
     pub code: String,
     /// Human readable message.
     pub message: String,
+    /// Less common parts, boxed to keep `Result<_, ArmError>` small.
+    pub extra: Box<ErrorExtra>,
+}
+
+/// Optional parts of an [`ArmError`].
+#[derive(Debug, Clone, Default)]
+pub struct ErrorExtra {
     /// Optional `target` (usually the offending property).
     pub target: Option<String>,
     /// Optional nested `details`.
@@ -29,9 +36,7 @@ impl ArmError {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             code: code.to_string(),
             message: message.into(),
-            target: None,
-            details: Vec::new(),
-            headers: Vec::new(),
+            extra: Box::default(),
         }
     }
 
@@ -74,30 +79,32 @@ impl ArmError {
 
     /// Sets the `target` field.
     pub fn with_target(mut self, target: impl Into<String>) -> Self {
-        self.target = Some(target.into());
+        self.extra.target = Some(target.into());
         self
     }
 
     /// Adds a nested detail entry.
     pub fn with_detail(mut self, code: &str, message: impl Into<String>) -> Self {
-        self.details.push(json!({"code": code, "message": message.into()}));
+        self.extra
+            .details
+            .push(json!({"code": code, "message": message.into()}));
         self
     }
 
     /// Adds a response header.
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.headers.push((name.to_string(), value.into()));
+        self.extra.headers.push((name.to_string(), value.into()));
         self
     }
 
     /// The JSON body of this error.
     pub fn body(&self) -> Value {
         let mut e = json!({"code": self.code, "message": self.message});
-        if let Some(t) = &self.target {
+        if let Some(t) = &self.extra.target {
             e["target"] = json!(t);
         }
-        if !self.details.is_empty() {
-            e["details"] = Value::Array(self.details.clone());
+        if !self.extra.details.is_empty() {
+            e["details"] = Value::Array(self.extra.details.clone());
         }
         json!({ "error": e })
     }

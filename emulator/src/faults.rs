@@ -115,7 +115,10 @@ pub fn parse(spec: &str) -> Result<FaultSpec, String> {
             .split_once('=')
             .ok_or_else(|| format!("'{part}': expected key=value"))?;
         let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
-        let num = |v: &str| v.parse::<u64>().map_err(|_| format!("{k}={v}: not an integer"));
+        let num = |v: &str| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{k}={v}: not an integer"))
+        };
         match k.as_str() {
             "seed" => f.seed = num(v)?,
             "429" => f.p429 = prob(&k, v)?,
@@ -125,13 +128,28 @@ pub fn parse(spec: &str) -> Result<FaultSpec, String> {
             "409" => f.p409 = prob(&k, v)?,
             "slow-lro" => f.slow_lro_ms = Some(duration_ms(&k, v)?),
             "404-after-create" => f.not_found_after_create = num(v)? as u32,
-            "paths" => f.paths = v.split('|').map(|s| s.trim().to_ascii_lowercase()).collect(),
-            "methods" => f.methods = v.split('|').map(|s| s.trim().to_ascii_uppercase()).collect(),
+            "paths" => {
+                f.paths = v
+                    .split('|')
+                    .map(|s| s.trim().to_ascii_lowercase())
+                    .collect()
+            }
+            "methods" => {
+                f.methods = v
+                    .split('|')
+                    .map(|s| s.trim().to_ascii_uppercase())
+                    .collect()
+            }
             "targets" => {
-                f.targets = v.split('|').map(|s| s.trim().to_ascii_lowercase()).collect();
+                f.targets = v
+                    .split('|')
+                    .map(|s| s.trim().to_ascii_lowercase())
+                    .collect();
                 for t in &f.targets {
                     if !["arm", "token", "metadata"].contains(&t.as_str()) {
-                        return Err(format!("targets: unknown family '{t}' (arm, token, metadata)"));
+                        return Err(format!(
+                            "targets: unknown family '{t}' (arm, token, metadata)"
+                        ));
                     }
                 }
             }
@@ -217,7 +235,10 @@ impl FaultState {
     /// Replaces the active spec (None clears) and restarts the deterministic sequence.
     pub fn set(&self, spec: Option<FaultSpec>) {
         *self.spec.write().unwrap_or_else(|e| e.into_inner()) = spec;
-        self.counters.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.counters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         self.injected.store(0, Ordering::SeqCst);
     }
 
@@ -326,7 +347,10 @@ mod tests {
 
     #[test]
     fn glob_matches() {
-        assert!(glob("*/workspaces/*", "/subscriptions/x/resourceGroups/r/providers/M/Workspaces/w"));
+        assert!(glob(
+            "*/workspaces/*",
+            "/subscriptions/x/resourceGroups/r/providers/M/Workspaces/w"
+        ));
         assert!(!glob("*/workspaces/*", "/subscriptions/x/resourceGroups/r"));
         assert!(glob("*", ""));
     }

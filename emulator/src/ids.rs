@@ -4,7 +4,10 @@
 /// Canonical casing for the namespaces and types the emulator knows, keyed by lowercase.
 const CANON: &[(&str, &str)] = &[
     ("microsoft.network", "Microsoft.Network"),
-    ("microsoft.machinelearningservices", "Microsoft.MachineLearningServices"),
+    (
+        "microsoft.machinelearningservices",
+        "Microsoft.MachineLearningServices",
+    ),
     ("microsoft.storage", "Microsoft.Storage"),
     ("microsoft.keyvault", "Microsoft.KeyVault"),
     ("microsoft.containerregistry", "Microsoft.ContainerRegistry"),
@@ -67,7 +70,11 @@ pub enum Target {
     /// `/subscriptions/{sub}/providers/{ns}/{type}` (subscription-wide list)
     SubList { sub: String, ns: String, ty: String },
     /// An async-operation URL: `.../{kind}/{id}` where kind is operationResults etc.
-    Operation { sub: String, kind: String, id: String },
+    Operation {
+        sub: String,
+        kind: String,
+        id: String,
+    },
     /// A resource, a child list or an action under a resource group.
     Resource(ResPath),
     /// Anything else.
@@ -118,7 +125,10 @@ impl ResPath {
 
     /// Lowercase storage key of the resource group.
     pub fn rg_key(&self) -> String {
-        key_of(&format!("/subscriptions/{}/resourceGroups/{}", self.sub, self.rg))
+        key_of(&format!(
+            "/subscriptions/{}/resourceGroups/{}",
+            self.sub, self.rg
+        ))
     }
 
     /// Id (request casing) of the resource formed by the first `n` pairs.
@@ -271,6 +281,9 @@ mod tests {
             parse("/subscriptions/s/providers/Microsoft.Network/locations/eastus/operations/abc"),
             Target::Operation { .. }
         ));
-        assert!(matches!(parse("/subscriptions/s/resourcegroups/x"), Target::ResourceGroup { .. }));
+        assert!(matches!(
+            parse("/subscriptions/s/resourcegroups/x"),
+            Target::ResourceGroup { .. }
+        ));
     }
 }

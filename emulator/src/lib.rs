@@ -70,12 +70,15 @@ pub async fn run(cfg: cli::Config) -> Result<Handle, String> {
     let ca_path = match &cfg.ca_out {
         Some(p) => p.clone(),
         None => {
-            let dir = std::env::temp_dir().join(format!("aml-arm-emulator-{}", uuid::Uuid::new_v4()));
-            std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+            let dir =
+                std::env::temp_dir().join(format!("aml-arm-emulator-{}", uuid::Uuid::new_v4()));
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("creating {}: {e}", dir.display()))?;
             dir.join("ca.pem")
         }
     };
-    std::fs::write(&ca_path, &tls.ca_pem).map_err(|e| format!("writing {}: {e}", ca_path.display()))?;
+    std::fs::write(&ca_path, &tls.ca_pem)
+        .map_err(|e| format!("writing {}: {e}", ca_path.display()))?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| format!("binding {}: {e}", cfg.listen))?;
@@ -90,6 +93,17 @@ pub async fn run(cfg: cli::Config) -> Result<Handle, String> {
     *app.ca_path.write().unwrap_or_else(|e| e.into_inner()) = ca_path.clone();
     app.faults.set(faults);
     seed::reset(&app)?;
-    let task = tokio::spawn(server::serve(listener, tls.server_config.clone(), app.clone()));
-    Ok(Handle { port, base_url, ca_path, ca_pem: tls.ca_pem, app, task })
+    let task = tokio::spawn(server::serve(
+        listener,
+        tls.server_config.clone(),
+        app.clone(),
+    ));
+    Ok(Handle {
+        port,
+        base_url,
+        ca_path,
+        ca_pem: tls.ca_pem,
+        app,
+        task,
+    })
 }

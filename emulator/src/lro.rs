@@ -112,7 +112,11 @@ pub fn begin(w: &mut World, s: OpSpec<'_>) -> String {
         id: id.clone(),
         sub: s.sub.to_string(),
         rg: s.rg.to_string(),
-        region: if s.region.is_empty() { "global".into() } else { s.region.to_string() },
+        region: if s.region.is_empty() {
+            "global".into()
+        } else {
+            s.region.to_string()
+        },
         style: s.style,
         method: s.method.to_string(),
         key: s.key.to_string(),
@@ -181,7 +185,11 @@ pub fn result_url(base: &str, op: &Op) -> String {
 
 /// Retry hint headers for an operation that is still running.
 pub fn retry_headers(app: &App, op: &Op) -> Vec<(String, String)> {
-    let left = op.due.saturating_duration_since(Instant::now()).as_millis().max(5);
+    let left = op
+        .due
+        .saturating_duration_since(Instant::now())
+        .as_millis()
+        .max(5);
     let mut h = vec![
         ("retry-after-ms".to_string(), left.to_string()),
         ("x-ms-retry-after-ms".to_string(), left.to_string()),
@@ -278,7 +286,11 @@ pub fn poll(app: &App, w: &mut World, base: &str, kind: &str, id: &str) -> Reply
             body["endTime"] = json!(e);
         }
         let r = Reply::json(200, body);
-        return if op.complete { r } else { r.headers(retry_headers(app, &op)) };
+        return if op.complete {
+            r
+        } else {
+            r.headers(retry_headers(app, &op))
+        };
     }
     if !op.complete {
         return Reply::empty(202)

@@ -67,7 +67,7 @@ impl Reply {
 impl From<ArmError> for Reply {
     fn from(e: ArmError) -> Self {
         let mut r = Reply::json(e.status.as_u16(), e.body());
-        r.headers.extend(e.headers);
+        r.headers.extend(e.extra.headers);
         r
     }
 }

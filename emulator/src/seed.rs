@@ -59,22 +59,38 @@ pub fn default_world() -> Vec<Value> {
                "properties": {"loginServer": "acramldemo.azurecr.io", "provisioningState": "Succeeded", "publicNetworkAccess": "Enabled"}}),
         json!({"id": ai, "name": "appi-aml-demo", "type": "Microsoft.Insights/components", "location": "eastus", "kind": "web",
                "properties": {"Application_Type": "web", "provisioningState": "Succeeded"}}),
-        ws("mlw-demo", "Default", "5f1a0c1e-0000-4000-8000-00000000d001"),
+        ws(
+            "mlw-demo",
+            "Default",
+            "5f1a0c1e-0000-4000-8000-00000000d001",
+        ),
         ws("mlw-hub", "Hub", "5f1a0c1e-0000-4000-8000-00000000d002"),
     ]
 }
 
 /// Loads a seed file: a JSON array of documents, or an object with `value`/`resources`.
 pub fn load_file(path: &Path) -> Result<Vec<Value>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("reading seed {}: {e}", path.display()))?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| format!("seed {}: invalid JSON: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("reading seed {}: {e}", path.display()))?;
+    let v: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("seed {}: invalid JSON: {e}", path.display()))?;
     let arr = match v {
         Value::Array(a) => a,
         Value::Object(mut o) => match o.remove("value").or_else(|| o.remove("resources")) {
             Some(Value::Array(a)) => a,
-            _ => return Err(format!("seed {}: expected a JSON array of resource documents", path.display())),
+            _ => {
+                return Err(format!(
+                    "seed {}: expected a JSON array of resource documents",
+                    path.display()
+                ))
+            }
         },
-        _ => return Err(format!("seed {}: expected a JSON array of resource documents", path.display())),
+        _ => {
+            return Err(format!(
+                "seed {}: expected a JSON array of resource documents",
+                path.display()
+            ))
+        }
     };
     Ok(arr)
 }
@@ -117,7 +133,14 @@ fn put_doc(w: &mut World, id: &str, tkey: &str, mut doc: Value) -> Res {
     if crate::state::etag_in_body(tkey) && doc.get("etag").is_none() {
         doc["etag"] = json!(etag);
     }
-    let r = Res { id: id.to_string(), tkey: tkey.to_string(), doc, etag, hidden: false, x: Extra::default() };
+    let r = Res {
+        id: id.to_string(),
+        tkey: tkey.to_string(),
+        doc,
+        etag,
+        hidden: false,
+        x: Extra::default(),
+    };
     w.put(r.clone());
     r
 }
@@ -138,15 +161,21 @@ pub fn import(w: &mut World, doc: &Value, id_override: Option<&str>) -> Result<V
     if doc.get("name").is_none() {
         doc["name"] = json!(name);
     }
-    let loc = doc.get("location").and_then(Value::as_str).map(norm_location).unwrap_or_else(|| "eastus".into());
+    let loc = doc
+        .get("location")
+        .and_then(Value::as_str)
+        .map(norm_location)
+        .unwrap_or_else(|| "eastus".into());
     match ids::parse(&id) {
         Target::Subscription { sub } => {
             w.add_sub(&sub);
-            return Ok(json!({"id": format!("/subscriptions/{sub}")}));
+            Ok(json!({"id": format!("/subscriptions/{sub}")}))
         }
         Target::ResourceGroup { sub, rg } => {
             crate::routes::resources::insert_rg(w, &sub, &rg, &loc, doc.get("tags"));
-            return Ok(w.get(&key_of(&id)).map(|r| r.doc.clone()).unwrap_or_default());
+            Ok(w.get(&key_of(&id))
+                .map(|r| r.doc.clone())
+                .unwrap_or_default())
         }
         Target::Resource(p) if !p.pairs.is_empty() && p.tail.is_none() => {
             w.add_sub(&p.sub);
@@ -158,7 +187,11 @@ pub fn import(w: &mut World, doc: &Value, id_override: Option<&str>) -> Result<V
                 doc["type"] = json!(type_string_of(&id).unwrap_or_default());
             }
             if let Some(l) = doc.get("location").and_then(Value::as_str) {
-                doc["location"] = json!(if tkey.starts_with("microsoft.network/privatednszones") { "global".to_string() } else { norm_location(l) });
+                doc["location"] = json!(if tkey.starts_with("microsoft.network/privatednszones") {
+                    "global".to_string()
+                } else {
+                    norm_location(l)
+                });
             }
             import_typed(w, &id, &tkey, doc)?;
             let r = w.get(&key_of(&id)).cloned().ok_or("import failed")?;
@@ -177,13 +210,22 @@ fn import_typed(w: &mut World, id: &str, tkey: &str, mut doc: Value) -> Result<(
                 o.remove("subnets");
             }
             put_doc(w, id, tkey, doc);
-            for s in subnets.and_then(|s| s.as_array().cloned()).unwrap_or_default() {
-                let sname = s.get("name").and_then(Value::as_str).ok_or("a subnet has no name")?;
+            for s in subnets
+                .and_then(|s| s.as_array().cloned())
+                .unwrap_or_default()
+            {
+                let sname = s
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or("a subnet has no name")?;
                 let sid = format!("{id}/subnets/{sname}");
                 let mut sd = s.clone();
                 sd["id"] = json!(sid);
                 sd["type"] = json!("Microsoft.Network/virtualNetworks/subnets");
-                if sd.pointer("/properties/privateEndpointNetworkPolicies").is_none() {
+                if sd
+                    .pointer("/properties/privateEndpointNetworkPolicies")
+                    .is_none()
+                {
                     sd["properties"]["privateEndpointNetworkPolicies"] = json!("Disabled");
                 }
                 if sd.pointer("/properties/provisioningState").is_none() {
@@ -196,25 +238,39 @@ fn import_typed(w: &mut World, id: &str, tkey: &str, mut doc: Value) -> Result<(
             }
         }
         "microsoft.machinelearningservices/workspaces" => {
-            if doc.get("properties").map(|p| !p.is_object()).unwrap_or(true) {
+            if doc
+                .get("properties")
+                .map(|p| !p.is_object())
+                .unwrap_or(true)
+            {
                 doc["properties"] = json!({});
             }
-            let rules = doc.pointer_mut("/properties/managedNetwork/outboundRules").map(Value::take);
-            let conns = doc.pointer_mut("/properties/privateEndpointConnections").map(Value::take);
-            if let Some(o) = doc.pointer_mut("/properties/managedNetwork").and_then(Value::as_object_mut) {
+            let rules = doc
+                .pointer_mut("/properties/managedNetwork/outboundRules")
+                .map(Value::take);
+            let conns = doc
+                .pointer_mut("/properties/privateEndpointConnections")
+                .map(Value::take);
+            if let Some(o) = doc
+                .pointer_mut("/properties/managedNetwork")
+                .and_then(Value::as_object_mut)
+            {
                 o.remove("outboundRules");
             }
             if let Some(o) = doc.get_mut("properties").and_then(Value::as_object_mut) {
                 o.remove("privateEndpointConnections");
                 o.remove("privateLinkCount");
-                o.entry("workspaceId").or_insert_with(|| json!(uuid::Uuid::new_v4().to_string()));
-                o.entry("provisioningState").or_insert_with(|| json!("Succeeded"));
+                o.entry("workspaceId")
+                    .or_insert_with(|| json!(uuid::Uuid::new_v4().to_string()));
+                o.entry("provisioningState")
+                    .or_insert_with(|| json!("Succeeded"));
             }
             if doc.pointer("/properties/managedNetwork").is_none() {
                 doc["properties"]["managedNetwork"] = json!({"isolationMode": "Disabled"});
             }
             if doc.pointer("/properties/managedNetwork/status").is_none() {
-                doc["properties"]["managedNetwork"]["status"] = json!({"status": "Inactive", "sparkReady": false});
+                doc["properties"]["managedNetwork"]["status"] =
+                    json!({"status": "Inactive", "sparkReady": false});
             }
             if doc.get("kind").is_none() {
                 doc["kind"] = json!("Default");
@@ -223,16 +279,25 @@ fn import_typed(w: &mut World, id: &str, tkey: &str, mut doc: Value) -> Result<(
             if let Some(Value::Object(m)) = rules {
                 for (n, props) in m {
                     let rid = format!("{}/outboundRules/{n}", ws.id);
-                    put_doc(w, &rid, "microsoft.machinelearningservices/workspaces/outboundrules", json!({
-                        "id": rid, "name": n, "type": "Microsoft.MachineLearningServices/workspaces/outboundRules", "properties": props,
-                    }));
+                    put_doc(
+                        w,
+                        &rid,
+                        "microsoft.machinelearningservices/workspaces/outboundrules",
+                        json!({
+                            "id": rid, "name": n, "type": "Microsoft.MachineLearningServices/workspaces/outboundRules", "properties": props,
+                        }),
+                    );
                 }
             }
             ml::ensure_system_rules(w, &key);
             import_connections(w, &ws, conns);
         }
-        "microsoft.storage/storageaccounts" | "microsoft.keyvault/vaults" | "microsoft.containerregistry/registries" => {
-            let conns = doc.pointer_mut("/properties/privateEndpointConnections").map(Value::take);
+        "microsoft.storage/storageaccounts"
+        | "microsoft.keyvault/vaults"
+        | "microsoft.containerregistry/registries" => {
+            let conns = doc
+                .pointer_mut("/properties/privateEndpointConnections")
+                .map(Value::take);
             if let Some(o) = doc.get_mut("properties").and_then(Value::as_object_mut) {
                 o.remove("privateEndpointConnections");
             }
@@ -241,11 +306,27 @@ fn import_typed(w: &mut World, id: &str, tkey: &str, mut doc: Value) -> Result<(
         }
         "microsoft.network/privateendpoints" => {
             let mut refs = Vec::new();
-            for field in ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"] {
-                let items = doc.pointer(&format!("/properties/{field}")).and_then(Value::as_array).cloned().unwrap_or_default();
+            for field in [
+                "privateLinkServiceConnections",
+                "manualPrivateLinkServiceConnections",
+            ] {
+                let items = doc
+                    .pointer(&format!("/properties/{field}"))
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 for c in items {
-                    let cname = c.get("name").and_then(Value::as_str).unwrap_or("").to_string();
-                    let Some(target) = c.pointer("/properties/privateLinkServiceId").and_then(Value::as_str) else { continue };
+                    let cname = c
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
+                    let Some(target) = c
+                        .pointer("/properties/privateLinkServiceId")
+                        .and_then(Value::as_str)
+                    else {
+                        continue;
+                    };
                     let tkey_t = key_of(target);
                     if w.get(&tkey_t).is_none() {
                         continue;
@@ -253,25 +334,54 @@ fn import_typed(w: &mut World, id: &str, tkey: &str, mut doc: Value) -> Result<(
                     let found = w
                         .children(&tkey_t, "privateendpointconnections")
                         .into_iter()
-                        .find(|x| x.doc.pointer("/properties/privateEndpoint/id").and_then(Value::as_str).map(key_of) == Some(key_of(id)))
+                        .find(|x| {
+                            x.doc
+                                .pointer("/properties/privateEndpoint/id")
+                                .and_then(Value::as_str)
+                                .map(key_of)
+                                == Some(key_of(id))
+                        })
                         .map(|x| key_of(&x.id));
                     let ck = match found {
                         Some(k) => Some(k),
                         None => {
                             let pe_name = id.rsplit('/').next().unwrap_or("");
-                            let subnet = doc.pointer("/properties/subnet/id").and_then(Value::as_str).unwrap_or("");
-                            let groups = c.pointer("/properties/groupIds").cloned().unwrap_or(json!([]));
-                            let k = crate::routes::generic::create_connection(w, &tkey_t, id, pe_name, subnet, field.starts_with("manual"), "", &groups);
-                            if let (Some(k), Some(st)) = (&k, c.pointer("/properties/privateLinkServiceConnectionState")) {
+                            let subnet = doc
+                                .pointer("/properties/subnet/id")
+                                .and_then(Value::as_str)
+                                .unwrap_or("");
+                            let groups = c
+                                .pointer("/properties/groupIds")
+                                .cloned()
+                                .unwrap_or(json!([]));
+                            let k = crate::routes::generic::create_connection(
+                                w,
+                                &tkey_t,
+                                id,
+                                pe_name,
+                                subnet,
+                                field.starts_with("manual"),
+                                "",
+                                &groups,
+                            );
+                            if let (Some(k), Some(st)) = (
+                                &k,
+                                c.pointer("/properties/privateLinkServiceConnectionState"),
+                            ) {
                                 if let Some(r) = w.get_mut(k) {
-                                    r.doc["properties"]["privateLinkServiceConnectionState"] = st.clone();
+                                    r.doc["properties"]["privateLinkServiceConnectionState"] =
+                                        st.clone();
                                 }
                             }
                             k
                         }
                     };
                     if let Some(ck) = ck {
-                        refs.push(ConnRef { field: field.to_string(), name: cname, conn_key: ck });
+                        refs.push(ConnRef {
+                            field: field.to_string(),
+                            name: cname,
+                            conn_key: ck,
+                        });
                     }
                 }
             }
@@ -287,12 +397,25 @@ fn import_typed(w: &mut World, id: &str, tkey: &str, mut doc: Value) -> Result<(
 }
 
 fn import_connections(w: &mut World, target: &Res, conns: Option<Value>) {
-    for c in conns.and_then(|c| c.as_array().cloned()).unwrap_or_default() {
-        let Some(n) = c.get("name").and_then(Value::as_str) else { continue };
+    for c in conns
+        .and_then(|c| c.as_array().cloned())
+        .unwrap_or_default()
+    {
+        let Some(n) = c.get("name").and_then(Value::as_str) else {
+            continue;
+        };
         let cid = format!("{}/privateEndpointConnections/{n}", target.id);
         let mut cd = c.clone();
         cd["id"] = json!(cid);
-        cd["type"] = json!(format!("{}/privateEndpointConnections", target.doc["type"].as_str().unwrap_or("")));
-        put_doc(w, &cid, &format!("{}/privateendpointconnections", target.tkey), cd);
+        cd["type"] = json!(format!(
+            "{}/privateEndpointConnections",
+            target.doc["type"].as_str().unwrap_or("")
+        ));
+        put_doc(
+            w,
+            &cid,
+            &format!("{}/privateendpointconnections", target.tkey),
+            cd,
+        );
     }
 }

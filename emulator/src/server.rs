@@ -52,19 +52,20 @@ pub async fn serve(listener: TcpListener, tls: Arc<rustls::ServerConfig>, app: A
                     return;
                 }
             };
-            let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let router = router.clone();
-                async move {
-                    let resp = match router.oneshot(req.map(Body::new)).await {
-                        Ok(r) => r,
-                        Err(e) => match e {},
-                    };
-                    if resp.extensions().get::<DropConnection>().is_some() {
-                        return Err(Dropped);
+            let svc =
+                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let router = router.clone();
+                    async move {
+                        let resp = match router.oneshot(req.map(Body::new)).await {
+                            Ok(r) => r,
+                            Err(e) => match e {},
+                        };
+                        if resp.extensions().get::<DropConnection>().is_some() {
+                            return Err(Dropped);
+                        }
+                        Ok::<_, Dropped>(resp)
                     }
-                    Ok::<_, Dropped>(resp)
-                }
-            });
+                });
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             if let Err(e) = builder.serve_connection(TokioIo::new(stream), svc).await {
                 tracing::debug!("connection from {peer} ended: {e}");
@@ -72,4 +73,3 @@ pub async fn serve(listener: TcpListener, tls: Arc<rustls::ServerConfig>, app: A
         });
     }
 }
-

@@ -137,6 +137,16 @@ impl World {
             .or_insert_with(|| sub.to_string());
     }
 
+    /// Gives a resource a new ETag (its GET representation changed through a child).
+    pub fn touch(&mut self, key: &str) {
+        if let Some(r) = self.res.get_mut(key) {
+            r.etag = new_etag(&r.tkey);
+            if etag_in_body(&r.tkey) {
+                r.doc["etag"] = json!(r.etag.clone());
+            }
+        }
+    }
+
     /// Bumps a write counter.
     pub fn count(&mut self, key: &str, method: &str) {
         *self
@@ -162,7 +172,10 @@ pub fn new_etag(tkey: &str) -> String {
 
 /// Normalises an ETag for comparison (drops `W/` and quotes).
 pub fn norm_etag(e: &str) -> String {
-    e.trim().trim_start_matches("W/").trim_matches('"').to_string()
+    e.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .to_string()
 }
 
 /// Whether the ETag is shown in the resource body (Network and Private DNS do that).

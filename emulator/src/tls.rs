@@ -34,9 +34,8 @@ pub fn generate() -> Result<TlsMaterial, String> {
     let ca_cert = ca_params.self_signed(&ca_key).map_err(err)?;
     let issuer = Issuer::from_params(&ca_params, &ca_key);
 
-    let mut params =
-        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-            .map_err(err)?;
+    let mut params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+        .map_err(err)?;
     params
         .distinguished_name
         .push(DnType::CommonName, "aml-arm-emulator");

@@ -13,7 +13,13 @@ fn rule_path(ws: &str, rule: &str) -> String {
 }
 
 async fn set_mode(env: &Env, ws: &str, mode: &str) -> Resp {
-    let r = env.patch(&ws_id(ws), ML_API, json!({"properties": {"managedNetwork": {"isolationMode": mode}}})).await;
+    let r = env
+        .patch(
+            &ws_id(ws),
+            ML_API,
+            json!({"properties": {"managedNetwork": {"isolationMode": mode}}}),
+        )
+        .await;
     if r.status == 202 {
         env.finish(r, &ws_id(ws), ML_API).await
     } else {
@@ -24,25 +30,53 @@ async fn set_mode(env: &Env, ws: &str, mode: &str) -> Resp {
 #[tokio::test]
 async fn token_flow() {
     let env = start().await;
-    let ok = env.token_request(ids::TENANT_ID, ids::CLIENT_ID, ids::CLIENT_SECRET).await;
+    let ok = env
+        .token_request(ids::TENANT_ID, ids::CLIENT_ID, ids::CLIENT_SECRET)
+        .await;
     assert_eq!(ok.status, 200);
     assert_eq!(ok.body["token_type"], "Bearer");
     assert!(ok.body["expires_in"].as_i64().unwrap() > 0);
-    assert_eq!(ok.body["access_token"].as_str().unwrap().split('.').count(), 3);
+    assert_eq!(
+        ok.body["access_token"].as_str().unwrap().split('.').count(),
+        3
+    );
 
-    let bad = env.token_request(ids::TENANT_ID, ids::CLIENT_ID, "wrong").await;
+    let bad = env
+        .token_request(ids::TENANT_ID, ids::CLIENT_ID, "wrong")
+        .await;
     assert_eq!(bad.status, 401);
     assert_eq!(bad.body["error"], "invalid_client");
-    assert!(bad.body["error_description"].as_str().unwrap().starts_with("AADSTS7000215: Invalid client secret provided."));
+    assert!(bad.body["error_description"]
+        .as_str()
+        .unwrap()
+        .starts_with("AADSTS7000215: Invalid client secret provided."));
     assert_eq!(bad.body["error_codes"], json!([7000215]));
 
-    let unknown_client = env.token_request(ids::TENANT_ID, "11111111-1111-1111-1111-111111111111", ids::CLIENT_SECRET).await;
+    let unknown_client = env
+        .token_request(
+            ids::TENANT_ID,
+            "11111111-1111-1111-1111-111111111111",
+            ids::CLIENT_SECRET,
+        )
+        .await;
     assert_eq!(unknown_client.status, 401);
-    assert!(unknown_client.body["error_description"].as_str().unwrap().starts_with("AADSTS700016"));
+    assert!(unknown_client.body["error_description"]
+        .as_str()
+        .unwrap()
+        .starts_with("AADSTS700016"));
 
-    let tenant = env.token_request("22222222-2222-2222-2222-222222222222", ids::CLIENT_ID, ids::CLIENT_SECRET).await;
+    let tenant = env
+        .token_request(
+            "22222222-2222-2222-2222-222222222222",
+            ids::CLIENT_ID,
+            ids::CLIENT_SECRET,
+        )
+        .await;
     assert_eq!(tenant.status, 400);
-    assert!(tenant.body["error_description"].as_str().unwrap().starts_with("AADSTS90002"));
+    assert!(tenant.body["error_description"]
+        .as_str()
+        .unwrap()
+        .starts_with("AADSTS90002"));
 
     // A client assertion (certificate style: iss = sub = client id, aud = token endpoint).
     use base64::Engine;
@@ -50,20 +84,39 @@ async fn token_flow() {
     let jwt = format!(
         "{}.{}.{}",
         b64(json!({"alg": "RS256", "typ": "JWT"})),
-        b64(json!({"iss": ids::CLIENT_ID, "sub": ids::CLIENT_ID, "aud": format!("https://login.example/{}/oauth2/v2.0/token", ids::TENANT_ID), "exp": 4102444800i64})),
+        b64(
+            json!({"iss": ids::CLIENT_ID, "sub": ids::CLIENT_ID, "aud": format!("https://login.example/{}/oauth2/v2.0/token", ids::TENANT_ID), "exp": 4102444800i64})
+        ),
         "c2ln"
     );
     let form = [
         ("grant_type", "client_credentials"),
         ("client_id", ids::CLIENT_ID),
-        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
         ("client_assertion", jwt.as_str()),
         ("scope", "https://management.azure.com/.default"),
     ];
-    let r = to_resp(env.client.post(env.url(&format!("/{}/oauth2/v2.0/token", ids::TENANT_ID))).form(&form).send().await.unwrap()).await;
+    let r = to_resp(
+        env.client
+            .post(env.url(&format!("/{}/oauth2/v2.0/token", ids::TENANT_ID)))
+            .form(&form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let tok = r.body["access_token"].as_str().unwrap();
-    let g = env.client.get(env.url(&format!("{}?api-version=2021-04-01", rg_id()))).bearer_auth(tok).send().await.unwrap();
+    let g = env
+        .client
+        .get(env.url(&format!("{}?api-version=2021-04-01", rg_id())))
+        .bearer_auth(tok)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(g.status(), 200);
 
     // Managed identity style endpoint.
@@ -71,21 +124,56 @@ async fn token_flow() {
     assert_eq!(mi.status(), 200);
 
     // Metadata document points back at the emulator.
-    let md = to_resp(env.client.get(env.url("/metadata/endpoints?api-version=2022-09-01")).send().await.unwrap()).await;
+    let md = to_resp(
+        env.client
+            .get(env.url("/metadata/endpoints?api-version=2022-09-01"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(md.status, 200);
-    assert_eq!(md.body[0]["resourceManager"], format!("{}/", env.h.base_url));
-    assert_eq!(md.body[0]["authentication"]["loginEndpoint"], format!("{}/", env.h.base_url));
-    assert!(md.body[0]["authentication"]["audiences"].as_array().unwrap().len() >= 2);
+    assert_eq!(
+        md.body[0]["resourceManager"],
+        format!("{}/", env.h.base_url)
+    );
+    assert_eq!(
+        md.body[0]["authentication"]["loginEndpoint"],
+        format!("{}/", env.h.base_url)
+    );
+    assert!(
+        md.body[0]["authentication"]["audiences"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 2
+    );
 }
 
 #[tokio::test]
 async fn bearer_token_required() {
     let env = start().await;
-    let r = env.try_send("GET", &ws_id("mlw-demo"), Some(ML_API), None, &[], false).await.unwrap();
+    let r = env
+        .try_send("GET", &ws_id("mlw-demo"), Some(ML_API), None, &[], false)
+        .await
+        .unwrap();
     assert_eq!(r.status, 401);
     assert_eq!(r.code(), "AuthenticationFailed");
-    assert!(r.header("www-authenticate").unwrap().starts_with("Bearer authorization_uri="));
-    let r = env.try_send("GET", &ws_id("mlw-demo"), Some(ML_API), None, &[("authorization", "Bearer nope")], false).await.unwrap();
+    assert!(r
+        .header("www-authenticate")
+        .unwrap()
+        .starts_with("Bearer authorization_uri="));
+    let r = env
+        .try_send(
+            "GET",
+            &ws_id("mlw-demo"),
+            Some(ML_API),
+            None,
+            &[("authorization", "Bearer nope")],
+            false,
+        )
+        .await
+        .unwrap();
     assert_eq!(r.status, 401);
     assert_eq!(r.code(), "InvalidAuthenticationToken");
     assert!(r.header("x-ms-request-id").is_some());
@@ -103,7 +191,12 @@ async fn api_version_checks() {
     let r = env.get(&ws_id("mlw-demo"), "yesterday").await;
     assert_eq!(r.code(), "InvalidApiVersionParameter");
     // An NRP version is not a private DNS version.
-    let r = env.get(&format!("{}/providers/Microsoft.Network/privateDnsZones", rg_id()), NET_API).await;
+    let r = env
+        .get(
+            &format!("{}/providers/Microsoft.Network/privateDnsZones", rg_id()),
+            NET_API,
+        )
+        .await;
     assert_eq!(r.code(), "NoRegisteredProviderFound");
     for v in ["2025-12-01", "2026-09-01", "2026-07-15-preview"] {
         assert_eq!(env.get(&ws_id("mlw-demo"), v).await.status, 200, "{v}");
@@ -113,18 +206,29 @@ async fn api_version_checks() {
 #[tokio::test]
 async fn not_found_codes_in_order() {
     let env = start().await;
-    let r = env.get(&format!("/subscriptions/99999999-9999-9999-9999-999999999999/resourceGroups/x/providers/Microsoft.MachineLearningServices/workspaces/w"), ML_API).await;
+    let r = env.get("/subscriptions/99999999-9999-9999-9999-999999999999/resourceGroups/x/providers/Microsoft.MachineLearningServices/workspaces/w", ML_API).await;
     assert_eq!((r.status, r.code()), (404, "SubscriptionNotFound"));
     let r = env.get(&format!("/subscriptions/{SUB}/resourceGroups/nope/providers/Microsoft.MachineLearningServices/workspaces/w"), ML_API).await;
     assert_eq!((r.status, r.code()), (404, "ResourceGroupNotFound"));
     let r = env.get(&rule_path("missing-ws", "r1"), ML_API).await;
     assert_eq!((r.status, r.code()), (404, "ParentResourceNotFound"));
-    let r = env.put(&rule_path("missing-ws", "r1"), ML_API, json!({"properties": {"type": "FQDN", "destination": "pypi.org"}})).await;
+    let r = env
+        .put(
+            &rule_path("missing-ws", "r1"),
+            ML_API,
+            json!({"properties": {"type": "FQDN", "destination": "pypi.org"}}),
+        )
+        .await;
     assert_eq!(r.code(), "ParentResourceNotFound");
     let r = env.get(&ws_id("missing-ws"), ML_API).await;
     assert_eq!((r.status, r.code()), (404, "ResourceNotFound"));
     // Names are case-insensitive and echoed in stored casing.
-    let r = env.get(&ws_id("MLW-Demo").replace("resourceGroups/rg-aml-demo", "RESOURCEGROUPS/RG-AML-DEMO"), ML_API).await;
+    let r = env
+        .get(
+            &ws_id("MLW-Demo").replace("resourceGroups/rg-aml-demo", "RESOURCEGROUPS/RG-AML-DEMO"),
+            ML_API,
+        )
+        .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["name"], "mlw-demo");
 }
@@ -132,31 +236,85 @@ async fn not_found_codes_in_order() {
 #[tokio::test]
 async fn etag_preconditions() {
     let env = start().await;
-    let zone = format!("{}/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms", rg_id());
+    let zone = format!(
+        "{}/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms",
+        rg_id()
+    );
     let r = env.put(&zone, DNS_API, json!({"location": "Global"})).await;
     assert_eq!(r.status, 202);
     let fin = env.finish(r, &zone, DNS_API).await;
     assert_eq!(fin.status, 200);
     assert_eq!(fin.body["location"], "global");
     let etag = fin.body["etag"].as_str().unwrap().to_string();
-    let r = env.send("PUT", &zone, Some(DNS_API), Some(&json!({"location": "global"})), &[("if-none-match", "*")]).await;
+    let r = env
+        .send(
+            "PUT",
+            &zone,
+            Some(DNS_API),
+            Some(&json!({"location": "global"})),
+            &[("if-none-match", "*")],
+        )
+        .await;
     assert_eq!((r.status, r.code()), (412, "PreconditionFailed"));
-    let r = env.send("PUT", &zone, Some(DNS_API), Some(&json!({"location": "global"})), &[("if-match", "\"other\"")]).await;
+    let r = env
+        .send(
+            "PUT",
+            &zone,
+            Some(DNS_API),
+            Some(&json!({"location": "global"})),
+            &[("if-match", "\"other\"")],
+        )
+        .await;
     assert_eq!(r.status, 412);
-    let r = env.send("PUT", &zone, Some(DNS_API), Some(&json!({"location": "global", "tags": {"a": "b"}})), &[("if-match", &etag)]).await;
+    let r = env
+        .send(
+            "PUT",
+            &zone,
+            Some(DNS_API),
+            Some(&json!({"location": "global", "tags": {"a": "b"}})),
+            &[("if-match", &etag)],
+        )
+        .await;
     assert_eq!(r.status, 202);
     env.finish(r, &zone, DNS_API).await;
-    let missing = format!("{}/providers/Microsoft.Network/privateDnsZones/nothere.example", rg_id());
-    let r = env.send("PUT", &missing, Some(DNS_API), Some(&json!({"location": "global"})), &[("if-match", "*")]).await;
+    let missing = format!(
+        "{}/providers/Microsoft.Network/privateDnsZones/nothere.example",
+        rg_id()
+    );
+    let r = env
+        .send(
+            "PUT",
+            &missing,
+            Some(DNS_API),
+            Some(&json!({"location": "global"})),
+            &[("if-match", "*")],
+        )
+        .await;
     assert_eq!(r.status, 412);
-    let r = env.put(&missing, DNS_API, json!({"location": "westeurope"})).await;
+    let r = env
+        .put(&missing, DNS_API, json!({"location": "westeurope"}))
+        .await;
     assert_eq!(r.code(), "LocationNotAvailableForResourceType");
     // Record sets are synchronous and also honour ETags.
     let rec = format!("{zone}/A/recordA");
-    let r = env.put(&rec, DNS_API, json!({"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "10.1.2.3"}]}})).await;
+    let r = env
+        .put(
+            &rec,
+            DNS_API,
+            json!({"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "10.1.2.3"}]}}),
+        )
+        .await;
     assert_eq!(r.status, 201);
     assert_eq!(r.body["name"], "recorda");
-    let r = env.send("DELETE", &rec, Some(DNS_API), None, &[("if-match", "\"stale\"")]).await;
+    let r = env
+        .send(
+            "DELETE",
+            &rec,
+            Some(DNS_API),
+            None,
+            &[("if-match", "\"stale\"")],
+        )
+        .await;
     assert_eq!(r.status, 412);
     assert_eq!(env.delete(&rec, DNS_API).await.status, 200);
     assert_eq!(env.delete(&rec, DNS_API).await.status, 204);
@@ -167,18 +325,36 @@ async fn isolation_mode_is_one_way() {
     let env = start().await;
     let r = set_mode(&env, "mlw-demo", "AllowInternetOutbound").await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    assert_eq!(r.body["properties"]["managedNetwork"]["isolationMode"], "AllowInternetOutbound");
+    assert_eq!(
+        r.body["properties"]["managedNetwork"]["isolationMode"],
+        "AllowInternetOutbound"
+    );
     // System Required rules appear (private endpoints only in internet-outbound mode).
-    let rules = r.body["properties"]["managedNetwork"]["outboundRules"].as_object().unwrap().clone();
-    assert!(rules.values().all(|r| r["category"] == "Required" && r["type"] == "PrivateEndpoint"));
+    let rules = r.body["properties"]["managedNetwork"]["outboundRules"]
+        .as_object()
+        .unwrap()
+        .clone();
+    assert!(rules
+        .values()
+        .all(|r| r["category"] == "Required" && r["type"] == "PrivateEndpoint"));
     assert!(rules.len() >= 4);
     let back = set_mode(&env, "mlw-demo", "Disabled").await;
     assert_eq!(back.status, 400);
-    assert!(back.body["error"]["message"].as_str().unwrap().contains("cannot be changed from 'AllowInternetOutbound' to 'Disabled'"));
+    assert!(back.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("cannot be changed from 'AllowInternetOutbound' to 'Disabled'"));
     let up = set_mode(&env, "mlw-demo", "AllowOnlyApprovedOutbound").await;
     assert_eq!(up.status, 200);
-    assert_eq!(up.body["properties"]["managedNetwork"]["firewallSku"], "Standard");
-    assert!(up.body["properties"]["managedNetwork"]["outboundRules"].as_object().unwrap().values().any(|r| r["type"] == "ServiceTag"));
+    assert_eq!(
+        up.body["properties"]["managedNetwork"]["firewallSku"],
+        "Standard"
+    );
+    assert!(up.body["properties"]["managedNetwork"]["outboundRules"]
+        .as_object()
+        .unwrap()
+        .values()
+        .any(|r| r["type"] == "ServiceTag"));
     let back = set_mode(&env, "mlw-demo", "AllowInternetOutbound").await;
     assert_eq!(back.status, 400);
     // PUT is checked too.
@@ -191,23 +367,34 @@ async fn isolation_mode_is_one_way() {
 async fn fqdn_rules_need_approved_outbound() {
     let env = start().await;
     let fqdn = json!({"properties": {"type": "FQDN", "category": "UserDefined", "destination": "pypi.org"}});
-    let r = env.put(&rule_path("mlw-demo", "pypi"), ML_API, fqdn.clone()).await;
+    let r = env
+        .put(&rule_path("mlw-demo", "pypi"), ML_API, fqdn.clone())
+        .await;
     assert_eq!(r.status, 400, "rules need managed network");
     set_mode(&env, "mlw-demo", "AllowInternetOutbound").await;
-    let r = env.put(&rule_path("mlw-demo", "pypi"), ML_API, fqdn.clone()).await;
+    let r = env
+        .put(&rule_path("mlw-demo", "pypi"), ML_API, fqdn.clone())
+        .await;
     assert_eq!(r.status, 400);
     assert_eq!(
         r.body["error"]["message"],
         "Only 'PrivateEndpoint' outbound rules are supported when managed network isolation mode is 'AllowInternetOutbound'."
     );
     let st = json!({"properties": {"type": "ServiceTag", "destination": {"serviceTag": "AzureActiveDirectory", "protocol": "TCP", "portRanges": "443"}}});
-    assert_eq!(env.put(&rule_path("mlw-demo", "aad"), ML_API, st.clone()).await.status, 400);
+    assert_eq!(
+        env.put(&rule_path("mlw-demo", "aad"), ML_API, st.clone())
+            .await
+            .status,
+        400
+    );
     let pe = json!({"properties": {"type": "PrivateEndpoint", "destination": {"serviceResourceId": format!("{}/providers/Microsoft.Storage/storageAccounts/stamldemo", rg_id()), "subresourceTarget": "blob"}}});
     let r = env.put(&rule_path("mlw-demo", "pe-blob"), ML_API, pe).await;
     assert_eq!(r.status, 202);
     assert!(r.header("location").is_some());
     assert!(r.header("x-ms-retry-after-ms").is_some());
-    let fin = env.finish(r, &rule_path("mlw-demo", "pe-blob"), ML_API).await;
+    let fin = env
+        .finish(r, &rule_path("mlw-demo", "pe-blob"), ML_API)
+        .await;
     assert_eq!(fin.status, 200);
     assert_eq!(fin.body["properties"]["category"], "UserDefined");
     set_mode(&env, "mlw-demo", "AllowOnlyApprovedOutbound").await;
@@ -218,9 +405,21 @@ async fn fqdn_rules_need_approved_outbound() {
     assert_eq!(r.status, 202);
     env.finish(r, &rule_path("mlw-demo", "aad"), ML_API).await;
     // Bad names and system categories are refused.
-    let r = env.put(&rule_path("mlw-demo", "x"), ML_API, json!({"properties": {"type": "FQDN", "destination": "a.b"}})).await;
+    let r = env
+        .put(
+            &rule_path("mlw-demo", "x"),
+            ML_API,
+            json!({"properties": {"type": "FQDN", "destination": "a.b"}}),
+        )
+        .await;
     assert_eq!(r.code(), "InvalidResourceName");
-    let r = env.put(&rule_path("mlw-demo", "sysrule"), ML_API, json!({"properties": {"type": "FQDN", "category": "Required", "destination": "a.b"}})).await;
+    let r = env
+        .put(
+            &rule_path("mlw-demo", "sysrule"),
+            ML_API,
+            json!({"properties": {"type": "FQDN", "category": "Required", "destination": "a.b"}}),
+        )
+        .await;
     assert_eq!(r.status, 400);
 }
 
@@ -229,45 +428,92 @@ async fn outbound_rules_map_stays_in_sync() {
     let env = start().await;
     set_mode(&env, "mlw-demo", "AllowOnlyApprovedOutbound").await;
     // Child PUT → map.
-    let r = env.put(&rule_path("mlw-demo", "pypi"), ML_API, json!({"properties": {"type": "FQDN", "destination": "pypi.org"}})).await;
+    let r = env
+        .put(
+            &rule_path("mlw-demo", "pypi"),
+            ML_API,
+            json!({"properties": {"type": "FQDN", "destination": "pypi.org"}}),
+        )
+        .await;
     env.finish(r, &rule_path("mlw-demo", "pypi"), ML_API).await;
     let ws = env.get(&ws_id("mlw-demo"), ML_API).await.body;
-    assert_eq!(ws["properties"]["managedNetwork"]["outboundRules"]["pypi"]["destination"], "pypi.org");
+    assert_eq!(
+        ws["properties"]["managedNetwork"]["outboundRules"]["pypi"]["destination"],
+        "pypi.org"
+    );
     // Map PATCH → child.
-    let r = env.patch(&ws_id("mlw-demo"), ML_API, json!({"properties": {"managedNetwork": {"outboundRules": {
-        "conda": {"type": "FQDN", "category": "UserDefined", "destination": "*.anaconda.org"}}}}})).await;
+    let r = env
+        .patch(
+            &ws_id("mlw-demo"),
+            ML_API,
+            json!({"properties": {"managedNetwork": {"outboundRules": {
+        "conda": {"type": "FQDN", "category": "UserDefined", "destination": "*.anaconda.org"}}}}}),
+        )
+        .await;
     assert_eq!(r.status, 202, "{:?}", r.body);
     env.finish(r, &ws_id("mlw-demo"), ML_API).await;
     let c = env.get(&rule_path("mlw-demo", "conda"), ML_API).await;
     assert_eq!(c.status, 200);
     assert_eq!(c.body["properties"]["destination"], "*.anaconda.org");
-    assert_eq!(env.get(&rule_path("mlw-demo", "pypi"), ML_API).await.status, 200, "PATCH merges");
+    assert_eq!(
+        env.get(&rule_path("mlw-demo", "pypi"), ML_API).await.status,
+        200,
+        "PATCH merges"
+    );
     // Map PATCH with null deletes.
-    let r = env.patch(&ws_id("mlw-demo"), ML_API, json!({"properties": {"managedNetwork": {"outboundRules": {"conda": null}}}})).await;
+    let r = env
+        .patch(
+            &ws_id("mlw-demo"),
+            ML_API,
+            json!({"properties": {"managedNetwork": {"outboundRules": {"conda": null}}}}),
+        )
+        .await;
     env.finish(r, &ws_id("mlw-demo"), ML_API).await;
-    assert_eq!(env.get(&rule_path("mlw-demo", "conda"), ML_API).await.status, 404);
+    assert_eq!(
+        env.get(&rule_path("mlw-demo", "conda"), ML_API)
+            .await
+            .status,
+        404
+    );
     // PUT replaces the user rules; sending system rules back is refused.
     let mut ws = env.get(&ws_id("mlw-demo"), ML_API).await.body;
     let r = env.put(&ws_id("mlw-demo"), ML_API, ws.clone()).await;
     assert_eq!(r.status, 400, "system rules echoed back");
-    ws["properties"]["managedNetwork"]["outboundRules"] = json!({"huggingface": {"type": "FQDN", "destination": "cdn-lfs.huggingface.co"}});
+    ws["properties"]["managedNetwork"]["outboundRules"] =
+        json!({"huggingface": {"type": "FQDN", "destination": "cdn-lfs.huggingface.co"}});
     let r = env.put(&ws_id("mlw-demo"), ML_API, ws).await;
     assert_eq!(r.status, 202, "{:?}", r.body);
     let fin = env.finish(r, &ws_id("mlw-demo"), ML_API).await;
-    let map = fin.body["properties"]["managedNetwork"]["outboundRules"].as_object().unwrap().clone();
+    let map = fin.body["properties"]["managedNetwork"]["outboundRules"]
+        .as_object()
+        .unwrap()
+        .clone();
     assert!(map.contains_key("huggingface"));
     assert!(!map.contains_key("pypi"));
     assert!(map.keys().any(|k| k.starts_with("__SYS_")));
     // Child DELETE → map.
-    let r = env.delete(&rule_path("mlw-demo", "huggingface"), ML_API).await;
+    let r = env
+        .delete(&rule_path("mlw-demo", "huggingface"), ML_API)
+        .await;
     assert_eq!(r.status, 202);
-    let fin = env.finish(r, &rule_path("mlw-demo", "huggingface"), ML_API).await;
+    let fin = env
+        .finish(r, &rule_path("mlw-demo", "huggingface"), ML_API)
+        .await;
     assert_eq!(fin.status, 200);
     let ws = env.get(&ws_id("mlw-demo"), ML_API).await.body;
-    assert!(ws["properties"]["managedNetwork"]["outboundRules"].get("huggingface").is_none());
-    assert_eq!(env.delete(&rule_path("mlw-demo", "huggingface"), ML_API).await.status, 204);
+    assert!(ws["properties"]["managedNetwork"]["outboundRules"]
+        .get("huggingface")
+        .is_none());
+    assert_eq!(
+        env.delete(&rule_path("mlw-demo", "huggingface"), ML_API)
+            .await
+            .status,
+        204
+    );
     // List.
-    let l = env.get(&format!("{}/outboundRules", ws_id("mlw-demo")), ML_API).await;
+    let l = env
+        .get(&format!("{}/outboundRules", ws_id("mlw-demo")), ML_API)
+        .await;
     assert!(l.body["value"].as_array().unwrap().len() >= 5);
 }
 
@@ -275,21 +521,48 @@ async fn outbound_rules_map_stays_in_sync() {
 async fn provision_managed_network() {
     let env = start().await;
     let url = format!("{}/provisionManagedNetwork", ws_id("mlw-hub"));
-    let r = env.send("POST", &url, Some(ML_API), Some(&json!({"includeSpark": true})), &[]).await;
+    let r = env
+        .send(
+            "POST",
+            &url,
+            Some(ML_API),
+            Some(&json!({"includeSpark": true})),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 400, "not enabled yet");
     set_mode(&env, "mlw-hub", "AllowOnlyApprovedOutbound").await;
-    let r = env.send("POST", &url, Some(ML_API), Some(&json!({"includeSpark": true})), &[]).await;
+    let r = env
+        .send(
+            "POST",
+            &url,
+            Some(ML_API),
+            Some(&json!({"includeSpark": true})),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 202);
     let fin = env.finish(r, &url, ML_API).await;
     assert_eq!(fin.body, json!({"status": "Active", "sparkReady": true}));
     let ws = env.get(&ws_id("mlw-hub"), ML_API).await.body;
     assert_eq!(ws["kind"], "Hub");
-    assert_eq!(ws["properties"]["managedNetwork"]["status"]["status"], "Active");
-    assert!(ws["properties"]["managedNetwork"]["outboundRules"].as_object().unwrap().values().all(|r| r["status"] == "Active"));
+    assert_eq!(
+        ws["properties"]["managedNetwork"]["status"]["status"],
+        "Active"
+    );
+    assert!(ws["properties"]["managedNetwork"]["outboundRules"]
+        .as_object()
+        .unwrap()
+        .values()
+        .all(|r| r["status"] == "Active"));
 }
 
 fn pe_body(target: &str, group: &str, manual: bool) -> Value {
-    let field = if manual { "manualPrivateLinkServiceConnections" } else { "privateLinkServiceConnections" };
+    let field = if manual {
+        "manualPrivateLinkServiceConnections"
+    } else {
+        "privateLinkServiceConnections"
+    };
     json!({"location": "eastus", "properties": {
         "subnet": {"id": format!("{}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe", rg_id())},
         field: [{"name": "conn1", "properties": {"privateLinkServiceId": target, "groupIds": [group], "requestMessage": "please"}}]}})
@@ -298,40 +571,110 @@ fn pe_body(target: &str, group: &str, manual: bool) -> Value {
 #[tokio::test]
 async fn private_endpoint_connections() {
     let env = start().await;
-    let pe = format!("{}/providers/Microsoft.Network/privateEndpoints/pe-auto", rg_id());
-    let r = env.put(&pe, NET_API, pe_body(&ws_id("mlw-demo"), "amlworkspace", false)).await;
+    let pe = format!(
+        "{}/providers/Microsoft.Network/privateEndpoints/pe-auto",
+        rg_id()
+    );
+    let r = env
+        .put(
+            &pe,
+            NET_API,
+            pe_body(&ws_id("mlw-demo"), "amlworkspace", false),
+        )
+        .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     assert_eq!(r.body["properties"]["provisioningState"], "Updating");
     assert!(r.header("azure-asyncoperation").is_some());
     let fin = env.finish(r, &pe, NET_API).await;
     assert_eq!(fin.body["properties"]["provisioningState"], "Succeeded");
-    assert_eq!(fin.body["properties"]["privateLinkServiceConnections"][0]["properties"]["privateLinkServiceConnectionState"]["status"], "Approved");
-    let dns = fin.body["properties"]["customDnsConfigs"].as_array().unwrap();
-    assert!(dns.iter().any(|d| d["fqdn"].as_str().unwrap().ends_with(".api.azureml.ms")));
-    assert!(dns[0]["ipAddresses"][0].as_str().unwrap().starts_with("10.0.1."));
+    assert_eq!(
+        fin.body["properties"]["privateLinkServiceConnections"][0]["properties"]
+            ["privateLinkServiceConnectionState"]["status"],
+        "Approved"
+    );
+    let dns = fin.body["properties"]["customDnsConfigs"]
+        .as_array()
+        .unwrap();
+    assert!(dns
+        .iter()
+        .any(|d| d["fqdn"].as_str().unwrap().ends_with(".api.azureml.ms")));
+    assert!(dns[0]["ipAddresses"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("10.0.1."));
     let ws = env.get(&ws_id("mlw-demo"), ML_API).await.body;
-    let conns = ws["properties"]["privateEndpointConnections"].as_array().unwrap();
+    let conns = ws["properties"]["privateEndpointConnections"]
+        .as_array()
+        .unwrap();
     assert_eq!(conns.len(), 1);
-    assert_eq!(conns[0]["properties"]["privateLinkServiceConnectionState"]["status"], "Approved");
+    assert_eq!(
+        conns[0]["properties"]["privateLinkServiceConnectionState"]["status"],
+        "Approved"
+    );
     assert_eq!(ws["properties"]["privateLinkCount"], 1);
     // The subnet lists the endpoint.
-    let sn = env.get(&format!("{}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe", rg_id()), NET_API).await;
+    let sn = env
+        .get(
+            &format!(
+                "{}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe",
+                rg_id()
+            ),
+            NET_API,
+        )
+        .await;
     assert_eq!(sn.body["properties"]["privateEndpoints"][0]["id"], pe);
 
     // Manual: Pending until the owner approves.
-    let pe2 = format!("{}/providers/Microsoft.Network/privateEndpoints/pe-manual", rg_id());
-    let r = env.put(&pe2, NET_API, pe_body(&ws_id("mlw-demo"), "amlworkspace", true)).await;
+    let pe2 = format!(
+        "{}/providers/Microsoft.Network/privateEndpoints/pe-manual",
+        rg_id()
+    );
+    let r = env
+        .put(
+            &pe2,
+            NET_API,
+            pe_body(&ws_id("mlw-demo"), "amlworkspace", true),
+        )
+        .await;
     let fin = env.finish(r, &pe2, NET_API).await;
-    assert_eq!(fin.body["properties"]["manualPrivateLinkServiceConnections"][0]["properties"]["privateLinkServiceConnectionState"]["status"], "Pending");
-    let list = env.get(&format!("{}/privateEndpointConnections", ws_id("mlw-demo")), ML_API).await;
-    let pending = list.body["value"].as_array().unwrap().iter().find(|c| c["properties"]["privateLinkServiceConnectionState"]["status"] == "Pending").unwrap().clone();
+    assert_eq!(
+        fin.body["properties"]["manualPrivateLinkServiceConnections"][0]["properties"]
+            ["privateLinkServiceConnectionState"]["status"],
+        "Pending"
+    );
+    let list = env
+        .get(
+            &format!("{}/privateEndpointConnections", ws_id("mlw-demo")),
+            ML_API,
+        )
+        .await;
+    let pending = list.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["properties"]["privateLinkServiceConnectionState"]["status"] == "Pending")
+        .unwrap()
+        .clone();
     let conn_path = pending["id"].as_str().unwrap().to_string();
     let r = env.put(&conn_path, ML_API, json!({"properties": {"privateLinkServiceConnectionState": {"status": "Approved", "description": "ok by owner"}}})).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let pe_now = env.get(&pe2, NET_API).await;
-    assert_eq!(pe_now.body["properties"]["manualPrivateLinkServiceConnections"][0]["properties"]["privateLinkServiceConnectionState"]["status"], "Approved");
+    assert_eq!(
+        pe_now.body["properties"]["manualPrivateLinkServiceConnections"][0]["properties"]
+            ["privateLinkServiceConnectionState"]["status"],
+        "Approved"
+    );
     // Wrong group id for a workspace.
-    let r = env.put(&format!("{}/providers/Microsoft.Network/privateEndpoints/pe-bad", rg_id()), NET_API, pe_body(&ws_id("mlw-demo"), "blob", false)).await;
+    let r = env
+        .put(
+            &format!(
+                "{}/providers/Microsoft.Network/privateEndpoints/pe-bad",
+                rg_id()
+            ),
+            NET_API,
+            pe_body(&ws_id("mlw-demo"), "blob", false),
+        )
+        .await;
     assert_eq!(r.status, 400);
     // Deleting the PE removes the connection.
     let r = env.delete(&pe, NET_API).await;
@@ -340,22 +683,45 @@ async fn private_endpoint_connections() {
     env.finish(r, &pe, NET_API).await;
     assert_eq!(env.get(&pe, NET_API).await.status, 404);
     let ws = env.get(&ws_id("mlw-demo"), ML_API).await.body;
-    assert_eq!(ws["properties"]["privateEndpointConnections"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        ws["properties"]["privateEndpointConnections"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn zone_group_writes_and_removes_records() {
     let env = start().await;
-    let zones: Vec<String> = ["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"]
-        .iter()
-        .map(|z| format!("{}/providers/Microsoft.Network/privateDnsZones/{z}", rg_id()))
-        .collect();
+    let zones: Vec<String> = [
+        "privatelink.api.azureml.ms",
+        "privatelink.notebooks.azure.net",
+    ]
+    .iter()
+    .map(|z| {
+        format!(
+            "{}/providers/Microsoft.Network/privateDnsZones/{z}",
+            rg_id()
+        )
+    })
+    .collect();
     for z in &zones {
         let r = env.put(z, DNS_API, json!({"location": "global"})).await;
         env.finish(r, z, DNS_API).await;
     }
-    let pe = format!("{}/providers/Microsoft.Network/privateEndpoints/pe-ws", rg_id());
-    let r = env.put(&pe, NET_API, pe_body(&ws_id("mlw-demo"), "amlworkspace", false)).await;
+    let pe = format!(
+        "{}/providers/Microsoft.Network/privateEndpoints/pe-ws",
+        rg_id()
+    );
+    let r = env
+        .put(
+            &pe,
+            NET_API,
+            pe_body(&ws_id("mlw-demo"), "amlworkspace", false),
+        )
+        .await;
     env.finish(r, &pe, NET_API).await;
     let zg = format!("{pe}/privateDnsZoneGroups/default");
     let body = json!({"properties": {"privateDnsZoneConfigs": [
@@ -364,14 +730,23 @@ async fn zone_group_writes_and_removes_records() {
     let r = env.put(&zg, NET_API, body).await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let fin = env.finish(r, &zg, NET_API).await;
-    let sets = fin.body["properties"]["privateDnsZoneConfigs"][0]["properties"]["recordSets"].as_array().unwrap().clone();
+    let sets = fin.body["properties"]["privateDnsZoneConfigs"][0]["properties"]["recordSets"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(sets.len(), 3, "{sets:?}");
-    assert!(sets.iter().any(|s| s["recordSetName"].as_str().unwrap().ends_with(".workspace.eastus")));
+    assert!(sets.iter().any(|s| s["recordSetName"]
+        .as_str()
+        .unwrap()
+        .ends_with(".workspace.eastus")));
     let a = env.get(&format!("{}/A", zones[0]), DNS_API).await;
     assert_eq!(a.body["value"].as_array().unwrap().len(), 3);
     let nb = env.get(&format!("{}/A", zones[1]), DNS_API).await;
     assert_eq!(nb.body["value"].as_array().unwrap().len(), 1);
-    assert_eq!(env.get(&zones[0], DNS_API).await.body["properties"]["numberOfRecordSets"], 4);
+    assert_eq!(
+        env.get(&zones[0], DNS_API).await.body["properties"]["numberOfRecordSets"],
+        4
+    );
     // Changing a config's zone is refused (InvalidRequestFormat, as NRP does).
     let r = env.put(&zg, NET_API, json!({"properties": {"privateDnsZoneConfigs": [{"name": "api", "properties": {"privateDnsZoneId": zones[1]}}]}})).await;
     assert_eq!(r.code(), "InvalidRequestFormat");
@@ -382,29 +757,64 @@ async fn zone_group_writes_and_removes_records() {
     let r = env.delete(&zg, NET_API).await;
     assert_eq!(r.status, 202);
     env.finish(r, &zg, NET_API).await;
-    assert_eq!(env.get(&format!("{}/A", zones[0]), DNS_API).await.body["value"].as_array().unwrap().len(), 0);
-    assert_eq!(env.get(&format!("{}/ALL", zones[0]), DNS_API).await.body["value"].as_array().unwrap().len(), 1, "SOA stays");
+    assert_eq!(
+        env.get(&format!("{}/A", zones[0]), DNS_API).await.body["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        env.get(&format!("{}/ALL", zones[0]), DNS_API).await.body["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "SOA stays"
+    );
     // Records also go when the PE goes.
     let r = env.put(&zg, NET_API, json!({"properties": {"privateDnsZoneConfigs": [{"name": "api", "properties": {"privateDnsZoneId": zones[0]}}]}})).await;
     env.finish(r, &zg, NET_API).await;
-    assert_eq!(env.get(&format!("{}/A", zones[0]), DNS_API).await.body["value"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        env.get(&format!("{}/A", zones[0]), DNS_API).await.body["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
     let r = env.delete(&pe, NET_API).await;
     env.finish(r, &pe, NET_API).await;
-    assert_eq!(env.get(&format!("{}/A", zones[0]), DNS_API).await.body["value"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        env.get(&format!("{}/A", zones[0]), DNS_API).await.body["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 }
 
 #[tokio::test]
 async fn zone_with_links_cannot_be_deleted() {
     let env = start().await;
-    let z = format!("{}/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms", rg_id());
+    let z = format!(
+        "{}/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms",
+        rg_id()
+    );
     let r = env.put(&z, DNS_API, json!({"location": "global"})).await;
-    assert_eq!(env.get(&z, DNS_API).await.status, 404, "invisible while the 202 create runs");
+    assert_eq!(
+        env.get(&z, DNS_API).await.status,
+        404,
+        "invisible while the 202 create runs"
+    );
     env.finish(r, &z, DNS_API).await;
     let link = format!("{z}/virtualNetworkLinks/vnet-aml");
     let r = env.put(&link, DNS_API, json!({"location": "global", "properties": {"virtualNetwork": {"id": format!("{}/providers/Microsoft.Network/virtualNetworks/vnet-aml", rg_id())}, "registrationEnabled": false}})).await;
     assert_eq!(r.status, 202);
     let fin = env.finish(r, &link, DNS_API).await;
-    assert_eq!(fin.body["properties"]["virtualNetworkLinkState"], "Completed");
+    assert_eq!(
+        fin.body["properties"]["virtualNetworkLinkState"],
+        "Completed"
+    );
     assert_eq!(env.delete(&z, DNS_API).await.status, 409);
     let r = env.delete(&link, DNS_API).await;
     env.finish(r, &link, DNS_API).await;
@@ -414,13 +824,26 @@ async fn zone_with_links_cannot_be_deleted() {
 
 #[tokio::test]
 async fn another_operation_in_progress() {
-    let env = start_with(aml_arm_emulator::cli::Config { lro_delay_ms: 400, ..Default::default() }).await;
-    let r = env.patch(&ws_id("mlw-demo"), ML_API, json!({"tags": {"a": "1"}})).await;
+    let env = start_with(aml_arm_emulator::cli::Config {
+        lro_delay_ms: 400,
+        ..Default::default()
+    })
+    .await;
+    let r = env
+        .patch(&ws_id("mlw-demo"), ML_API, json!({"tags": {"a": "1"}}))
+        .await;
     assert_eq!(r.status, 202);
-    let r2 = env.patch(&ws_id("mlw-demo"), ML_API, json!({"tags": {"a": "2"}})).await;
+    let r2 = env
+        .patch(&ws_id("mlw-demo"), ML_API, json!({"tags": {"a": "2"}}))
+        .await;
     assert_eq!((r2.status, r2.code()), (409, "AnotherOperationInProgress"));
     env.finish(r, &ws_id("mlw-demo"), ML_API).await;
-    assert_eq!(env.patch(&ws_id("mlw-demo"), ML_API, json!({"tags": {"a": "3"}})).await.status, 202);
+    assert_eq!(
+        env.patch(&ws_id("mlw-demo"), ML_API, json!({"tags": {"a": "3"}}))
+            .await
+            .status,
+        202
+    );
 }
 
 #[tokio::test]
@@ -448,13 +871,34 @@ async fn preview_only_network_acls() {
     let r = env.patch(&ws_id("mlw-demo"), ML_PREVIEW, json!({"properties": {"networkAcls": {"defaultAction": "deny", "ipRules": [{"value": "203.0.113.7"}, {"value": "198.51.100.0/24"}]}}})).await;
     assert_eq!(r.status, 202, "{:?}", r.body);
     let fin = env.finish(r, &ws_id("mlw-demo"), ML_PREVIEW).await;
-    assert_eq!(fin.body["properties"]["networkAcls"]["defaultAction"], "Deny");
-    assert!(env.get(&ws_id("mlw-demo"), ML_API).await.body["properties"].get("networkAcls").is_none());
+    assert_eq!(
+        fin.body["properties"]["networkAcls"]["defaultAction"],
+        "Deny"
+    );
+    assert!(env.get(&ws_id("mlw-demo"), ML_API).await.body["properties"]
+        .get("networkAcls")
+        .is_none());
     // A stable write ignores it, and keeps the stored value.
-    let r = env.patch(&ws_id("mlw-demo"), ML_API, json!({"properties": {"networkAcls": {"defaultAction": "Allow"}}})).await;
+    let r = env
+        .patch(
+            &ws_id("mlw-demo"),
+            ML_API,
+            json!({"properties": {"networkAcls": {"defaultAction": "Allow"}}}),
+        )
+        .await;
     env.finish(r, &ws_id("mlw-demo"), ML_API).await;
-    assert_eq!(env.get(&ws_id("mlw-demo"), ML_PREVIEW).await.body["properties"]["networkAcls"]["defaultAction"], "Deny");
-    let r = env.patch(&ws_id("mlw-demo"), ML_PREVIEW, json!({"properties": {"networkAcls": {"ipRules": [{"value": "10.0.0.1"}]}}})).await;
+    assert_eq!(
+        env.get(&ws_id("mlw-demo"), ML_PREVIEW).await.body["properties"]["networkAcls"]
+            ["defaultAction"],
+        "Deny"
+    );
+    let r = env
+        .patch(
+            &ws_id("mlw-demo"),
+            ML_PREVIEW,
+            json!({"properties": {"networkAcls": {"ipRules": [{"value": "10.0.0.1"}]}}}),
+        )
+        .await;
     assert_eq!(r.status, 400, "private addresses are refused");
 }
 
@@ -463,7 +907,9 @@ async fn fault_injection_is_deterministic() {
     let env = start().await;
     let spec = "seed=7,429=0.2,500=0.1,503=0.1,paths=*/workspaces/*";
     async fn run(env_ref: &Env, spec: &str) -> Vec<u16> {
-        let r = env_ref.admin("POST", "/faults", Some(json!({"spec": spec}))).await;
+        let r = env_ref
+            .admin("POST", "/faults", Some(json!({"spec": spec})))
+            .await;
         assert_eq!(r.status, 200, "{:?}", r.body);
         let mut seq = Vec::new();
         for _ in 0..40 {
@@ -482,19 +928,30 @@ async fn fault_injection_is_deterministic() {
     let a = run(&env, spec).await;
     let b = run(&env, spec).await;
     assert_eq!(a, b);
-    assert!(a.iter().any(|s| *s == 429) && a.iter().any(|s| *s == 200));
+    assert!(a.contains(&429) && a.contains(&200));
     // Paths outside the filter, the admin API and the token endpoint are not faulted.
     for _ in 0..20 {
         assert_eq!(env.get(&rg_id(), "2021-04-01").await.status, 200);
     }
-    assert_eq!(env.token_request(ids::TENANT_ID, ids::CLIENT_ID, ids::CLIENT_SECRET).await.status, 200);
+    assert_eq!(
+        env.token_request(ids::TENANT_ID, ids::CLIENT_ID, ids::CLIENT_SECRET)
+            .await
+            .status,
+        200
+    );
     // Dropped connections.
     env.admin("POST", "/faults", Some(json!("drop=1"))).await;
-    let e = env.try_send("GET", &ws_id("mlw-demo"), Some(ML_API), None, &[], true).await;
+    let e = env
+        .try_send("GET", &ws_id("mlw-demo"), Some(ML_API), None, &[], true)
+        .await;
     assert!(e.is_err(), "connection should drop");
     // 404 after create.
-    env.admin("POST", "/faults", Some(json!("404-after-create=2"))).await;
-    let z = format!("{}/providers/Microsoft.Network/privateDnsZones/zone.test", rg_id());
+    env.admin("POST", "/faults", Some(json!("404-after-create=2")))
+        .await;
+    let z = format!(
+        "{}/providers/Microsoft.Network/privateDnsZones/zone.test",
+        rg_id()
+    );
     let r = env.put(&z, DNS_API, json!({"location": "global"})).await;
     let loc = r.header("location").unwrap();
     loop {
@@ -509,7 +966,11 @@ async fn fault_injection_is_deterministic() {
     assert_eq!(env.get(&z, DNS_API).await.status, 200);
     assert_eq!(env.admin("DELETE", "/faults", None).await.status, 204);
     let log = env.admin("GET", "/requests", None).await;
-    assert!(log.body["value"].as_array().unwrap().iter().any(|e| e["fault"] == "Throttle"));
+    assert!(log.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["fault"] == "Throttle"));
     let bad = env.admin("POST", "/faults", Some(json!("429=7"))).await;
     assert_eq!(bad.status, 400);
 }
@@ -518,29 +979,73 @@ async fn fault_injection_is_deterministic() {
 async fn admin_api() {
     let env = start().await;
     // Counters count ARM writes per resource id (lowercase).
-    let r = env.patch(&ws_id("mlw-demo"), ML_API, json!({"tags": {"x": "y"}})).await;
+    let r = env
+        .patch(&ws_id("mlw-demo"), ML_API, json!({"tags": {"x": "y"}}))
+        .await;
     env.finish(r, &ws_id("mlw-demo"), ML_API).await;
     let c = env.admin("GET", "/counters", None).await;
     assert_eq!(c.body[ws_id("mlw-demo").to_lowercase()]["PATCH"], 1);
     // Request log has method, path, api-version, status and body.
-    let log = env.admin("GET", "/requests", None).await.body["value"].as_array().unwrap().clone();
+    let log = env.admin("GET", "/requests", None).await.body["value"]
+        .as_array()
+        .unwrap()
+        .clone();
     let e = log.iter().find(|e| e["method"] == "PATCH").unwrap();
     assert_eq!(e["apiVersion"], ML_API);
     assert_eq!(e["status"], 202);
     assert_eq!(e["requestBody"]["tags"]["x"], "y");
-    assert!(log.iter().filter(|e| e["path"].as_str().unwrap().contains("oauth2")).all(|e| e["requestBody"]["client_secret"] == "REDACTED"));
+    assert!(log
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().contains("oauth2"))
+        .all(|e| e["requestBody"]["client_secret"] == "REDACTED"));
     // Out-of-band delete (drift): no LRO, no counters.
-    let d = env.admin("DELETE", &format!("/resources{}", ws_id("mlw-hub")), None).await;
+    let d = env
+        .admin("DELETE", &format!("/resources{}", ws_id("mlw-hub")), None)
+        .await;
     assert_eq!(d.status, 200);
     assert_eq!(env.get(&ws_id("mlw-hub"), ML_API).await.status, 404);
-    assert!(env.admin("GET", "/counters", None).await.body.get(ws_id("mlw-hub").to_lowercase()).is_none());
+    assert!(env
+        .admin("GET", "/counters", None)
+        .await
+        .body
+        .get(ws_id("mlw-hub").to_lowercase())
+        .is_none());
     // Out-of-band write.
-    env.seed(&format!("{}/providers/Microsoft.Storage/storageAccounts/stdrift", rg_id()), json!({"location": "eastus", "properties": {"x": 1}})).await;
-    assert_eq!(env.get(&format!("{}/providers/Microsoft.Storage/storageAccounts/stdrift", rg_id()), "2023-05-01").await.status, 200);
+    env.seed(
+        &format!(
+            "{}/providers/Microsoft.Storage/storageAccounts/stdrift",
+            rg_id()
+        ),
+        json!({"location": "eastus", "properties": {"x": 1}}),
+    )
+    .await;
+    assert_eq!(
+        env.get(
+            &format!(
+                "{}/providers/Microsoft.Storage/storageAccounts/stdrift",
+                rg_id()
+            ),
+            "2023-05-01"
+        )
+        .await
+        .status,
+        200
+    );
     // Reset brings the seed world back and clears counters.
     assert_eq!(env.admin("POST", "/reset", None).await.status, 200);
     assert_eq!(env.get(&ws_id("mlw-hub"), ML_API).await.status, 200);
-    assert_eq!(env.get(&format!("{}/providers/Microsoft.Storage/storageAccounts/stdrift", rg_id()), "2023-05-01").await.status, 404);
+    assert_eq!(
+        env.get(
+            &format!(
+                "{}/providers/Microsoft.Storage/storageAccounts/stdrift",
+                rg_id()
+            ),
+            "2023-05-01"
+        )
+        .await
+        .status,
+        404
+    );
     assert_eq!(env.admin("GET", "/counters", None).await.body, json!({}));
 }
 
@@ -548,22 +1053,111 @@ async fn admin_api() {
 async fn resource_groups_and_lists() {
     let env = start().await;
     let rg = format!("/subscriptions/{SUB}/resourceGroups/rg-new");
-    assert_eq!(env.put(&rg, "2021-04-01", json!({"location": "West Europe"})).await.status, 201);
-    assert_eq!(env.put(&rg, "2021-04-01", json!({"location": "westeurope"})).await.status, 200);
-    assert_eq!(env.put(&rg, "2021-04-01", json!({"location": "eastus"})).await.code(), "InvalidResourceGroupLocation");
+    assert_eq!(
+        env.put(&rg, "2021-04-01", json!({"location": "West Europe"}))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        env.put(&rg, "2021-04-01", json!({"location": "westeurope"}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        env.put(&rg, "2021-04-01", json!({"location": "eastus"}))
+            .await
+            .code(),
+        "InvalidResourceGroupLocation"
+    );
     let ws = format!("{rg}/providers/Microsoft.MachineLearningServices/workspaces/ws-new");
-    let r = env.put(&ws, ML_API, json!({"location": "westeurope", "kind": "Default", "properties": {}})).await;
+    let r = env
+        .put(
+            &ws,
+            ML_API,
+            json!({"location": "westeurope", "kind": "Default", "properties": {}}),
+        )
+        .await;
     assert_eq!(r.status, 202);
-    assert_eq!(env.get(&ws, ML_API).await.status, 404, "invisible while creating");
+    assert_eq!(
+        env.get(&ws, ML_API).await.status,
+        404,
+        "invisible while creating"
+    );
     let fin = env.finish(r, &ws, ML_API).await;
     assert_eq!(fin.body["properties"]["provisioningState"], "Succeeded");
-    let l = env.get(&format!("/subscriptions/{SUB}/providers/Microsoft.MachineLearningServices/workspaces"), ML_API).await;
+    let l = env
+        .get(
+            &format!("/subscriptions/{SUB}/providers/Microsoft.MachineLearningServices/workspaces"),
+            ML_API,
+        )
+        .await;
     assert_eq!(l.body["value"].as_array().unwrap().len(), 3);
     let r = env.delete(&rg, "2021-04-01").await;
     assert_eq!(r.status, 202);
     env.finish(r, &rg, "2021-04-01").await;
     assert_eq!(env.get(&ws, ML_API).await.code(), "ResourceGroupNotFound");
-    let vnet = env.get(&format!("{}/providers/Microsoft.Network/virtualNetworks/vnet-aml", rg_id()), NET_API).await;
-    assert_eq!(vnet.body["properties"]["subnets"][0]["properties"]["privateEndpointNetworkPolicies"], "Disabled");
-    assert!(vnet.header("x-ms-ratelimit-remaining-subscription-reads").is_some());
+    let vnet = env
+        .get(
+            &format!(
+                "{}/providers/Microsoft.Network/virtualNetworks/vnet-aml",
+                rg_id()
+            ),
+            NET_API,
+        )
+        .await;
+    assert_eq!(
+        vnet.body["properties"]["subnets"][0]["properties"]["privateEndpointNetworkPolicies"],
+        "Disabled"
+    );
+    assert!(vnet
+        .header("x-ms-ratelimit-remaining-subscription-reads")
+        .is_some());
+}
+
+#[tokio::test]
+async fn workspace_etag_changes_with_its_children() {
+    let env = start().await;
+    set_mode(&env, "mlw-demo", "AllowOnlyApprovedOutbound").await;
+    let before = env
+        .get(&ws_id("mlw-demo"), ML_API)
+        .await
+        .header("etag")
+        .unwrap();
+    let r = env
+        .put(
+            &rule_path("mlw-demo", "pypi"),
+            ML_API,
+            json!({"properties": {"type": "FQDN", "destination": "pypi.org"}}),
+        )
+        .await;
+    env.finish(r, &rule_path("mlw-demo", "pypi"), ML_API).await;
+    let after = env
+        .get(&ws_id("mlw-demo"), ML_API)
+        .await
+        .header("etag")
+        .unwrap();
+    assert_ne!(before, after);
+    // A read-modify-write with the stale ETag is refused.
+    let r = env
+        .send(
+            "PATCH",
+            &ws_id("mlw-demo"),
+            Some(ML_PREVIEW),
+            Some(&json!({"properties": {"ipAllowlist": ["203.0.113.9"]}})),
+            &[("if-match", &before)],
+        )
+        .await;
+    assert_eq!(r.status, 412);
+    let r = env
+        .send(
+            "PATCH",
+            &ws_id("mlw-demo"),
+            Some(ML_PREVIEW),
+            Some(&json!({"properties": {"ipAllowlist": ["203.0.113.9"]}})),
+            &[("if-match", &after)],
+        )
+        .await;
+    assert_eq!(r.status, 202);
 }

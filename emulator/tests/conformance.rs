@@ -10,8 +10,15 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 fn examples_dir() -> PathBuf {
-    let d = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/arm/examples"));
-    assert!(d.is_dir(), "example payloads not found at {} (expected ../shared/arm/examples next to the workspace)", d.display());
+    let d = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/arm/examples"
+    ));
+    assert!(
+        d.is_dir(),
+        "example payloads not found at {} (expected ../shared/arm/examples next to the workspace)",
+        d.display()
+    );
     d
 }
 
@@ -54,7 +61,9 @@ fn has_path(actual: &Value, path: &str) -> bool {
         let s = segs[0];
         if let Some(key) = s.strip_suffix("[]") {
             let inner = if key.is_empty() { Some(v) } else { v.get(key) };
-            let Some(Value::Array(a)) = inner else { return false };
+            let Some(Value::Array(a)) = inner else {
+                return false;
+            };
             return a.iter().any(|x| go(x, &segs[1..]));
         }
         match v.get(s) {
@@ -77,7 +86,9 @@ struct Case {
 }
 
 fn s<'a>(p: &'a Value, k: &str) -> &'a str {
-    p.get(k).and_then(Value::as_str).unwrap_or_else(|| panic!("example parameter {k} missing"))
+    p.get(k)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("example parameter {k} missing"))
 }
 
 fn ws_path(p: &Value) -> String {
@@ -94,7 +105,9 @@ fn load(rel: &str) -> Value {
 
 /// A full workspace document (the Workspace/get example body) re-homed at `id`.
 fn workspace_doc(id: &str, mode: &str) -> Value {
-    let mut d = load("machinelearningservices/2025-12-01/Workspace/get.json")["responses"]["200"]["body"].clone();
+    let mut d = load("machinelearningservices/2025-12-01/Workspace/get.json")["responses"]["200"]
+        ["body"]
+        .clone();
     d["id"] = json!(id);
     d["name"] = json!(id.rsplit('/').next().unwrap());
     d["properties"]["managedNetwork"]["isolationMode"] = json!(mode);
@@ -105,13 +118,23 @@ fn case(rel: &str, ex: &Value) -> Case {
     let p = &ex["parameters"];
     let api = s(p, "api-version").to_string();
     let file = rel.rsplit('/').next().unwrap();
-    let net = |sub: &str, rg: &str| format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network");
-    let mut c = Case { method: "GET", path: String::new(), api, body: None, prereqs: Vec::new(), resource: String::new() };
+    let net = |sub: &str, rg: &str| {
+        format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network")
+    };
+    let mut c = Case {
+        method: "GET",
+        path: String::new(),
+        api,
+        body: None,
+        prereqs: Vec::new(),
+        resource: String::new(),
+    };
     if rel.starts_with("machinelearningservices/") {
         let ws = ws_path(p);
         match rel.split('/').nth(2).unwrap_or("") {
             "ManagedNetwork" => {
-                c.prereqs.push((ws.clone(), workspace_doc(&ws, "AllowOnlyApprovedOutbound")));
+                c.prereqs
+                    .push((ws.clone(), workspace_doc(&ws, "AllowOnlyApprovedOutbound")));
                 match file {
                     "createOrUpdateRule.json" => {
                         c.method = "PUT";
@@ -120,8 +143,7 @@ fn case(rel: &str, ex: &Value) -> Case {
                     }
                     "deleteRule.json" => {
                         let mut d = workspace_doc(&ws, "AllowOnlyApprovedOutbound");
-                        d["properties"]["managedNetwork"]["outboundRules"][s(p, "ruleName")] =
-                            json!({"type": "FQDN", "category": "UserDefined", "destination": "pypi.org", "status": "Active"});
+                        d["properties"]["managedNetwork"]["outboundRules"][s(p, "ruleName")] = json!({"type": "FQDN", "category": "UserDefined", "destination": "pypi.org", "status": "Active"});
                         c.prereqs = vec![(ws.clone(), d)];
                         c.method = "DELETE";
                         c.path = format!("{ws}/outboundRules/{}", s(p, "ruleName"));
@@ -138,7 +160,10 @@ fn case(rel: &str, ex: &Value) -> Case {
             "PrivateEndpointConnection" => {
                 let name = s(p, "privateEndpointConnectionName");
                 let mut d = workspace_doc(&ws, "Disabled");
-                let conn = load("machinelearningservices/2025-12-01/PrivateEndpointConnection/get.json")["responses"]["200"]["body"].clone();
+                let conn =
+                    load("machinelearningservices/2025-12-01/PrivateEndpointConnection/get.json")
+                        ["responses"]["200"]["body"]
+                        .clone();
                 d["properties"]["privateEndpointConnections"] = json!([conn]);
                 c.prereqs.push((ws.clone(), d));
                 let enc = name.replace('{', "%7B").replace('}', "%7D");
@@ -168,7 +193,11 @@ fn case(rel: &str, ex: &Value) -> Case {
                         c.method = "PUT";
                         c.body = Some(p["parameters"].clone());
                         c.prereqs.push((
-                            format!("/subscriptions/{}/resourceGroups/{}", s(p, "subscriptionId"), s(p, "resourceGroupName")),
+                            format!(
+                                "/subscriptions/{}/resourceGroups/{}",
+                                s(p, "subscriptionId"),
+                                s(p, "resourceGroupName")
+                            ),
                             json!({"location": "eastus2euap"}),
                         ));
                     }
@@ -176,11 +205,14 @@ fn case(rel: &str, ex: &Value) -> Case {
                         c.method = "DELETE";
                         c.prereqs.push((ws.clone(), workspace_doc(&ws, "Disabled")));
                     }
-                    "get.json" => c.prereqs.push((ws.clone(), ex["responses"]["200"]["body"].clone())),
+                    "get.json" => c
+                        .prereqs
+                        .push((ws.clone(), ex["responses"]["200"]["body"].clone())),
                     "update.json" => {
                         c.method = "PATCH";
                         c.body = Some(p["parameters"].clone());
-                        c.prereqs.push((ws.clone(), workspace_doc(&ws, "AllowOnlyApprovedOutbound")));
+                        c.prereqs
+                            .push((ws.clone(), workspace_doc(&ws, "AllowOnlyApprovedOutbound")));
                     }
                     other => panic!("no conformance mapping for {rel} ({other})"),
                 }
@@ -194,20 +226,39 @@ fn case(rel: &str, ex: &Value) -> Case {
         let rg = s(p, "resourceGroupName");
         let n = net(sub, rg);
         let subnet_prereq = |c: &mut Case, body: &Value| {
-            let subnet = body.pointer("/properties/subnet/id").and_then(Value::as_str).expect("subnet id").to_string();
+            let subnet = body
+                .pointer("/properties/subnet/id")
+                .and_then(Value::as_str)
+                .expect("subnet id")
+                .to_string();
             let vnet = subnet.rsplit_once("/subnets/").unwrap().0.to_string();
             let sname = subnet.rsplit('/').next().unwrap();
             c.prereqs.push((vnet, json!({"location": "eastus", "properties": {"addressSpace": {"addressPrefixes": ["192.168.0.0/16"]},
                 "subnets": [{"name": sname, "properties": {"addressPrefix": "192.168.0.0/24"}}]}})));
-            for f in ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"] {
-                for conn in body.pointer(&format!("/properties/{f}")).and_then(Value::as_array).cloned().unwrap_or_default() {
-                    let t = conn.pointer("/properties/privateLinkServiceId").and_then(Value::as_str).unwrap().to_string();
-                    c.prereqs.push((t, json!({"location": "eastus", "properties": {}})));
+            for f in [
+                "privateLinkServiceConnections",
+                "manualPrivateLinkServiceConnections",
+            ] {
+                for conn in body
+                    .pointer(&format!("/properties/{f}"))
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+                {
+                    let t = conn
+                        .pointer("/properties/privateLinkServiceId")
+                        .and_then(Value::as_str)
+                        .unwrap()
+                        .to_string();
+                    c.prereqs
+                        .push((t, json!({"location": "eastus", "properties": {}})));
                 }
             }
         };
         match file {
-            "PrivateEndpointCreate.json" | "PrivateEndpointCreateWithASG.json" | "PrivateEndpointCreateForManualApproval.json" => {
+            "PrivateEndpointCreate.json"
+            | "PrivateEndpointCreateWithASG.json"
+            | "PrivateEndpointCreateForManualApproval.json" => {
                 c.method = "PUT";
                 c.path = format!("{n}/privateEndpoints/{}", s(p, "privateEndpointName"));
                 let body = p["parameters"].clone();
@@ -225,19 +276,32 @@ fn case(rel: &str, ex: &Value) -> Case {
                     "subnet": {"id": format!("{n}/virtualNetworks/v/subnets/s")},
                     "customDnsConfigs": [{"fqdn": "abc.cosmos.com", "ipAddresses": ["10.0.0.4"]}, {"fqdn": "abc2.cosmos.com", "ipAddresses": ["10.0.0.5"]}],
                     "privateLinkServiceConnections": []}})));
-                c.path = format!("{pe}/privateDnsZoneGroups/{}", s(p, "privateDnsZoneGroupName"));
+                c.path = format!(
+                    "{pe}/privateDnsZoneGroups/{}",
+                    s(p, "privateDnsZoneGroupName")
+                );
                 if file.ends_with("Create.json") {
                     c.method = "PUT";
                     let body = p["parameters"].clone();
-                    for cfg in body.pointer("/properties/privateDnsZoneConfigs").and_then(Value::as_array).cloned().unwrap_or_default() {
-                        let z = cfg.pointer("/properties/privateDnsZoneId").and_then(Value::as_str).unwrap().to_string();
+                    for cfg in body
+                        .pointer("/properties/privateDnsZoneConfigs")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default()
+                    {
+                        let z = cfg
+                            .pointer("/properties/privateDnsZoneId")
+                            .and_then(Value::as_str)
+                            .unwrap()
+                            .to_string();
                         c.prereqs.push((z, json!({"location": "global"})));
                     }
                     c.body = Some(body);
                 } else {
                     c.method = "DELETE";
                     let zone = format!("{n}/privateDnsZones/zone1.com");
-                    c.prereqs.push((zone.clone(), json!({"location": "global"})));
+                    c.prereqs
+                        .push((zone.clone(), json!({"location": "global"})));
                     c.prereqs.push((c.path.clone(), json!({"properties": {"privateDnsZoneConfigs": [{"name": "zone1-com", "properties": {"privateDnsZoneId": zone}}]}})));
                 }
             }
@@ -253,32 +317,50 @@ fn case(rel: &str, ex: &Value) -> Case {
         return c;
     }
     if rel.starts_with("privatedns/") {
-        let zone = format!("{}/privateDnsZones/{}", net(s(p, "subscriptionId"), s(p, "resourceGroupName")), s(p, "privateZoneName"));
+        let zone = format!(
+            "{}/privateDnsZones/{}",
+            net(s(p, "subscriptionId"), s(p, "resourceGroupName")),
+            s(p, "privateZoneName")
+        );
         match file {
             "PrivateZonePut.json" => {
                 c.method = "PUT";
                 c.path = zone.clone();
                 c.body = Some(p["parameters"].clone());
-                c.prereqs.push((zone.rsplit_once("/providers/").unwrap().0.to_string(), json!({"location": "eastus"})));
+                c.prereqs.push((
+                    zone.rsplit_once("/providers/").unwrap().0.to_string(),
+                    json!({"location": "eastus"}),
+                ));
             }
             "PrivateZoneDelete.json" => {
                 c.method = "DELETE";
                 c.path = zone.clone();
-                c.prereqs.push((zone.clone(), json!({"location": "global"})));
+                c.prereqs
+                    .push((zone.clone(), json!({"location": "global"})));
             }
             "RecordSetAGet.json" | "RecordSetAPut.json" => {
-                c.prereqs.push((zone.clone(), json!({"location": "global"})));
-                c.path = format!("{zone}/{}/{}", s(p, "recordType"), s(p, "relativeRecordSetName"));
+                c.prereqs
+                    .push((zone.clone(), json!({"location": "global"})));
+                c.path = format!(
+                    "{zone}/{}/{}",
+                    s(p, "recordType"),
+                    s(p, "relativeRecordSetName")
+                );
                 if file == "RecordSetAPut.json" {
                     c.method = "PUT";
                     c.body = Some(p["parameters"].clone());
                 } else {
-                    c.prereqs.push((c.path.clone(), ex["responses"]["200"]["body"].clone()));
+                    c.prereqs
+                        .push((c.path.clone(), ex["responses"]["200"]["body"].clone()));
                 }
             }
             "VirtualNetworkLinkPut.json" | "VirtualNetworkLinkDelete.json" => {
-                c.prereqs.push((zone.clone(), json!({"location": "global"})));
-                c.path = format!("{zone}/virtualNetworkLinks/{}", s(p, "virtualNetworkLinkName"));
+                c.prereqs
+                    .push((zone.clone(), json!({"location": "global"})));
+                c.path = format!(
+                    "{zone}/virtualNetworkLinks/{}",
+                    s(p, "virtualNetworkLinkName")
+                );
                 if file == "VirtualNetworkLinkPut.json" {
                     c.method = "PUT";
                     c.body = Some(p["parameters"].clone());
@@ -302,22 +384,44 @@ async fn replay(env: &Env, rel: &str) -> Result<(), String> {
     for (id, doc) in &c.prereqs {
         env.seed(id, doc.clone()).await;
     }
-    let codes: Vec<u16> = ex["responses"].as_object().unwrap().keys().filter_map(|k| k.parse().ok()).collect();
-    let r = env.send(c.method, &c.path, Some(&c.api), c.body.as_ref(), &[]).await;
+    let codes: Vec<u16> = ex["responses"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter_map(|k| k.parse().ok())
+        .collect();
+    let r = env
+        .send(c.method, &c.path, Some(&c.api), c.body.as_ref(), &[])
+        .await;
     if !codes.contains(&r.status) {
-        return Err(format!("{rel}: {} {} gave {} (example lists {codes:?}): {}", c.method, c.path, r.status, r.body));
+        return Err(format!(
+            "{rel}: {} {} gave {} (example lists {codes:?}): {}",
+            c.method, c.path, r.status, r.body
+        ));
     }
-    let expected = ex["responses"].get("200").and_then(|x| x.get("body")).or_else(|| ex["responses"].get("201").and_then(|x| x.get("body")));
-    let Some(expected) = expected else { return Ok(()) };
+    let expected = ex["responses"]
+        .get("200")
+        .and_then(|x| x.get("body"))
+        .or_else(|| ex["responses"].get("201").and_then(|x| x.get("body")));
+    let Some(expected) = expected else {
+        return Ok(());
+    };
     let fin = env.finish(r, &c.resource, &c.api).await;
     if fin.status != 200 && fin.status != 201 {
         return Err(format!("{rel}: final status {}: {}", fin.status, fin.body));
     }
     let mut ps = Vec::new();
     paths(expected, "", &mut ps);
-    let missing: Vec<String> = ps.iter().filter(|p| !has_path(&fin.body, p)).map(|p| p.replace('\u{1f}', "/")).collect();
+    let missing: Vec<String> = ps
+        .iter()
+        .filter(|p| !has_path(&fin.body, p))
+        .map(|p| p.replace('\u{1f}', "/"))
+        .collect();
     if !missing.is_empty() {
-        return Err(format!("{rel}: final body lacks {missing:?}\nbody: {}", fin.body));
+        return Err(format!(
+            "{rel}: final body lacks {missing:?}\nbody: {}",
+            fin.body
+        ));
     }
     Ok(())
 }
@@ -328,16 +432,30 @@ async fn every_official_example_replays() {
     let mut files = Vec::new();
     walk(&dir, &mut files);
     files.sort();
-    assert!(files.len() >= 20, "expected the example set, found {} files", files.len());
+    assert!(
+        files.len() >= 20,
+        "expected the example set, found {} files",
+        files.len()
+    );
     let env = common::start().await;
     let mut failures = Vec::new();
     for f in &files {
-        let rel = f.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         if let Err(e) = replay(&env, &rel).await {
             failures.push(e);
         }
     }
-    assert!(failures.is_empty(), "{} of {} examples failed:\n{}", failures.len(), files.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} examples failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]

@@ -13,7 +13,14 @@ use crate::state::{new_etag, Extra, Res, World};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-fn start(app: &App, w: &mut World, ctx: &Ctx, p: &ResPath, key: &str, done: Done) -> Vec<(String, String)> {
+fn start(
+    app: &App,
+    w: &mut World,
+    ctx: &Ctx,
+    p: &ResPath,
+    key: &str,
+    done: Done,
+) -> Vec<(String, String)> {
     let id = lro::begin(
         w,
         OpSpec {
@@ -60,7 +67,15 @@ pub fn view_zone(w: &World, r: &Res) -> Value {
     let mut d = r.doc.clone();
     let k = key_of(&r.id);
     let links = w.children(&k, "virtualnetworklinks");
-    let reg = links.iter().filter(|l| l.doc.pointer("/properties/registrationEnabled").and_then(Value::as_bool).unwrap_or(false)).count();
+    let reg = links
+        .iter()
+        .filter(|l| {
+            l.doc
+                .pointer("/properties/registrationEnabled")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        })
+        .count();
     d["properties"]["numberOfRecordSets"] = json!(record_keys(w, &k).len());
     d["properties"]["numberOfVirtualNetworkLinks"] = json!(links.len());
     d["properties"]["numberOfVirtualNetworkLinksWithRegistration"] = json!(reg);
@@ -70,13 +85,26 @@ pub fn view_zone(w: &World, r: &Res) -> Value {
 /// Lists under a zone: `virtualNetworkLinks`, one record type, or `ALL`.
 pub fn list_records(w: &World, ctx: &Ctx, zone_key: &str, tail: &str) -> ArmResult<Reply> {
     let items: Vec<Value> = if tail == "virtualnetworklinks" {
-        w.children(zone_key, tail).into_iter().map(|r| r.doc.clone()).collect()
+        w.children(zone_key, tail)
+            .into_iter()
+            .map(|r| r.doc.clone())
+            .collect()
     } else if tail == "all" {
-        record_keys(w, zone_key).iter().filter_map(|k| w.get(k)).map(|r| r.doc.clone()).collect()
+        record_keys(w, zone_key)
+            .iter()
+            .filter_map(|k| w.get(k))
+            .map(|r| r.doc.clone())
+            .collect()
     } else if DNS_RECORD_TYPES.contains(&tail) {
-        w.children(zone_key, tail).into_iter().map(|r| r.doc.clone()).collect()
+        w.children(zone_key, tail)
+            .into_iter()
+            .map(|r| r.doc.clone())
+            .collect()
     } else {
-        return Err(ArmError::bad_request("InvalidResourceType", format!("The record type '{tail}' is not supported.")));
+        return Err(ArmError::bad_request(
+            "InvalidResourceType",
+            format!("The record type '{tail}' is not supported."),
+        ));
     };
     let _ = ctx;
     Ok(Reply::json(200, json!({ "value": items })))
@@ -85,13 +113,27 @@ pub fn list_records(w: &World, ctx: &Ctx, zone_key: &str, tail: &str) -> ArmResu
 /// Entry point for private DNS writes.
 pub fn write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath, tk: &str) -> ArmResult<Reply> {
     if p.tail.is_some() || p.pairs.is_empty() {
-        return Err(ArmError::new(405, "MethodNotAllowed", format!("The method '{}' is not allowed on a collection.", ctx.method)));
+        return Err(ArmError::new(
+            405,
+            "MethodNotAllowed",
+            format!(
+                "The method '{}' is not allowed on a collection.",
+                ctx.method
+            ),
+        ));
     }
     match tk {
         "microsoft.network/privatednszones" => zone_write(app, w, ctx, p),
         "microsoft.network/privatednszones/virtualnetworklinks" => link_write(app, w, ctx, p),
-        t if p.pairs.len() == 2 && DNS_RECORD_TYPES.contains(&t.rsplit('/').next().unwrap_or("")) => record_write(w, ctx, p),
-        _ => Err(ArmError::bad_request("InvalidResourceType", format!("The resource type '{}' is not supported.", p.display()))),
+        t if p.pairs.len() == 2
+            && DNS_RECORD_TYPES.contains(&t.rsplit('/').next().unwrap_or("")) =>
+        {
+            record_write(w, ctx, p)
+        }
+        _ => Err(ArmError::bad_request(
+            "InvalidResourceType",
+            format!("The resource type '{}' is not supported.", p.display()),
+        )),
     }
 }
 
@@ -101,7 +143,9 @@ fn zone_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
     let existing = w.get(&key).cloned();
     check_conditions(ctx, existing.as_ref())?;
     if ctx.method == "DELETE" {
-        let Some(_) = existing else { return Ok(Reply::empty(204)) };
+        let Some(_) = existing else {
+            return Ok(Reply::empty(204));
+        };
         if !w.children(&key, "virtualnetworklinks").is_empty() {
             return Err(ArmError::new(
                 409,
@@ -118,7 +162,9 @@ fn zone_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
     let body = ctx.json()?;
     check_global(&body)?;
     if ctx.method == "PATCH" {
-        let Some(mut r) = existing else { return Err(not_found(p)) };
+        let Some(mut r) = existing else {
+            return Err(not_found(p));
+        };
         if let Some(t) = body.get("tags") {
             r.doc["tags"] = t.clone();
         }
@@ -129,7 +175,10 @@ fn zone_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
         let h = start(app, w, ctx, p, &key, Done::Succeed);
         return Ok(Reply::empty(202).headers(h));
     }
-    let id = existing.as_ref().map(|r| r.id.clone()).unwrap_or_else(|| new_id(w, p));
+    let id = existing
+        .as_ref()
+        .map(|r| r.id.clone())
+        .unwrap_or_else(|| new_id(w, p));
     let name = id.rsplit('/').next().unwrap_or("").to_string();
     let etag = new_etag("microsoft.network/privatednszones");
     let mut doc = json!({
@@ -146,7 +195,14 @@ fn zone_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
         doc["tags"] = t.clone();
     }
     let created = existing.is_none();
-    w.put(Res { id: id.clone(), tkey: "microsoft.network/privatednszones".into(), doc, etag, hidden: created, x: Extra::default() });
+    w.put(Res {
+        id: id.clone(),
+        tkey: "microsoft.network/privatednszones".into(),
+        doc,
+        etag,
+        hidden: created,
+        x: Extra::default(),
+    });
     if created {
         let sid = format!("{id}/SOA/@");
         let setag = new_etag("microsoft.network/privatednszones/soa");
@@ -155,9 +211,27 @@ fn zone_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
             "properties": {"ttl": 3600, "fqdn": format!("{name}."), "isAutoRegistered": false,
                 "soaRecord": {"email": "azureprivatedns-host.microsoft.com", "expireTime": 2419200, "host": "azureprivatedns.net", "minimumTtl": 10, "refreshTime": 3600, "retryTime": 300, "serialNumber": 1}}
         });
-        w.put(Res { id: sid, tkey: "microsoft.network/privatednszones/soa".into(), doc: soa, etag: setag, hidden: false, x: Extra::default() });
+        w.put(Res {
+            id: sid,
+            tkey: "microsoft.network/privatednszones/soa".into(),
+            doc: soa,
+            etag: setag,
+            hidden: false,
+            x: Extra::default(),
+        });
     }
-    let h = start(app, w, ctx, p, &key, if created { Done::Materialize } else { Done::Succeed });
+    let h = start(
+        app,
+        w,
+        ctx,
+        p,
+        &key,
+        if created {
+            Done::Materialize
+        } else {
+            Done::Succeed
+        },
+    );
     Ok(Reply::empty(202).headers(h))
 }
 
@@ -167,7 +241,9 @@ fn link_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
     let existing = w.get(&key).cloned();
     check_conditions(ctx, existing.as_ref())?;
     if ctx.method == "DELETE" {
-        let Some(_) = existing else { return Ok(Reply::empty(204)) };
+        let Some(_) = existing else {
+            return Ok(Reply::empty(204));
+        };
         if let Some(m) = w.get_mut(&key) {
             crate::routes::set_state(&mut m.doc, "Deleting");
         }
@@ -177,30 +253,60 @@ fn link_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
     let mut body = ctx.json()?;
     check_global(&body)?;
     if ctx.method == "PATCH" {
-        let Some(e) = &existing else { return Err(not_found(p)) };
+        let Some(e) = &existing else {
+            return Err(not_found(p));
+        };
         let mut b = e.doc.clone();
         merge(&mut b, &body);
         body = b;
     }
-    let vnet = body.pointer("/properties/virtualNetwork/id").and_then(Value::as_str).ok_or_else(|| {
-        ArmError::bad_request("BadRequest", "properties.virtualNetwork.id is required.").with_target("properties.virtualNetwork.id")
-    })?;
+    let vnet = body
+        .pointer("/properties/virtualNetwork/id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ArmError::bad_request("BadRequest", "properties.virtualNetwork.id is required.")
+                .with_target("properties.virtualNetwork.id")
+        })?;
     let zone_key = key_of(&p.id_prefix(1));
-    if let Some(dup) = w.children(&zone_key, "virtualnetworklinks").into_iter().find(|l| {
-        key_of(&l.id) != key && l.doc.pointer("/properties/virtualNetwork/id").and_then(Value::as_str).map(key_of) == Some(key_of(vnet))
-    }) {
+    if let Some(dup) = w
+        .children(&zone_key, "virtualnetworklinks")
+        .into_iter()
+        .find(|l| {
+            key_of(&l.id) != key
+                && l.doc
+                    .pointer("/properties/virtualNetwork/id")
+                    .and_then(Value::as_str)
+                    .map(key_of)
+                    == Some(key_of(vnet))
+        })
+    {
         return Err(ArmError::new(
             409,
             "Conflict",
             format!("A virtual network cannot be linked to the same Private DNS zone more than once; link '{}' already links it.", dup.doc["name"].as_str().unwrap_or("")),
         ));
     }
-    let reg = body.pointer("/properties/registrationEnabled").and_then(Value::as_bool).unwrap_or(false);
-    let policy = body.pointer("/properties/resolutionPolicy").and_then(Value::as_str).unwrap_or("Default");
-    if !["Default", "NxDomainRedirect"].iter().any(|x| x.eq_ignore_ascii_case(policy)) {
-        return Err(ArmError::bad_request("BadRequest", format!("Invalid resolutionPolicy '{policy}'; allowed: Default, NxDomainRedirect.")));
+    let reg = body
+        .pointer("/properties/registrationEnabled")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let policy = body
+        .pointer("/properties/resolutionPolicy")
+        .and_then(Value::as_str)
+        .unwrap_or("Default");
+    if !["Default", "NxDomainRedirect"]
+        .iter()
+        .any(|x| x.eq_ignore_ascii_case(policy))
+    {
+        return Err(ArmError::bad_request(
+            "BadRequest",
+            format!("Invalid resolutionPolicy '{policy}'; allowed: Default, NxDomainRedirect."),
+        ));
     }
-    let id = existing.as_ref().map(|r| r.id.clone()).unwrap_or_else(|| new_id(w, p));
+    let id = existing
+        .as_ref()
+        .map(|r| r.id.clone())
+        .unwrap_or_else(|| new_id(w, p));
     let name = id.rsplit('/').next().unwrap_or("").to_string();
     let etag = new_etag("microsoft.network/privatednszones/virtualnetworklinks");
     let mut doc = json!({
@@ -216,8 +322,26 @@ fn link_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
         doc["tags"] = t.clone();
     }
     let created = existing.is_none();
-    w.put(Res { id, tkey: "microsoft.network/privatednszones/virtualnetworklinks".into(), doc, etag, hidden: created, x: Extra::default() });
-    let h = start(app, w, ctx, p, &key, if created { Done::Materialize } else { Done::Succeed });
+    w.put(Res {
+        id,
+        tkey: "microsoft.network/privatednszones/virtualnetworklinks".into(),
+        doc,
+        etag,
+        hidden: created,
+        x: Extra::default(),
+    });
+    let h = start(
+        app,
+        w,
+        ctx,
+        p,
+        &key,
+        if created {
+            Done::Materialize
+        } else {
+            Done::Succeed
+        },
+    );
     Ok(Reply::empty(202).headers(h))
 }
 
@@ -239,14 +363,19 @@ fn record_write(w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
             return Ok(Reply::empty(204));
         }
         if rtype_l == "soa" {
-            return Err(ArmError::bad_request("BadRequest", "The SOA record set cannot be deleted."));
+            return Err(ArmError::bad_request(
+                "BadRequest",
+                "The SOA record set cannot be deleted.",
+            ));
         }
         w.remove_tree(&key);
         return Ok(Reply::empty(200));
     }
     let mut body = ctx.json()?;
     if ctx.method == "PATCH" {
-        let Some(e) = &existing else { return Err(not_found(p)) };
+        let Some(e) = &existing else {
+            return Err(not_found(p));
+        };
         let mut b = e.doc.clone();
         merge(&mut b, &body);
         body = b;
@@ -262,7 +391,11 @@ fn record_write(w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
             for a in arr {
                 let ip = a.get("ipv4Address").and_then(Value::as_str).unwrap_or("");
                 if ip.parse::<std::net::Ipv4Addr>().is_err() {
-                    return Err(ArmError::bad_request("BadRequest", format!("The value '{ip}' is not a valid IPv4 address.")).with_target("properties.aRecords"));
+                    return Err(ArmError::bad_request(
+                        "BadRequest",
+                        format!("The value '{ip}' is not a valid IPv4 address."),
+                    )
+                    .with_target("properties.aRecords"));
                 }
             }
         }
@@ -270,17 +403,31 @@ fn record_write(w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
     if props.get("ttl").is_none() {
         props["ttl"] = json!(3600);
     }
-    let fqdn = if rname == "@" { format!("{zname}.") } else { format!("{rname_l}.{zname}.") };
+    let fqdn = if rname == "@" {
+        format!("{zname}.")
+    } else {
+        format!("{rname_l}.{zname}.")
+    };
     props["fqdn"] = json!(fqdn);
     props["isAutoRegistered"] = json!(false);
-    let id = existing.as_ref().map(|r| r.id.clone()).unwrap_or_else(|| format!("{}/{}/{rname_l}", zone.id, canon(&rtype)));
+    let id = existing
+        .as_ref()
+        .map(|r| r.id.clone())
+        .unwrap_or_else(|| format!("{}/{}/{rname_l}", zone.id, canon(&rtype)));
     let tkey = format!("microsoft.network/privatednszones/{rtype_l}");
     let etag = new_etag(&tkey);
     let doc = json!({
         "id": id, "name": rname_l, "type": format!("Microsoft.Network/privateDnsZones/{}", canon(&rtype)), "etag": etag,
         "properties": props,
     });
-    let res = Res { id, tkey, doc: doc.clone(), etag, hidden: false, x: Extra::default() };
+    let res = Res {
+        id,
+        tkey,
+        doc: doc.clone(),
+        etag,
+        hidden: false,
+        x: Extra::default(),
+    };
     let status = if existing.is_some() { 200 } else { 201 };
     let reply = with_etag(Reply::json(status, doc), &res);
     w.put(res);

@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// Connection states a resource owner may set.
-pub const CONNECTION_STATES: &[&str] = &["Pending", "Approved", "Rejected", "Disconnected", "Timeout"];
+pub const CONNECTION_STATES: &[&str] =
+    &["Pending", "Approved", "Rejected", "Disconnected", "Timeout"];
 
 /// Canonical `type` string of a resource path (`Ns/type/childType`).
 pub fn type_string(p: &ResPath) -> String {
@@ -32,7 +33,14 @@ pub fn new_id(w: &World, p: &ResPath) -> String {
     let parent = if n == 1 {
         w.get(&p.rg_key())
             .map(|r| format!("{}/providers/{}", r.id, canon(&p.ns)))
-            .unwrap_or_else(|| format!("/subscriptions/{}/resourceGroups/{}/providers/{}", p.sub, p.rg, canon(&p.ns)))
+            .unwrap_or_else(|| {
+                format!(
+                    "/subscriptions/{}/resourceGroups/{}/providers/{}",
+                    p.sub,
+                    p.rg,
+                    canon(&p.ns)
+                )
+            })
     } else {
         w.get(&key_of(&p.id_prefix(n - 1)))
             .map(|r| r.id.clone())
@@ -100,6 +108,7 @@ pub fn create_connection(
         hidden: false,
         x: Extra::default(),
     });
+    w.touch(target_key);
     Some(key_of(&id))
 }
 
@@ -118,8 +127,10 @@ pub fn connection_write(w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<Repl
                 .pointer("/properties/privateLinkServiceConnectionState")
                 .cloned()
                 .ok_or_else(|| {
-                    ArmError::invalid_content("properties.privateLinkServiceConnectionState is required.")
-                        .with_target("properties.privateLinkServiceConnectionState")
+                    ArmError::invalid_content(
+                        "properties.privateLinkServiceConnectionState is required.",
+                    )
+                    .with_target("properties.privateLinkServiceConnectionState")
                 })?;
             let status = st.get("status").and_then(Value::as_str).unwrap_or("");
             let canon_status = CONNECTION_STATES
@@ -132,7 +143,10 @@ pub fn connection_write(w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<Repl
                     )
                     .with_target("properties.privateLinkServiceConnectionState.status")
                 })?;
-            let cur = r.doc["properties"]["privateLinkServiceConnectionState"]["status"].as_str().unwrap_or("").to_string();
+            let cur = r.doc["properties"]["privateLinkServiceConnectionState"]["status"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
             if cur == "Rejected" && *canon_status == "Approved" {
                 return Err(ArmError::bad_request(
                     "CannotApproveRejectedConnection",
@@ -153,6 +167,7 @@ pub fn connection_write(w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<Repl
             let d = r.doc.clone();
             let rr = r.clone();
             w.put(r);
+            crate::routes::touch_parent(w, &key);
             Ok(with_etag(Reply::json(200, d), &rr))
         }
         "DELETE" => {
@@ -162,14 +177,25 @@ pub fn connection_write(w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<Repl
             w.remove_tree(&key);
             Ok(Reply::empty(200))
         }
-        _ => Err(ArmError::new(405, "MethodNotAllowed", "Unsupported method.")),
+        _ => Err(ArmError::new(
+            405,
+            "MethodNotAllowed",
+            "Unsupported method.",
+        )),
     }
 }
 
 /// Writes for the target-only providers (synchronous).
 pub fn write(_app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath, tk: &str) -> ArmResult<Reply> {
     if p.tail.is_some() || p.pairs.is_empty() {
-        return Err(ArmError::new(405, "MethodNotAllowed", format!("The method '{}' is not allowed on a collection.", ctx.method)));
+        return Err(ArmError::new(
+            405,
+            "MethodNotAllowed",
+            format!(
+                "The method '{}' is not allowed on a collection.",
+                ctx.method
+            ),
+        ));
     }
     if tk.ends_with("/privateendpointconnections") {
         return connection_write(w, ctx, p);
@@ -182,24 +208,43 @@ pub fn write(_app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath, tk: &str) -
         "PUT" => {
             let body = ctx.json()?;
             let mut doc = body.clone();
-            let id = existing.as_ref().map(|r| r.id.clone()).unwrap_or_else(|| new_id(w, p));
+            let id = existing
+                .as_ref()
+                .map(|r| r.id.clone())
+                .unwrap_or_else(|| new_id(w, p));
             let name = id.rsplit('/').next().unwrap_or("").to_string();
             doc["id"] = json!(id);
             doc["name"] = json!(name);
             doc["type"] = json!(type_string(p));
             if p.pairs.len() == 1 {
-                let loc = body.get("location").and_then(Value::as_str).ok_or_else(|| {
-                    ArmError::bad_request("LocationRequired", "The location property is required for this definition.")
-                })?;
+                let loc = body
+                    .get("location")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        ArmError::bad_request(
+                            "LocationRequired",
+                            "The location property is required for this definition.",
+                        )
+                    })?;
                 doc["location"] = json!(norm_location(loc));
             }
-            doc["systemData"] = system_data(existing.as_ref().and_then(|e| e.doc.get("systemData")), crate::app::ids::CLIENT_ID);
+            doc["systemData"] = system_data(
+                existing.as_ref().and_then(|e| e.doc.get("systemData")),
+                crate::app::ids::CLIENT_ID,
+            );
             set_state(&mut doc, "Succeeded");
             let etag = new_etag(tk);
             if etag_in_body(tk) {
                 doc["etag"] = json!(etag.clone());
             }
-            let res = Res { id, tkey: tk.to_string(), doc, etag, hidden: false, x: Extra::default() };
+            let res = Res {
+                id,
+                tkey: tk.to_string(),
+                doc,
+                etag,
+                hidden: false,
+                x: Extra::default(),
+            };
             let status = if existing.is_some() { 200 } else { 201 };
             let v = super::view(w, &res, &ctx.api);
             let reply = with_etag(Reply::json(status, v), &res);
@@ -208,7 +253,9 @@ pub fn write(_app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath, tk: &str) -
         }
         "PATCH" => {
             let body = ctx.json()?;
-            let Some(mut r) = existing else { return Err(not_found(p)) };
+            let Some(mut r) = existing else {
+                return Err(not_found(p));
+            };
             merge(&mut r.doc, &body);
             r.etag = new_etag(tk);
             let v = super::view(w, &r, &ctx.api);
@@ -223,7 +270,11 @@ pub fn write(_app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath, tk: &str) -
             super::remove_with_effects(w, &key);
             Ok(Reply::empty(200))
         }
-        _ => Err(ArmError::new(405, "MethodNotAllowed", format!("The method '{}' is not allowed.", ctx.method))),
+        _ => Err(ArmError::new(
+            405,
+            "MethodNotAllowed",
+            format!("The method '{}' is not allowed.", ctx.method),
+        )),
     }
 }
 

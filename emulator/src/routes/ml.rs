@@ -18,24 +18,59 @@ use std::sync::Arc;
 
 const WS_TYPE: &str = "microsoft.machinelearningservices/workspaces";
 const RULE_TKEY: &str = "microsoft.machinelearningservices/workspaces/outboundrules";
-const MODES: &[&str] = &["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"];
+const MODES: &[&str] = &[
+    "Disabled",
+    "AllowInternetOutbound",
+    "AllowOnlyApprovedOutbound",
+];
 const RULE_TYPES: &[&str] = &["FQDN", "PrivateEndpoint", "ServiceTag"];
 const SYSTEM_CATEGORIES: &[&str] = &["Required", "Recommended", "Dependency"];
 const PATCHABLE: &[&str] = &[
-    "applicationInsights", "containerRegistry", "description", "enableDataIsolation", "encryption",
-    "featureStoreSettings", "friendlyName", "imageBuildCompute", "managedNetwork",
-    "primaryUserAssignedIdentity", "publicNetworkAccess", "serverlessComputeSettings",
-    "serviceManagedResourcesSettings", "systemDatastoresAuthMode", "v1LegacyMode",
+    "applicationInsights",
+    "containerRegistry",
+    "description",
+    "enableDataIsolation",
+    "encryption",
+    "featureStoreSettings",
+    "friendlyName",
+    "imageBuildCompute",
+    "managedNetwork",
+    "primaryUserAssignedIdentity",
+    "publicNetworkAccess",
+    "serverlessComputeSettings",
+    "serviceManagedResourcesSettings",
+    "systemDatastoresAuthMode",
+    "v1LegacyMode",
 ];
 const PREVIEW_ONLY: &[&str] = &["ipAllowlist", "networkAcls"];
-const PREVIEW_PATCHABLE: &[&str] = &["ipAllowlist", "networkAcls", "softDeleteRetentionInDays", "allowRoleAssignmentOnRG", "enableSoftwareBillOfMaterials"];
+const PREVIEW_PATCHABLE: &[&str] = &[
+    "ipAllowlist",
+    "networkAcls",
+    "softDeleteRetentionInDays",
+    "allowRoleAssignmentOnRG",
+    "enableSoftwareBillOfMaterials",
+];
 const READ_ONLY: &[&str] = &[
-    "provisioningState", "privateEndpointConnections", "privateLinkCount", "workspaceId", "tenantId",
-    "discoveryUrl", "mlFlowTrackingUri", "notebookInfo", "serviceProvisionedResourceGroup", "storageHnsEnabled",
+    "provisioningState",
+    "privateEndpointConnections",
+    "privateLinkCount",
+    "workspaceId",
+    "tenantId",
+    "discoveryUrl",
+    "mlFlowTrackingUri",
+    "notebookInfo",
+    "serviceProvisionedResourceGroup",
+    "storageHnsEnabled",
 ];
 const SYSTEM_SERVICE_TAGS: &[&str] = &[
-    "AzureMachineLearning", "AzureActiveDirectory", "BatchNodeManagement.{region}", "AzureResourceManager",
-    "AzureFrontDoor.FirstParty", "MicrosoftContainerRegistry", "AzureMonitor", "VirtualNetwork",
+    "AzureMachineLearning",
+    "AzureActiveDirectory",
+    "BatchNodeManagement.{region}",
+    "AzureResourceManager",
+    "AzureFrontDoor.FirstParty",
+    "MicrosoftContainerRegistry",
+    "AzureMonitor",
+    "VirtualNetwork",
 ];
 
 fn bad(msg: impl Into<String>) -> ArmError {
@@ -46,7 +81,9 @@ fn valid_name(n: &str) -> bool {
     let b = n.as_bytes();
     (3..=33).contains(&b.len())
         && b[0].is_ascii_alphanumeric()
-        && b[1..].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+        && b[1..]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
 }
 
 fn name_error(kind: &str, n: &str) -> ArmError {
@@ -57,11 +94,17 @@ fn name_error(kind: &str, n: &str) -> ArmError {
 }
 
 fn canon_of(v: &str, allowed: &[&str]) -> Option<String> {
-    allowed.iter().find(|a| a.eq_ignore_ascii_case(v)).map(|a| a.to_string())
+    allowed
+        .iter()
+        .find(|a| a.eq_ignore_ascii_case(v))
+        .map(|a| a.to_string())
 }
 
 fn rank(mode: &str) -> usize {
-    MODES.iter().position(|m| m.eq_ignore_ascii_case(mode)).unwrap_or(0)
+    MODES
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(mode))
+        .unwrap_or(0)
 }
 
 /// Isolation mode of a stored workspace.
@@ -74,7 +117,10 @@ pub fn mode_of(ws: &Res) -> String {
 }
 
 fn network_active(ws: &Res) -> bool {
-    ws.doc.pointer("/properties/managedNetwork/status/status").and_then(Value::as_str) == Some("Active")
+    ws.doc
+        .pointer("/properties/managedNetwork/status/status")
+        .and_then(Value::as_str)
+        == Some("Active")
 }
 
 /// Workspace GET view: rules map, connections and preview-only fields per api-version.
@@ -83,14 +129,25 @@ pub fn view_workspace(w: &World, r: &Res, api: &str) -> Value {
     let k = key_of(&r.id);
     let mut rules = Map::new();
     for rule in w.children(&k, "outboundrules") {
-        rules.insert(rule.doc["name"].as_str().unwrap_or("").to_string(), rule.doc["properties"].clone());
+        rules.insert(
+            rule.doc["name"].as_str().unwrap_or("").to_string(),
+            rule.doc["properties"].clone(),
+        );
     }
-    let conns: Vec<Value> = w.children(&k, "privateendpointconnections").into_iter().map(|c| c.doc.clone()).collect();
+    let conns: Vec<Value> = w
+        .children(&k, "privateendpointconnections")
+        .into_iter()
+        .map(|c| c.doc.clone())
+        .collect();
     if !d.get("properties").map(Value::is_object).unwrap_or(false) {
         d["properties"] = json!({});
     }
     let p = &mut d["properties"];
-    if !p.get("managedNetwork").map(Value::is_object).unwrap_or(false) {
+    if !p
+        .get("managedNetwork")
+        .map(Value::is_object)
+        .unwrap_or(false)
+    {
         p["managedNetwork"] = json!({"isolationMode": "Disabled"});
     }
     p["managedNetwork"]["outboundRules"] = Value::Object(rules);
@@ -108,7 +165,9 @@ pub fn view_workspace(w: &World, r: &Res, api: &str) -> Value {
 
 /// `GET .../privateLinkResources`.
 pub fn private_link_resources(w: &World, ws_key: &str) -> ArmResult<Reply> {
-    let ws = w.get(ws_key).ok_or_else(|| ArmError::new(404, "ResourceNotFound", "Workspace not found."))?;
+    let ws = w
+        .get(ws_key)
+        .ok_or_else(|| ArmError::new(404, "ResourceNotFound", "Workspace not found."))?;
     Ok(Reply::json(
         200,
         json!({"value": [{
@@ -131,10 +190,22 @@ fn is_ipv4_or_cidr(v: &str) -> Option<(std::net::Ipv4Addr, u8)> {
 }
 
 fn check_public_ip(v: &str, field: &str) -> ArmResult<()> {
-    let (ip, _) = is_ipv4_or_cidr(v).ok_or_else(|| bad(format!("'{v}' in {field} is not an IPv4 address or CIDR range.")).with_target(field.to_string()))?;
+    let (ip, _) = is_ipv4_or_cidr(v).ok_or_else(|| {
+        bad(format!(
+            "'{v}' in {field} is not an IPv4 address or CIDR range."
+        ))
+        .with_target(field.to_string())
+    })?;
     let o = ip.octets();
-    let reserved = ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast()
-        || ip.is_multicast() || o[0] == 0 || o[0] >= 240 || (o[0] == 100 && (64..128).contains(&o[1]));
+    let reserved = ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || o[0] == 0
+        || o[0] >= 240
+        || (o[0] == 100 && (64..128).contains(&o[1]));
     if reserved {
         return Err(bad(format!("'{v}' in {field} is a private or reserved address; only public IPv4 addresses or ranges are allowed.")).with_target(field.to_string()));
     }
@@ -143,7 +214,9 @@ fn check_public_ip(v: &str, field: &str) -> ArmResult<()> {
 
 fn validate_preview(props: &Value) -> ArmResult<()> {
     if let Some(list) = props.get("ipAllowlist") {
-        let arr = list.as_array().ok_or_else(|| bad("properties.ipAllowlist must be an array of strings."))?;
+        let arr = list
+            .as_array()
+            .ok_or_else(|| bad("properties.ipAllowlist must be an array of strings."))?;
         if arr.len() > 200 {
             return Err(bad("properties.ipAllowlist can hold at most 200 entries."));
         }
@@ -158,16 +231,26 @@ fn validate_preview(props: &Value) -> ArmResult<()> {
         if let Some(a) = acl.get("defaultAction") {
             let s = a.as_str().unwrap_or("");
             if canon_of(s, &["Allow", "Deny"]).is_none() {
-                return Err(bad(format!("'{s}' is not a valid networkAcls.defaultAction; allowed: Allow, Deny.")).with_target("properties.networkAcls.defaultAction"));
+                return Err(bad(format!(
+                    "'{s}' is not a valid networkAcls.defaultAction; allowed: Allow, Deny."
+                ))
+                .with_target("properties.networkAcls.defaultAction"));
             }
         }
         if let Some(rules) = acl.get("ipRules") {
-            let arr = rules.as_array().ok_or_else(|| bad("properties.networkAcls.ipRules must be an array."))?;
+            let arr = rules
+                .as_array()
+                .ok_or_else(|| bad("properties.networkAcls.ipRules must be an array."))?;
             if arr.len() > 200 {
-                return Err(bad("properties.networkAcls.ipRules can hold at most 200 entries."));
+                return Err(bad(
+                    "properties.networkAcls.ipRules can hold at most 200 entries.",
+                ));
             }
             for r in arr {
-                check_public_ip(r.get("value").and_then(Value::as_str).unwrap_or(""), "properties.networkAcls.ipRules")?;
+                check_public_ip(
+                    r.get("value").and_then(Value::as_str).unwrap_or(""),
+                    "properties.networkAcls.ipRules",
+                )?;
             }
         }
     }
@@ -175,7 +258,11 @@ fn validate_preview(props: &Value) -> ArmResult<()> {
 }
 
 fn canon_preview(props: &mut Value) {
-    if let Some(a) = props.pointer("/networkAcls/defaultAction").and_then(Value::as_str).and_then(|s| canon_of(s, &["Allow", "Deny"])) {
+    if let Some(a) = props
+        .pointer("/networkAcls/defaultAction")
+        .and_then(Value::as_str)
+        .and_then(|s| canon_of(s, &["Allow", "Deny"]))
+    {
         props["networkAcls"]["defaultAction"] = json!(a);
     }
 }
@@ -186,19 +273,34 @@ fn validate_rule(name: &str, props: &Value, mode: &str, ws_name: &str) -> ArmRes
         return Err(name_error("outbound rule", name));
     }
     if !props.is_object() {
-        return Err(ArmError::invalid_content(format!("Outbound rule '{name}': properties must be an object.")));
+        return Err(ArmError::invalid_content(format!(
+            "Outbound rule '{name}': properties must be an object."
+        )));
     }
-    let cat = props.get("category").and_then(Value::as_str).unwrap_or("UserDefined");
-    if SYSTEM_CATEGORIES.iter().any(|c| c.eq_ignore_ascii_case(cat)) {
+    let cat = props
+        .get("category")
+        .and_then(Value::as_str)
+        .unwrap_or("UserDefined");
+    if SYSTEM_CATEGORIES
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(cat))
+    {
         return Err(bad(format!("Outbound rule '{name}' has category '{cat}'. Rules of category Required, Recommended or Dependency are managed by the service and cannot be created or updated.")));
     }
     if !cat.eq_ignore_ascii_case("UserDefined") {
-        return Err(bad(format!("'{cat}' is not a valid outbound rule category.")));
+        return Err(bad(format!(
+            "'{cat}' is not a valid outbound rule category."
+        )));
     }
     let t = props.get("type").and_then(Value::as_str).ok_or_else(|| {
         bad(format!("Outbound rule '{name}': properties.type is required (FQDN, PrivateEndpoint or ServiceTag).")).with_target("properties.type")
     })?;
-    let t = canon_of(t, RULE_TYPES).ok_or_else(|| bad(format!("'{t}' is not a valid outbound rule type; allowed: FQDN, PrivateEndpoint, ServiceTag.")).with_target("properties.type"))?;
+    let t = canon_of(t, RULE_TYPES).ok_or_else(|| {
+        bad(format!(
+            "'{t}' is not a valid outbound rule type; allowed: FQDN, PrivateEndpoint, ServiceTag."
+        ))
+        .with_target("properties.type")
+    })?;
     match rank(mode) {
         0 => return Err(bad(format!("Outbound rules require managed network isolation, but workspace '{ws_name}' has isolation mode 'Disabled'. Set properties.managedNetwork.isolationMode to 'AllowInternetOutbound' or 'AllowOnlyApprovedOutbound' first."))),
         1 if t != "PrivateEndpoint" => return Err(bad("Only 'PrivateEndpoint' outbound rules are supported when managed network isolation mode is 'AllowInternetOutbound'.")),
@@ -212,7 +314,12 @@ fn validate_rule(name: &str, props: &Value, mode: &str, ws_name: &str) -> ArmRes
                 bad(format!("Outbound rule '{name}': an FQDN rule needs a non-empty string destination.")).with_target("properties.destination")
             })?;
             let body = d.strip_prefix("*.").unwrap_or(d);
-            if body.is_empty() || body.contains('*') || body.contains("://") || body.contains('/') || body.chars().any(char::is_whitespace) {
+            if body.is_empty()
+                || body.contains('*')
+                || body.contains("://")
+                || body.contains('/')
+                || body.chars().any(char::is_whitespace)
+            {
                 return Err(bad(format!("Outbound rule '{name}': '{d}' is not a valid FQDN (a wildcard is only allowed as a leading '*.').")).with_target("properties.destination"));
             }
             out["destination"] = json!(d);
@@ -221,27 +328,73 @@ fn validate_rule(name: &str, props: &Value, mode: &str, ws_name: &str) -> ArmRes
             let sid = dest.get("serviceResourceId").and_then(Value::as_str).filter(|s| s.to_ascii_lowercase().starts_with("/subscriptions/")).ok_or_else(|| {
                 bad(format!("Outbound rule '{name}': destination.serviceResourceId must be an ARM resource id.")).with_target("properties.destination.serviceResourceId")
             })?;
-            let sub = dest.get("subresourceTarget").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| {
-                bad(format!("Outbound rule '{name}': destination.subresourceTarget is required.")).with_target("properties.destination.subresourceTarget")
-            })?;
-            let spark = dest.get("sparkEnabled").and_then(Value::as_bool).unwrap_or(false);
+            let sub = dest
+                .get("subresourceTarget")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "Outbound rule '{name}': destination.subresourceTarget is required."
+                    ))
+                    .with_target("properties.destination.subresourceTarget")
+                })?;
+            let spark = dest
+                .get("sparkEnabled")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             out["destination"] = json!({"serviceResourceId": sid, "subresourceTarget": sub, "sparkEnabled": spark, "sparkStatus": "Inactive"});
             if let Some(f) = props.get("fqdns") {
-                let arr = f.as_array().filter(|a| a.iter().all(Value::is_string)).ok_or_else(|| bad(format!("Outbound rule '{name}': fqdns must be an array of strings.")))?;
+                let arr = f
+                    .as_array()
+                    .filter(|a| a.iter().all(Value::is_string))
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "Outbound rule '{name}': fqdns must be an array of strings."
+                        ))
+                    })?;
                 out["fqdns"] = Value::Array(arr.clone());
             }
         }
         _ => {
             let tag = dest.get("serviceTag").and_then(Value::as_str).unwrap_or("");
-            let prefixes = dest.get("addressPrefixes").and_then(Value::as_array).cloned().unwrap_or_default();
+            let prefixes = dest
+                .get("addressPrefixes")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             if tag.is_empty() && prefixes.is_empty() {
                 return Err(bad(format!("Outbound rule '{name}': a ServiceTag rule needs destination.serviceTag or destination.addressPrefixes.")).with_target("properties.destination.serviceTag"));
             }
-            let proto = dest.get("protocol").and_then(Value::as_str).ok_or_else(|| bad(format!("Outbound rule '{name}': destination.protocol is required.")))?;
-            let proto = canon_of(proto, &["TCP", "UDP", "ICMP", "*"]).ok_or_else(|| bad(format!("'{proto}' is not a valid protocol; allowed: TCP, UDP, ICMP, *.")))?;
-            let ports = dest.get("portRanges").and_then(Value::as_str).ok_or_else(|| bad(format!("Outbound rule '{name}': destination.portRanges is required.")))?;
-            let action = dest.get("action").and_then(Value::as_str).unwrap_or("Allow");
-            let action = canon_of(action, &["Allow", "Deny"]).ok_or_else(|| bad(format!("'{action}' is not a valid action; allowed: Allow, Deny.")))?;
+            let proto = dest
+                .get("protocol")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "Outbound rule '{name}': destination.protocol is required."
+                    ))
+                })?;
+            let proto = canon_of(proto, &["TCP", "UDP", "ICMP", "*"]).ok_or_else(|| {
+                bad(format!(
+                    "'{proto}' is not a valid protocol; allowed: TCP, UDP, ICMP, *."
+                ))
+            })?;
+            let ports = dest
+                .get("portRanges")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "Outbound rule '{name}': destination.portRanges is required."
+                    ))
+                })?;
+            let action = dest
+                .get("action")
+                .and_then(Value::as_str)
+                .unwrap_or("Allow");
+            let action = canon_of(action, &["Allow", "Deny"]).ok_or_else(|| {
+                bad(format!(
+                    "'{action}' is not a valid action; allowed: Allow, Deny."
+                ))
+            })?;
             let mut d = json!({"serviceTag": tag, "protocol": proto, "portRanges": ports, "action": action});
             if !prefixes.is_empty() {
                 d["addressPrefixes"] = Value::Array(prefixes);
@@ -253,14 +406,23 @@ fn validate_rule(name: &str, props: &Value, mode: &str, ws_name: &str) -> ArmRes
 }
 
 fn rule_res(ws: &Res, name: &str, props: Value, active: bool, existing: Option<&Res>) -> Res {
-    let id = existing.map(|e| e.id.clone()).unwrap_or_else(|| format!("{}/outboundRules/{name}", ws.id));
+    let id = existing
+        .map(|e| e.id.clone())
+        .unwrap_or_else(|| format!("{}/outboundRules/{name}", ws.id));
     let stored_name = id.rsplit('/').next().unwrap_or(name).to_string();
     let mut props = props;
     let st = if active { "Active" } else { "Inactive" };
     props["status"] = json!(st);
     if props.pointer("/destination/sparkStatus").is_some() {
-        let spark_on = props.pointer("/destination/sparkEnabled").and_then(Value::as_bool).unwrap_or(false)
-            && ws.doc.pointer("/properties/managedNetwork/status/sparkReady").and_then(Value::as_bool).unwrap_or(false);
+        let spark_on = props
+            .pointer("/destination/sparkEnabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+            && ws
+                .doc
+                .pointer("/properties/managedNetwork/status/sparkReady")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
         props["destination"]["sparkStatus"] = json!(if spark_on { "Active" } else { "Inactive" });
     }
     Res {
@@ -281,7 +443,9 @@ fn rule_res(ws: &Res, name: &str, props: Value, active: bool, existing: Option<&
 
 /// Adds the service's `Required` rules for the current isolation mode (idempotent).
 pub fn ensure_system_rules(w: &mut World, ws_key: &str) {
-    let Some(ws) = w.get_any(ws_key).cloned() else { return };
+    let Some(ws) = w.get_any(ws_key).cloned() else {
+        return;
+    };
     let mode = rank(&mode_of(&ws));
     if mode == 0 {
         return;
@@ -330,7 +494,10 @@ pub fn ensure_system_rules(w: &mut World, ws_key: &str) {
 
 /// Completion hook of a rule create: status follows the managed network.
 pub fn after_rule_change(w: &mut World, rule_key: &str) {
-    let ws_key = rule_key.rsplit_once("/outboundrules/").map(|(a, _)| a.to_string()).unwrap_or_default();
+    let ws_key = rule_key
+        .rsplit_once("/outboundrules/")
+        .map(|(a, _)| a.to_string())
+        .unwrap_or_default();
     let active = w.get_any(&ws_key).map(network_active).unwrap_or(false);
     if let Some(r) = w.get_mut(rule_key) {
         r.doc["properties"]["status"] = json!(if active { "Active" } else { "Inactive" });
@@ -339,21 +506,48 @@ pub fn after_rule_change(w: &mut World, rule_key: &str) {
 
 /// Completion of provisionManagedNetwork.
 pub fn provisioned(w: &mut World, ws_key: &str, include_spark: bool) {
+    w.touch(ws_key);
     let Some(ws) = w.get_mut(ws_key) else { return };
-    let spark = include_spark || ws.doc.pointer("/properties/managedNetwork/status/sparkReady").and_then(Value::as_bool).unwrap_or(false);
-    ws.doc["properties"]["managedNetwork"]["status"] = json!({"status": "Active", "sparkReady": spark});
-    let keys: Vec<String> = w.children(ws_key, "outboundrules").iter().map(|r| key_of(&r.id)).collect();
+    let spark = include_spark
+        || ws
+            .doc
+            .pointer("/properties/managedNetwork/status/sparkReady")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+    ws.doc["properties"]["managedNetwork"]["status"] =
+        json!({"status": "Active", "sparkReady": spark});
+    let keys: Vec<String> = w
+        .children(ws_key, "outboundrules")
+        .iter()
+        .map(|r| key_of(&r.id))
+        .collect();
     for k in keys {
         if let Some(r) = w.get_mut(&k) {
             r.doc["properties"]["status"] = json!("Active");
-            if r.doc.pointer("/properties/destination/sparkEnabled").and_then(Value::as_bool).unwrap_or(false) && spark {
+            if r.doc
+                .pointer("/properties/destination/sparkEnabled")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+                && spark
+            {
                 r.doc["properties"]["destination"]["sparkStatus"] = json!("Active");
             }
         }
     }
 }
 
-fn start(app: &App, w: &mut World, ctx: &Ctx, p: &ResPath, key: &str, lock: &str, region: &str, done: Done, final_body: Option<Value>) -> Vec<(String, String)> {
+#[allow(clippy::too_many_arguments)]
+fn start(
+    app: &App,
+    w: &mut World,
+    ctx: &Ctx,
+    p: &ResPath,
+    key: &str,
+    lock: &str,
+    region: &str,
+    done: Done,
+    final_body: Option<Value>,
+) -> Vec<(String, String)> {
     let id = lro::begin(
         w,
         OpSpec {
@@ -379,30 +573,55 @@ fn start(app: &App, w: &mut World, ctx: &Ctx, p: &ResPath, key: &str, lock: &str
 /// Entry point for ML writes.
 pub fn write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath, tk: &str) -> ArmResult<Reply> {
     if p.pairs.is_empty() {
-        return Err(ArmError::new(405, "MethodNotAllowed", "Collections cannot be written."));
+        return Err(ArmError::new(
+            405,
+            "MethodNotAllowed",
+            "Collections cannot be written.",
+        ));
     }
     if let Some(tail) = &p.tail {
-        if tk == WS_TYPE && ctx.method == "POST" && tail.eq_ignore_ascii_case("provisionManagedNetwork") {
+        if tk == WS_TYPE
+            && ctx.method == "POST"
+            && tail.eq_ignore_ascii_case("provisionManagedNetwork")
+        {
             return provision(app, w, ctx, p);
         }
-        return Err(ArmError::bad_request("InvalidResourceType", format!("The action '{tail}' is not supported by the emulator.")));
+        return Err(ArmError::bad_request(
+            "InvalidResourceType",
+            format!("The action '{tail}' is not supported by the emulator."),
+        ));
     }
     match tk {
         WS_TYPE => workspace_write(app, w, ctx, p),
         RULE_TKEY => rule_write(app, w, ctx, p),
-        "microsoft.machinelearningservices/workspaces/privateendpointconnections" => connection_write(w, ctx, p),
-        _ => Err(ArmError::bad_request("InvalidResourceType", format!("The resource type '{}' is not supported by the emulator.", p.display()))),
+        "microsoft.machinelearningservices/workspaces/privateendpointconnections" => {
+            connection_write(w, ctx, p)
+        }
+        _ => Err(ArmError::bad_request(
+            "InvalidResourceType",
+            format!(
+                "The resource type '{}' is not supported by the emulator.",
+                p.display()
+            ),
+        )),
     }
 }
 
 fn fill_identity(identity: &Value) -> Value {
     let mut id = identity.clone();
-    let t = id.get("type").and_then(Value::as_str).unwrap_or("None").to_string();
+    let t = id
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("None")
+        .to_string();
     if t.contains("SystemAssigned") {
         id["principalId"] = json!(uuid::Uuid::new_v4().to_string());
         id["tenantId"] = json!(fixed::TENANT_ID);
     }
-    if let Some(uais) = id.get_mut("userAssignedIdentities").and_then(Value::as_object_mut) {
+    if let Some(uais) = id
+        .get_mut("userAssignedIdentities")
+        .and_then(Value::as_object_mut)
+    {
         for (_, v) in uais.iter_mut() {
             *v = json!({"principalId": uuid::Uuid::new_v4().to_string(), "clientId": uuid::Uuid::new_v4().to_string()});
         }
@@ -411,8 +630,15 @@ fn fill_identity(identity: &Value) -> Value {
 }
 
 /// Applies a requested `outboundRules` map: `replace` (PUT) or merge-patch (PATCH).
-fn apply_rule_map(w: &mut World, ws_key: &str, map: &Map<String, Value>, replace: bool) -> ArmResult<()> {
-    let Some(ws) = w.get_any(ws_key).cloned() else { return Ok(()) };
+fn apply_rule_map(
+    w: &mut World,
+    ws_key: &str,
+    map: &Map<String, Value>,
+    replace: bool,
+) -> ArmResult<()> {
+    let Some(ws) = w.get_any(ws_key).cloned() else {
+        return Ok(());
+    };
     let mode = mode_of(&ws);
     let ws_name = ws.doc["name"].as_str().unwrap_or("").to_string();
     let mut validated = Vec::new();
@@ -429,8 +655,18 @@ fn apply_rule_map(w: &mut World, ws_key: &str, map: &Map<String, Value>, replace
         let user: Vec<(String, String)> = w
             .children(ws_key, "outboundrules")
             .iter()
-            .filter(|r| r.doc.pointer("/properties/category").and_then(Value::as_str) == Some("UserDefined"))
-            .map(|r| (key_of(&r.id), r.doc["name"].as_str().unwrap_or("").to_string()))
+            .filter(|r| {
+                r.doc
+                    .pointer("/properties/category")
+                    .and_then(Value::as_str)
+                    == Some("UserDefined")
+            })
+            .map(|r| {
+                (
+                    key_of(&r.id),
+                    r.doc["name"].as_str().unwrap_or("").to_string(),
+                )
+            })
             .collect();
         for (k, n) in user {
             if !map.keys().any(|m| m.eq_ignore_ascii_case(&n)) {
@@ -441,7 +677,15 @@ fn apply_rule_map(w: &mut World, ws_key: &str, map: &Map<String, Value>, replace
         for (name, props) in map {
             if props.is_null() {
                 let k = format!("{ws_key}/outboundrules/{}", name.to_ascii_lowercase());
-                if w.get(&k).map(|r| r.doc.pointer("/properties/category").and_then(Value::as_str) == Some("UserDefined")).unwrap_or(false) {
+                if w.get(&k)
+                    .map(|r| {
+                        r.doc
+                            .pointer("/properties/category")
+                            .and_then(Value::as_str)
+                            == Some("UserDefined")
+                    })
+                    .unwrap_or(false)
+                {
                     w.remove_tree(&k);
                 }
             }
@@ -463,7 +707,9 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
     let existing = w.get(&key).cloned();
     check_conditions(ctx, existing.as_ref())?;
     if ctx.method == "DELETE" {
-        let Some(r) = existing else { return Ok(Reply::empty(204)) };
+        let Some(r) = existing else {
+            return Ok(Reply::empty(204));
+        };
         if let Some(m) = w.get_mut(&key) {
             crate::routes::set_state(&mut m.doc, "Deleting");
         }
@@ -478,7 +724,9 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
     let preview = ctx.preview();
     let mut req_props = body.get("properties").cloned().unwrap_or(json!({}));
     if !req_props.is_object() {
-        return Err(ArmError::invalid_content("properties must be an object.").with_target("properties"));
+        return Err(
+            ArmError::invalid_content("properties must be an object.").with_target("properties")
+        );
     }
     // Read-only and version-specific fields.
     if let Some(o) = req_props.as_object_mut() {
@@ -491,7 +739,15 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
             }
         }
         if ctx.method == "PATCH" {
-            let allowed: Vec<&str> = PATCHABLE.iter().chain(if preview { PREVIEW_PATCHABLE.iter() } else { [].iter() }).copied().collect();
+            let allowed: Vec<&str> = PATCHABLE
+                .iter()
+                .chain(if preview {
+                    PREVIEW_PATCHABLE.iter()
+                } else {
+                    [].iter()
+                })
+                .copied()
+                .collect();
             o.retain(|k, _| allowed.contains(&k.as_str()));
         }
     }
@@ -501,12 +757,24 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
     }
     if let Some(v) = req_props.get("publicNetworkAccess") {
         let s = v.as_str().unwrap_or("");
-        let c = canon_of(s, &["Enabled", "Disabled"]).ok_or_else(|| bad(format!("'{s}' is not a valid publicNetworkAccess; allowed: Enabled, Disabled.")).with_target("properties.publicNetworkAccess"))?;
+        let c = canon_of(s, &["Enabled", "Disabled"]).ok_or_else(|| {
+            bad(format!(
+                "'{s}' is not a valid publicNetworkAccess; allowed: Enabled, Disabled."
+            ))
+            .with_target("properties.publicNetworkAccess")
+        })?;
         req_props["publicNetworkAccess"] = json!(c);
     }
     // Managed network: one-way isolation, firewall SKU, kind.
-    let old_mn = existing.as_ref().and_then(|e| e.doc.pointer("/properties/managedNetwork").cloned()).unwrap_or(json!({}));
-    let old_mode = old_mn.get("isolationMode").and_then(Value::as_str).unwrap_or("Disabled").to_string();
+    let old_mn = existing
+        .as_ref()
+        .and_then(|e| e.doc.pointer("/properties/managedNetwork").cloned())
+        .unwrap_or(json!({}));
+    let old_mode = old_mn
+        .get("isolationMode")
+        .and_then(Value::as_str)
+        .unwrap_or("Disabled")
+        .to_string();
     let mut rule_map: Option<Map<String, Value>> = None;
     let mut mn = old_mn.clone();
     if let Some(o) = mn.as_object_mut() {
@@ -514,18 +782,28 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
     }
     if let Some(req_mn) = req_props.get("managedNetwork").cloned() {
         if !req_mn.is_object() && !req_mn.is_null() {
-            return Err(ArmError::invalid_content("properties.managedNetwork must be an object.").with_target("properties.managedNetwork"));
+            return Err(
+                ArmError::invalid_content("properties.managedNetwork must be an object.")
+                    .with_target("properties.managedNetwork"),
+            );
         }
         let mut req_mn = if req_mn.is_null() { json!({}) } else { req_mn };
         if let Some(r) = req_mn.get("outboundRules") {
             match r {
                 Value::Object(m) => rule_map = Some(m.clone()),
                 Value::Null => {}
-                _ => return Err(ArmError::invalid_content("properties.managedNetwork.outboundRules must be a map of rule name to rule.")),
+                _ => return Err(ArmError::invalid_content(
+                    "properties.managedNetwork.outboundRules must be a map of rule name to rule.",
+                )),
             }
         }
         if let Some(o) = req_mn.as_object_mut() {
-            for k in ["outboundRules", "status", "networkId", "changeableIsolationModes"] {
+            for k in [
+                "outboundRules",
+                "status",
+                "networkId",
+                "changeableIsolationModes",
+            ] {
                 o.remove(k);
             }
         }
@@ -541,12 +819,21 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
         }
         if let Some(s) = req_mn.get("firewallSku") {
             let v = s.as_str().unwrap_or("");
-            let c = canon_of(v, &["Standard", "Basic"]).ok_or_else(|| bad(format!("'{v}' is not a valid firewallSku; allowed: Standard, Basic.")).with_target("properties.managedNetwork.firewallSku"))?;
+            let c = canon_of(v, &["Standard", "Basic"]).ok_or_else(|| {
+                bad(format!(
+                    "'{v}' is not a valid firewallSku; allowed: Standard, Basic."
+                ))
+                .with_target("properties.managedNetwork.firewallSku")
+            })?;
             req_mn["firewallSku"] = json!(c);
         }
         if let Some(s) = req_mn.get("managedNetworkKind") {
             let v = s.as_str().unwrap_or("");
-            let c = canon_of(v, &["V1", "V2"]).ok_or_else(|| bad(format!("'{v}' is not a valid managedNetworkKind; allowed: V1, V2.")))?;
+            let c = canon_of(v, &["V1", "V2"]).ok_or_else(|| {
+                bad(format!(
+                    "'{v}' is not a valid managedNetworkKind; allowed: V1, V2."
+                ))
+            })?;
             if c == "V1" && old_mn.get("managedNetworkKind").and_then(Value::as_str) == Some("V2") {
                 return Err(bad("managedNetworkKind cannot be changed from V2 to V1."));
             }
@@ -554,7 +841,11 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
         }
         merge(&mut mn, &req_mn);
     }
-    let new_mode = mn.get("isolationMode").and_then(Value::as_str).unwrap_or("Disabled").to_string();
+    let new_mode = mn
+        .get("isolationMode")
+        .and_then(Value::as_str)
+        .unwrap_or("Disabled")
+        .to_string();
     mn["isolationMode"] = json!(new_mode);
     if mn.get("status").is_none() {
         mn["status"] = json!({"status": "Inactive", "sparkReady": false});
@@ -565,7 +856,10 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
     if rank(&new_mode) > 0 && mn.get("networkId").is_none() {
         mn["networkId"] = json!(uuid::Uuid::new_v4().to_string());
     }
-    let provision_now = req_props.get("provisionNetworkNow").and_then(Value::as_bool).unwrap_or(false);
+    let provision_now = req_props
+        .get("provisionNetworkNow")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     if provision_now && rank(&new_mode) > 0 {
         mn["status"] = json!({"status": "Active", "sparkReady": false});
     }
@@ -598,9 +892,15 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
     let mut doc = match &existing {
         Some(e) => e.doc.clone(),
         None => {
-            let loc = body.get("location").and_then(Value::as_str).ok_or_else(|| {
-                ArmError::bad_request("LocationRequired", "The location property is required for this definition.")
-            })?;
+            let loc = body
+                .get("location")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    ArmError::bad_request(
+                        "LocationRequired",
+                        "The location property is required for this definition.",
+                    )
+                })?;
             let region = norm_location(loc);
             let wsid = uuid::Uuid::new_v4().to_string();
             json!({
@@ -624,16 +924,22 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
         }
     };
     if let Some(k) = body.get("kind").and_then(Value::as_str) {
-        let c = canon_of(k, &["Default", "Hub", "Project", "FeatureStore"]).ok_or_else(|| bad(format!("'{k}' is not a valid workspace kind.")))?;
+        let c = canon_of(k, &["Default", "Hub", "Project", "FeatureStore"])
+            .ok_or_else(|| bad(format!("'{k}' is not a valid workspace kind.")))?;
         let old = doc.get("kind").and_then(Value::as_str).unwrap_or("Default");
         if !created && old != c {
-            return Err(bad(format!("The kind of workspace '{name}' cannot be changed from '{old}' to '{c}'.")));
+            return Err(bad(format!(
+                "The kind of workspace '{name}' cannot be changed from '{old}' to '{c}'."
+            )));
         }
         doc["kind"] = json!(c);
     }
     if let Some(l) = body.get("location").and_then(Value::as_str) {
         if !created && norm_location(l) != doc["location"].as_str().unwrap_or("") {
-            return Err(bad(format!("The location of workspace '{name}' cannot be changed.")).with_target("location"));
+            return Err(bad(format!(
+                "The location of workspace '{name}' cannot be changed."
+            ))
+            .with_target("location"));
         }
     }
     for k in ["tags", "sku"] {
@@ -649,31 +955,76 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
         o.remove("provisionNetworkNow");
     }
     doc["properties"]["managedNetwork"] = mn;
-    doc["systemData"] = system_data(existing.as_ref().and_then(|e| e.doc.get("systemData")), fixed::CLIENT_ID);
+    doc["systemData"] = system_data(
+        existing.as_ref().and_then(|e| e.doc.get("systemData")),
+        fixed::CLIENT_ID,
+    );
     crate::routes::set_state(&mut doc, if created { "Creating" } else { "Updating" });
     let etag = new_etag(WS_TYPE);
     let region = doc["location"].as_str().unwrap_or("eastus").to_string();
-    w.put(Res { id, tkey: WS_TYPE.into(), doc, etag, hidden: created, x: Extra { api_version: ctx.api.clone(), ..Default::default() } });
+    w.put(Res {
+        id,
+        tkey: WS_TYPE.into(),
+        doc,
+        etag,
+        hidden: created,
+        x: Extra {
+            api_version: ctx.api.clone(),
+            ..Default::default()
+        },
+    });
     ensure_system_rules(w, &key);
     if let Some(m) = rule_map {
         apply_rule_map(w, &key, &m, ctx.method == "PUT")?;
     }
-    let h = start(app, w, ctx, p, &key, &key, &region, if created { Done::Materialize } else { Done::Succeed }, None);
+    let h = start(
+        app,
+        w,
+        ctx,
+        p,
+        &key,
+        &key,
+        &region,
+        if created {
+            Done::Materialize
+        } else {
+            Done::Succeed
+        },
+        None,
+    );
     Ok(Reply::empty(202).headers(h))
 }
 
 fn rule_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
     let key = p.key();
     let ws_key = key_of(&p.id_prefix(1));
-    check_busy(w, ctx, &ws_key, p.id_prefix(1).rsplit('/').next().unwrap_or(""))?;
+    check_busy(
+        w,
+        ctx,
+        &ws_key,
+        p.id_prefix(1).rsplit('/').next().unwrap_or(""),
+    )?;
     let existing = w.get(&key).cloned();
     check_conditions(ctx, existing.as_ref())?;
     let ws = w.get(&ws_key).cloned().ok_or_else(|| not_found(p))?;
     let region = ws.doc["location"].as_str().unwrap_or("eastus").to_string();
     if ctx.method == "DELETE" {
-        let Some(r) = existing else { return Ok(Reply::empty(204)) };
-        if r.doc.pointer("/properties/category").and_then(Value::as_str) != Some("UserDefined") {
-            return Err(bad(format!("Outbound rule '{}' is a system rule (category '{}') and cannot be deleted.", p.name(), r.doc.pointer("/properties/category").and_then(Value::as_str).unwrap_or(""))));
+        let Some(r) = existing else {
+            return Ok(Reply::empty(204));
+        };
+        if r.doc
+            .pointer("/properties/category")
+            .and_then(Value::as_str)
+            != Some("UserDefined")
+        {
+            return Err(bad(format!(
+                "Outbound rule '{}' is a system rule (category '{}') and cannot be deleted.",
+                p.name(),
+                r.doc
+                    .pointer("/properties/category")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+            )));
         }
         if let Some(m) = w.get_mut(&key) {
             m.doc["properties"]["status"] = json!("Deleting");
@@ -682,16 +1033,37 @@ fn rule_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
         return Ok(Reply::empty(202).headers(h));
     }
     if ctx.method != "PUT" {
-        return Err(ArmError::new(405, "MethodNotAllowed", format!("The method '{}' is not allowed on outbound rules.", ctx.method)));
+        return Err(ArmError::new(
+            405,
+            "MethodNotAllowed",
+            format!(
+                "The method '{}' is not allowed on outbound rules.",
+                ctx.method
+            ),
+        ));
     }
     if let Some(r) = &existing {
-        if r.doc.pointer("/properties/category").and_then(Value::as_str) != Some("UserDefined") {
-            return Err(bad(format!("Outbound rule '{}' is a system rule and cannot be updated.", p.name())));
+        if r.doc
+            .pointer("/properties/category")
+            .and_then(Value::as_str)
+            != Some("UserDefined")
+        {
+            return Err(bad(format!(
+                "Outbound rule '{}' is a system rule and cannot be updated.",
+                p.name()
+            )));
         }
     }
     let body = ctx.json()?;
-    let props = body.get("properties").ok_or_else(|| ArmError::invalid_content("properties is required.").with_target("properties"))?;
-    let norm = validate_rule(p.name(), props, &mode_of(&ws), ws.doc["name"].as_str().unwrap_or(""))?;
+    let props = body.get("properties").ok_or_else(|| {
+        ArmError::invalid_content("properties is required.").with_target("properties")
+    })?;
+    let norm = validate_rule(
+        p.name(),
+        props,
+        &mode_of(&ws),
+        ws.doc["name"].as_str().unwrap_or(""),
+    )?;
     let mut r = rule_res(&ws, p.name(), norm, network_active(&ws), existing.as_ref());
     r.hidden = existing.is_none();
     if existing.is_some() {
@@ -699,7 +1071,22 @@ fn rule_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
     }
     let etag = r.etag.clone();
     w.put(r);
-    let h = start(app, w, ctx, p, &key, &ws_key, &region, if existing.is_some() { Done::Succeed } else { Done::Materialize }, None);
+    w.touch(&ws_key);
+    let h = start(
+        app,
+        w,
+        ctx,
+        p,
+        &key,
+        &ws_key,
+        &region,
+        if existing.is_some() {
+            Done::Succeed
+        } else {
+            Done::Materialize
+        },
+        None,
+    );
     Ok(Reply::empty(202).headers(h).header("ETag", etag))
 }
 
@@ -717,10 +1104,28 @@ fn provision(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult
     let include_spark = match body.get("includeSpark") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(ArmError::invalid_content("includeSpark must be a boolean.").with_target("includeSpark")),
+        Some(_) => {
+            return Err(ArmError::invalid_content("includeSpark must be a boolean.")
+                .with_target("includeSpark"))
+        }
     };
-    let spark = include_spark || ws.doc.pointer("/properties/managedNetwork/status/sparkReady").and_then(Value::as_bool).unwrap_or(false);
+    let spark = include_spark
+        || ws
+            .doc
+            .pointer("/properties/managedNetwork/status/sparkReady")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
     let region = ws.doc["location"].as_str().unwrap_or("eastus").to_string();
-    let h = start(app, w, ctx, p, &key, &key, &region, Done::Provision { include_spark }, Some(json!({"status": "Active", "sparkReady": spark})));
+    let h = start(
+        app,
+        w,
+        ctx,
+        p,
+        &key,
+        &key,
+        &region,
+        Done::Provision { include_spark },
+        Some(json!({"status": "Active", "sparkReady": spark})),
+    );
     Ok(Reply::empty(202).headers(h))
 }

@@ -110,13 +110,18 @@ fn redact_body(path: &str, body: &Bytes) -> Value {
     if path.contains("/oauth2/") {
         let mut form = serde_json::Map::new();
         for (k, v) in url::form_urlencoded::parse(body) {
-            let v = if k == "client_secret" || k == "client_assertion" { "REDACTED".to_string() } else { v.into_owned() };
+            let v = if k == "client_secret" || k == "client_assertion" {
+                "REDACTED".to_string()
+            } else {
+                v.into_owned()
+            };
             form.insert(k.into_owned(), Value::String(v));
         }
         return Value::Object(form);
     }
     let cap = &body[..body.len().min(256 * 1024)];
-    serde_json::from_slice(cap).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(cap).into_owned()))
+    serde_json::from_slice(cap)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(cap).into_owned()))
 }
 
 /// The single entry point of the HTTP server.
@@ -171,9 +176,15 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     *resp.status_mut() = reply.status;
     let h = resp.headers_mut();
     if reply.text.is_some() {
-        h.insert("content-type", HeaderValue::from_static("text/plain; charset=utf-8"));
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
     } else if reply.body.is_some() {
-        h.insert("content-type", HeaderValue::from_static("application/json; charset=utf-8"));
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
     }
     for (k, v) in &reply.headers {
         if let (Ok(name), Ok(val)) = (
@@ -189,10 +200,18 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     if let Ok(v) = HeaderValue::from_str(&correlation) {
         h.insert("x-ms-correlation-request-id", v);
     }
-    if let Ok(v) = HeaderValue::from_str(&format!("EMULATOR:{}:{}", time::OffsetDateTime::now_utc().unix_timestamp(), request_id)) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "EMULATOR:{}:{}",
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+        request_id
+    )) {
         h.insert("x-ms-routing-request-id", v);
     }
-    if ctx.header("x-ms-return-client-request-id").map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(false) {
+    if ctx
+        .header("x-ms-return-client-request-id")
+        .map(|v| v.eq_ignore_ascii_case("true"))
+        .unwrap_or(false)
+    {
         if let Some(c) = ctx.headers.get("x-ms-client-request-id").cloned() {
             h.insert("x-ms-client-request-id", c);
         }
@@ -208,8 +227,12 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         let left = app.peek_tokens(&sub, kind);
         if let Ok(v) = HeaderValue::from_str(&left.to_string()) {
             h.insert(
-                axum::http::HeaderName::from_bytes(format!("x-ms-ratelimit-remaining-subscription-{kind}").as_bytes())
-                    .unwrap_or(axum::http::HeaderName::from_static("x-ms-ratelimit-remaining-subscription-reads")),
+                axum::http::HeaderName::from_bytes(
+                    format!("x-ms-ratelimit-remaining-subscription-{kind}").as_bytes(),
+                )
+                .unwrap_or(axum::http::HeaderName::from_static(
+                    "x-ms-ratelimit-remaining-subscription-reads",
+                )),
                 v,
             );
         }
@@ -221,8 +244,16 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             method: ctx.method.clone(),
             path: ctx.path.clone(),
             query: raw_query,
-            api_version: if ctx.api.is_empty() { None } else { Some(ctx.api.clone()) },
-            status: if reply.drop_connection { 0 } else { reply.status.as_u16() },
+            api_version: if ctx.api.is_empty() {
+                None
+            } else {
+                Some(ctx.api.clone())
+            },
+            status: if reply.drop_connection {
+                0
+            } else {
+                reply.status.as_u16()
+            },
             request_body: redact_body(&ctx.path, &ctx.body),
             request_id: request_id.clone(),
             fault,
@@ -288,7 +319,11 @@ fn dispatch(app: &Arc<App>, ctx: &Ctx) -> (ArmResult<Reply>, Option<String>, boo
     }
     if !lower.starts_with("/subscriptions") {
         return (
-            Err(ArmError::new(404, "NotFound", format!("No route for '{} {}'.", ctx.method, ctx.path))),
+            Err(ArmError::new(
+                404,
+                "NotFound",
+                format!("No route for '{} {}'.", ctx.method, ctx.path),
+            )),
             None,
             false,
         );
@@ -298,7 +333,11 @@ fn dispatch(app: &Arc<App>, ctx: &Ctx) -> (ArmResult<Reply>, Option<String>, boo
     }
     let sub = ctx.path.split('/').nth(2).unwrap_or("").to_string();
     if let Some((f, spec)) = app.faults.decide("arm", &ctx.method, &ctx.path) {
-        return (Ok(fault_reply(f, &spec, &sub)), Some(format!("{f:?}")), true);
+        return (
+            Ok(fault_reply(f, &spec, &sub)),
+            Some(format!("{f:?}")),
+            true,
+        );
     }
     let kind = match ctx.method.as_str() {
         "GET" | "HEAD" => "reads",
@@ -325,7 +364,10 @@ fn identity(app: &Arc<App>, ctx: &Ctx, lower: &str) -> ArmResult<Reply> {
         return Ok(crate::auth::metadata(app));
     }
     if lower == "/metadata/identity/oauth2/token" {
-        let has = ctx.header("metadata").map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(false);
+        let has = ctx
+            .header("metadata")
+            .map(|v| v.eq_ignore_ascii_case("true"))
+            .unwrap_or(false);
         return Ok(crate::auth::managed_identity(app, &ctx.query, has));
     }
     if lower == "/msi/token" {
@@ -339,7 +381,11 @@ fn identity(app: &Arc<App>, ctx: &Ctx, lower: &str) -> ArmResult<Reply> {
     if ctx.method == "POST" && segs.len() == 3 && lower.ends_with("/oauth2/token") {
         return Ok(crate::auth::token(app, segs[0], true, &ctx.body));
     }
-    Err(ArmError::new(404, "NotFound", format!("No route for '{} {}'.", ctx.method, ctx.path)))
+    Err(ArmError::new(
+        404,
+        "NotFound",
+        format!("No route for '{} {}'.", ctx.method, ctx.path),
+    ))
 }
 
 fn write_lock(app: &App) -> std::sync::RwLockWriteGuard<'_, World> {
@@ -371,7 +417,11 @@ fn arm(app: &Arc<App>, ctx: &Ctx) -> ArmResult<Reply> {
     let target = ids::parse(&ctx.path);
     if let Target::Operation { kind, id, .. } = &target {
         if ctx.method != "GET" {
-            return Err(ArmError::new(405, "MethodNotAllowed", "Operation URLs only support GET."));
+            return Err(ArmError::new(
+                405,
+                "MethodNotAllowed",
+                "Operation URLs only support GET.",
+            ));
         }
         let mut w = write_lock(app);
         return Ok(lro::poll(app, &mut w, &ctx.base, kind, id));
@@ -386,7 +436,10 @@ fn arm(app: &Arc<App>, ctx: &Ctx) -> ArmResult<Reply> {
         Target::Resource(p) => resource(app, ctx, &p),
         Target::Unknown => Err(ArmError::bad_request(
             "InvalidResourceType",
-            format!("The request path '{}' is not a valid ARM resource path.", ctx.path),
+            format!(
+                "The request path '{}' is not a valid ARM resource path.",
+                ctx.path
+            ),
         )),
         other => resources::handle(app, ctx, other),
     }
@@ -439,7 +492,11 @@ pub fn not_found(p: &ResPath) -> ArmError {
 
 fn resource(app: &Arc<App>, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
     let is_action = ctx.method == "POST" && p.tail.is_some();
-    let tk = if p.tail.is_some() && !is_action { p.list_type_key() } else { p.type_key() };
+    let tk = if p.tail.is_some() && !is_action {
+        p.list_type_key()
+    } else {
+        p.type_key()
+    };
     let display = {
         let mut s = ids::canon(&p.ns);
         for (t, _) in &p.pairs {
@@ -457,7 +514,11 @@ fn resource(app: &Arc<App>, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
     {
         let w = read_lock(app);
         check_scope(&w, &p.sub, Some(&p.rg))?;
-        let parents = if p.tail.is_some() { p.pairs.len() } else { p.pairs.len().saturating_sub(1) };
+        let parents = if p.tail.is_some() {
+            p.pairs.len()
+        } else {
+            p.pairs.len().saturating_sub(1)
+        };
         check_parents(&w, p, parents)?;
         if ctx.method == "GET" {
             if p.tail.is_none() && !p.pairs.is_empty() {
@@ -478,15 +539,26 @@ fn resource(app: &Arc<App>, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
             return list(&w, ctx, p, &tk);
         }
     }
-    if !matches!(ctx.method.as_str(), "PUT" | "PATCH" | "DELETE" | "POST" | "HEAD") {
-        return Err(ArmError::new(405, "MethodNotAllowed", format!("The method '{}' is not allowed.", ctx.method)));
+    if !matches!(
+        ctx.method.as_str(),
+        "PUT" | "PATCH" | "DELETE" | "POST" | "HEAD"
+    ) {
+        return Err(ArmError::new(
+            405,
+            "MethodNotAllowed",
+            format!("The method '{}' is not allowed.", ctx.method),
+        ));
     }
     if ctx.method == "HEAD" {
         let w = read_lock(app);
-        return if w.get(&p.key()).is_some() { Ok(Reply::empty(204)) } else { Ok(Reply::empty(404)) };
+        return if w.get(&p.key()).is_some() {
+            Ok(Reply::empty(204))
+        } else {
+            Ok(Reply::empty(404))
+        };
     }
     let ns = p.ns.to_ascii_lowercase();
-    with_write(app, |w| {
+    let reply = with_write(app, |w| {
         w.count(&p.key(), &ctx.method);
         match ns.as_str() {
             "microsoft.machinelearningservices" => ml::write(app, w, ctx, p, &tk),
@@ -496,7 +568,17 @@ fn resource(app: &Arc<App>, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
             "microsoft.network" => network::write(app, w, ctx, p, &tk),
             _ => generic::write(app, w, ctx, p, &tk),
         }
-    })
+    })?;
+    if ctx.method == "PUT" && reply.status.as_u16() == 201 {
+        let n = app.faults.not_found_after_create(&ctx.path);
+        if n > 0 {
+            app.fresh
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(p.key(), n);
+        }
+    }
+    Ok(reply)
 }
 
 /// Adds the `ETag` header of a resource.
@@ -509,7 +591,11 @@ fn list(w: &World, ctx: &Ctx, p: &ResPath, tk: &str) -> ArmResult<Reply> {
     if p.pairs.is_empty() {
         // `.../resourceGroups/{rg}/providers/{ns}/{type}`.
         let keys = w.keys_by_type(&p.rg_key(), tk);
-        let items: Vec<Value> = keys.iter().filter_map(|k| w.get(k)).map(|r| view(w, r, &ctx.api)).collect();
+        let items: Vec<Value> = keys
+            .iter()
+            .filter_map(|k| w.get(k))
+            .map(|r| view(w, r, &ctx.api))
+            .collect();
         return Ok(Reply::json(200, json!({ "value": items })));
     }
     let parent = ids::key_of(&p.id_prefix(p.pairs.len()));
@@ -547,12 +633,10 @@ pub fn check_conditions(ctx: &Ctx, existing: Option<&Res>) -> ArmResult<()> {
     let if_match = ctx.header("if-match");
     let if_none = ctx.header("if-none-match");
     match (ctx.method.as_str(), existing) {
-        ("PUT", None) => {
-            if if_match.is_some() {
-                return Err(ArmError::precondition(
-                    "The condition specified using HTTP conditional header(s) is not met: the resource does not exist (If-Match).",
-                ));
-            }
+        ("PUT", None) if if_match.is_some() => {
+            return Err(ArmError::precondition(
+                "The condition specified using HTTP conditional header(s) is not met: the resource does not exist (If-Match).",
+            ));
         }
         (_, Some(r)) => {
             if let Some(m) = if_match {
@@ -580,7 +664,8 @@ pub fn check_busy(w: &World, ctx: &Ctx, lock: &str, resource: &str) -> ArmResult
     if let Some(op_id) = w.busy.get(lock) {
         if let Some(op) = w.ops.get(op_id) {
             if !op.complete {
-                let url = lro::status_url(&ctx.base, op).unwrap_or_else(|| lro::result_url(&ctx.base, op));
+                let url = lro::status_url(&ctx.base, op)
+                    .unwrap_or_else(|| lro::result_url(&ctx.base, op));
                 return Err(ArmError::another_operation(resource, &url));
             }
         }
@@ -628,6 +713,7 @@ pub fn apply_done(app: &App, w: &mut World, op: &Op) {
                     ml::after_rule_change(w, &op.key);
                 }
             }
+            touch_parent(w, &op.key);
         }
         Done::Succeed => {
             if let Some(r) = w.get_mut(&op.key) {
@@ -640,8 +726,21 @@ pub fn apply_done(app: &App, w: &mut World, op: &Op) {
                 }
             }
         }
-        Done::Remove => remove_with_effects(w, &op.key),
+        Done::Remove => {
+            remove_with_effects(w, &op.key);
+            touch_parent(w, &op.key);
+        }
         Done::Provision { include_spark } => ml::provisioned(w, &op.key, *include_spark),
+    }
+}
+
+/// New ETag for the parent of a child resource whose state is composed into the parent.
+pub fn touch_parent(w: &mut World, key: &str) {
+    for child in ["/outboundrules/", "/privateendpointconnections/"] {
+        if let Some((parent, _)) = key.rsplit_once(child) {
+            let parent = parent.to_string();
+            w.touch(&parent);
+        }
     }
 }
 
@@ -657,7 +756,9 @@ pub fn remove_with_effects(w: &mut World, key: &str) {
     for (k, t) in &affected {
         match t.as_str() {
             "microsoft.network/privateendpoints" => network::pe_removed(w, k),
-            "microsoft.network/privateendpoints/privatednszonegroups" => network::zone_group_removed(w, k),
+            "microsoft.network/privateendpoints/privatednszonegroups" => {
+                network::zone_group_removed(w, k)
+            }
             _ => {}
         }
     }

@@ -16,9 +16,17 @@ use crate::state::{new_etag, norm_location, ConnRef, Extra, Res, World};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-const PE_POLICIES: &[&str] = &["Disabled", "Enabled", "NetworkSecurityGroupEnabled", "RouteTableEnabled"];
+const PE_POLICIES: &[&str] = &[
+    "Disabled",
+    "Enabled",
+    "NetworkSecurityGroupEnabled",
+    "RouteTableEnabled",
+];
 const PLS_POLICIES: &[&str] = &["Enabled", "Disabled"];
-const CONN_FIELDS: &[&str] = &["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"];
+const CONN_FIELDS: &[&str] = &[
+    "privateLinkServiceConnections",
+    "manualPrivateLinkServiceConnections",
+];
 
 fn invalid_reference(referenced: &str, by: &str) -> ArmError {
     ArmError::bad_request(
@@ -43,7 +51,16 @@ fn canon_enum(v: &str, allowed: &[&str], field: &str) -> ArmResult<String> {
 
 /// Starts an NRP-style async operation and returns its start headers.
 #[allow(clippy::too_many_arguments)]
-fn start(app: &App, w: &mut World, ctx: &Ctx, p: &ResPath, key: &str, lock: &str, region: &str, done: Done) -> Vec<(String, String)> {
+fn start(
+    app: &App,
+    w: &mut World,
+    ctx: &Ctx,
+    p: &ResPath,
+    key: &str,
+    lock: &str,
+    region: &str,
+    done: Done,
+) -> Vec<(String, String)> {
     let id = lro::begin(
         w,
         OpSpec {
@@ -75,7 +92,13 @@ pub fn view_subnet(w: &World, r: &Res) -> Value {
         .keys_by_type(&sub_prefix, "microsoft.network/privateendpoints")
         .iter()
         .filter_map(|k| w.get(k))
-        .filter(|pe| pe.doc.pointer("/properties/subnet/id").and_then(Value::as_str).map(key_of) == Some(skey.clone()))
+        .filter(|pe| {
+            pe.doc
+                .pointer("/properties/subnet/id")
+                .and_then(Value::as_str)
+                .map(key_of)
+                == Some(skey.clone())
+        })
         .map(|pe| json!({"id": pe.id}))
         .collect();
     if !pes.is_empty() {
@@ -102,7 +125,9 @@ pub fn view_pe(w: &World, r: &Res) -> Value {
     for cref in &r.x.conn_refs {
         let state = match w.get(&cref.conn_key) {
             Some(c) => c.doc["properties"]["privateLinkServiceConnectionState"].clone(),
-            None => json!({"status": "Disconnected", "description": "The private endpoint connection was removed by the resource owner.", "actionsRequired": "None"}),
+            None => {
+                json!({"status": "Disconnected", "description": "The private endpoint connection was removed by the resource owner.", "actionsRequired": "None"})
+            }
         };
         if let Some(arr) = d["properties"][cref.field.as_str()].as_array_mut() {
             for c in arr.iter_mut() {
@@ -121,10 +146,24 @@ fn subnet_doc(id: &str, name: &str, body: &Value, etag: &str) -> ArmResult<Value
         return Err(ArmError::invalid_content("properties must be an object."));
     }
     let mut pr = props.clone();
-    let pe_pol = props.get("privateEndpointNetworkPolicies").and_then(Value::as_str).unwrap_or("Disabled");
-    pr["privateEndpointNetworkPolicies"] = json!(canon_enum(pe_pol, PE_POLICIES, "properties.privateEndpointNetworkPolicies")?);
-    let pls_pol = props.get("privateLinkServiceNetworkPolicies").and_then(Value::as_str).unwrap_or("Enabled");
-    pr["privateLinkServiceNetworkPolicies"] = json!(canon_enum(pls_pol, PLS_POLICIES, "properties.privateLinkServiceNetworkPolicies")?);
+    let pe_pol = props
+        .get("privateEndpointNetworkPolicies")
+        .and_then(Value::as_str)
+        .unwrap_or("Disabled");
+    pr["privateEndpointNetworkPolicies"] = json!(canon_enum(
+        pe_pol,
+        PE_POLICIES,
+        "properties.privateEndpointNetworkPolicies"
+    )?);
+    let pls_pol = props
+        .get("privateLinkServiceNetworkPolicies")
+        .and_then(Value::as_str)
+        .unwrap_or("Enabled");
+    pr["privateLinkServiceNetworkPolicies"] = json!(canon_enum(
+        pls_pol,
+        PLS_POLICIES,
+        "properties.privateLinkServiceNetworkPolicies"
+    )?);
     if let Some(o) = pr.as_object_mut() {
         o.remove("privateEndpoints");
         o.remove("ipConfigurations");
@@ -144,7 +183,14 @@ fn subnet_in_use(w: &World, subnet_key: &str) -> Option<String> {
     w.keys_by_type(&sub_prefix, "microsoft.network/privateendpoints")
         .iter()
         .filter_map(|k| w.get(k))
-        .find(|pe| pe.doc.pointer("/properties/subnet/id").and_then(Value::as_str).map(key_of).as_deref() == Some(subnet_key))
+        .find(|pe| {
+            pe.doc
+                .pointer("/properties/subnet/id")
+                .and_then(Value::as_str)
+                .map(key_of)
+                .as_deref()
+                == Some(subnet_key)
+        })
         .map(|pe| pe.id.clone())
 }
 
@@ -158,20 +204,38 @@ fn in_use_error(subnet: &str, pe: &str) -> ArmError {
 /// Entry point for NRP writes.
 pub fn write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath, tk: &str) -> ArmResult<Reply> {
     if p.tail.is_some() || p.pairs.is_empty() {
-        return Err(ArmError::new(405, "MethodNotAllowed", format!("The method '{}' is not allowed on a collection.", ctx.method)));
+        return Err(ArmError::new(
+            405,
+            "MethodNotAllowed",
+            format!(
+                "The method '{}' is not allowed on a collection.",
+                ctx.method
+            ),
+        ));
     }
     match tk {
         "microsoft.network/virtualnetworks" => vnet_write(app, w, ctx, p),
         "microsoft.network/virtualnetworks/subnets" => subnet_write(app, w, ctx, p),
         "microsoft.network/privateendpoints" => pe_write(app, w, ctx, p),
-        "microsoft.network/privateendpoints/privatednszonegroups" => zone_group_write(app, w, ctx, p),
+        "microsoft.network/privateendpoints/privatednszonegroups" => {
+            zone_group_write(app, w, ctx, p)
+        }
         _ => crate::routes::generic::write(app, w, ctx, p, tk),
     }
 }
 
-fn delete_common(app: &App, w: &mut World, ctx: &Ctx, p: &ResPath, key: &str, lock: &str) -> ArmResult<Reply> {
+fn delete_common(
+    app: &App,
+    w: &mut World,
+    ctx: &Ctx,
+    p: &ResPath,
+    key: &str,
+    lock: &str,
+) -> ArmResult<Reply> {
     let existing = w.get(key).cloned();
-    let Some(r) = existing else { return Ok(Reply::empty(204)) };
+    let Some(r) = existing else {
+        return Ok(Reply::empty(204));
+    };
     check_conditions(ctx, Some(&r))?;
     let region = r.doc["location"].as_str().unwrap_or("eastus").to_string();
     if let Some(m) = w.get_mut(key) {
@@ -185,7 +249,12 @@ fn vnet_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
     let key = p.key();
     check_busy(w, ctx, &key, p.name())?;
     if ctx.method == "DELETE" {
-        for s in w.children(&key, "subnets").iter().map(|s| key_of(&s.id)).collect::<Vec<_>>() {
+        for s in w
+            .children(&key, "subnets")
+            .iter()
+            .map(|s| key_of(&s.id))
+            .collect::<Vec<_>>()
+        {
             if let Some(pe) = subnet_in_use(w, &s) {
                 return Err(in_use_error(&s, &pe));
             }
@@ -195,35 +264,64 @@ fn vnet_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
     let existing = w.get(&key).cloned();
     check_conditions(ctx, existing.as_ref())?;
     let body = if ctx.method == "PATCH" {
-        let Some(e) = &existing else { return Err(not_found(p)) };
+        let Some(e) = &existing else {
+            return Err(not_found(p));
+        };
         let mut b = crate::routes::view(w, e, &ctx.api);
         crate::routes::generic::merge(&mut b, &ctx.json()?);
         b
     } else {
         ctx.json()?
     };
-    let loc = body.get("location").and_then(Value::as_str).ok_or_else(|| {
-        ArmError::bad_request("LocationRequired", "The location property is required for this definition.")
-    })?;
-    let id = existing.as_ref().map(|r| r.id.clone()).unwrap_or_else(|| new_id(w, p));
+    let loc = body
+        .get("location")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ArmError::bad_request(
+                "LocationRequired",
+                "The location property is required for this definition.",
+            )
+        })?;
+    let id = existing
+        .as_ref()
+        .map(|r| r.id.clone())
+        .unwrap_or_else(|| new_id(w, p));
     let name = id.rsplit('/').next().unwrap_or("").to_string();
     let props = body.get("properties").cloned().unwrap_or(json!({}));
-    let subnets: Vec<Value> = props.get("subnets").and_then(Value::as_array).cloned().unwrap_or_default();
+    let subnets: Vec<Value> = props
+        .get("subnets")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut wanted = Vec::new();
     for s in &subnets {
         let sname = s.get("name").and_then(Value::as_str).ok_or_else(|| {
-            ArmError::bad_request("InvalidRequestFormat", "Cannot parse the request. Each subnet needs a name.").with_target("properties.subnets")
+            ArmError::bad_request(
+                "InvalidRequestFormat",
+                "Cannot parse the request. Each subnet needs a name.",
+            )
+            .with_target("properties.subnets")
         })?;
         wanted.push(key_of(&format!("{id}/subnets/{sname}")));
     }
-    for s in w.children(&key, "subnets").iter().map(|s| key_of(&s.id)).collect::<Vec<_>>() {
+    for s in w
+        .children(&key, "subnets")
+        .iter()
+        .map(|s| key_of(&s.id))
+        .collect::<Vec<_>>()
+    {
         if !wanted.contains(&s) {
             if let Some(pe) = subnet_in_use(w, &s) {
                 return Err(in_use_error(&s, &pe));
             }
         }
     }
-    for s in w.children(&key, "subnets").iter().map(|s| key_of(&s.id)).collect::<Vec<_>>() {
+    for s in w
+        .children(&key, "subnets")
+        .iter()
+        .map(|s| key_of(&s.id))
+        .collect::<Vec<_>>()
+    {
         if !wanted.contains(&s) {
             w.remove_tree(&s);
         }
@@ -231,10 +329,20 @@ fn vnet_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
     for s in &subnets {
         let sname = s["name"].as_str().unwrap_or("");
         let skey = key_of(&format!("{id}/subnets/{sname}"));
-        let sid = w.get(&skey).map(|r| r.id.clone()).unwrap_or_else(|| format!("{id}/subnets/{sname}"));
+        let sid = w
+            .get(&skey)
+            .map(|r| r.id.clone())
+            .unwrap_or_else(|| format!("{id}/subnets/{sname}"));
         let etag = new_etag("microsoft.network/virtualnetworks/subnets");
         let doc = subnet_doc(&sid, sname, s, &etag)?;
-        w.put(Res { id: sid, tkey: "microsoft.network/virtualnetworks/subnets".into(), doc, etag, hidden: false, x: Extra::default() });
+        w.put(Res {
+            id: sid,
+            tkey: "microsoft.network/virtualnetworks/subnets".into(),
+            doc,
+            etag,
+            hidden: false,
+            x: Extra::default(),
+        });
     }
     let etag = new_etag("microsoft.network/virtualnetworks");
     let mut pr = props.clone();
@@ -253,7 +361,14 @@ fn vnet_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
     if let Some(t) = body.get("tags") {
         doc["tags"] = t.clone();
     }
-    let res = Res { id, tkey: "microsoft.network/virtualnetworks".into(), doc, etag, hidden: false, x: Extra::default() };
+    let res = Res {
+        id,
+        tkey: "microsoft.network/virtualnetworks".into(),
+        doc,
+        etag,
+        hidden: false,
+        x: Extra::default(),
+    };
     let region = norm_location(loc);
     w.put(res.clone());
     let h = start(app, w, ctx, p, &key, &key, &region, Done::Succeed);
@@ -274,22 +389,40 @@ fn subnet_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmRes
     let existing = w.get(&key).cloned();
     check_conditions(ctx, existing.as_ref())?;
     let body = if ctx.method == "PATCH" {
-        let Some(e) = &existing else { return Err(not_found(p)) };
+        let Some(e) = &existing else {
+            return Err(not_found(p));
+        };
         let mut b = e.doc.clone();
         crate::routes::generic::merge(&mut b, &ctx.json()?);
         b
     } else {
         ctx.json()?
     };
-    let policies = body.pointer("/properties/privateEndpointNetworkPolicies").and_then(Value::as_str).unwrap_or("Disabled");
-    let id = existing.as_ref().map(|r| r.id.clone()).unwrap_or_else(|| new_id(w, p));
+    let policies = body
+        .pointer("/properties/privateEndpointNetworkPolicies")
+        .and_then(Value::as_str)
+        .unwrap_or("Disabled");
+    let id = existing
+        .as_ref()
+        .map(|r| r.id.clone())
+        .unwrap_or_else(|| new_id(w, p));
     let name = id.rsplit('/').next().unwrap_or("").to_string();
     let etag = new_etag("microsoft.network/virtualnetworks/subnets");
     let mut doc = subnet_doc(&id, &name, &body, &etag)?;
     let _ = policies;
     doc["properties"]["provisioningState"] = json!("Updating");
-    let region = w.get(&vnet_key).and_then(|v| v.doc["location"].as_str().map(String::from)).unwrap_or_else(|| "eastus".into());
-    let res = Res { id, tkey: "microsoft.network/virtualnetworks/subnets".into(), doc, etag, hidden: false, x: Extra::default() };
+    let region = w
+        .get(&vnet_key)
+        .and_then(|v| v.doc["location"].as_str().map(String::from))
+        .unwrap_or_else(|| "eastus".into());
+    let res = Res {
+        id,
+        tkey: "microsoft.network/virtualnetworks/subnets".into(),
+        doc,
+        etag,
+        hidden: false,
+        x: Extra::default(),
+    };
     w.put(res.clone());
     let h = start(app, w, ctx, p, &key, &vnet_key, &region, Done::Succeed);
     let status = if existing.is_some() { 200 } else { 201 };
@@ -298,12 +431,22 @@ fn subnet_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmRes
 
 /// FQDNs a private endpoint to `target` with `group` resolves.
 fn target_fqdns(target: &Res, group: &str) -> Vec<String> {
-    let name = target.doc["name"].as_str().unwrap_or("").to_ascii_lowercase();
-    let region = target.doc["location"].as_str().unwrap_or("eastus").to_ascii_lowercase();
+    let name = target.doc["name"]
+        .as_str()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let region = target.doc["location"]
+        .as_str()
+        .unwrap_or("eastus")
+        .to_ascii_lowercase();
     let g = group.to_ascii_lowercase();
     match target.tkey.as_str() {
         "microsoft.machinelearningservices/workspaces" => {
-            let wsid = target.doc.pointer("/properties/workspaceId").and_then(Value::as_str).unwrap_or("00000000-0000-0000-0000-000000000000");
+            let wsid = target
+                .doc
+                .pointer("/properties/workspaceId")
+                .and_then(Value::as_str)
+                .unwrap_or("00000000-0000-0000-0000-000000000000");
             vec![
                 format!("{wsid}.workspace.{region}.api.azureml.ms"),
                 format!("{wsid}.workspace.{region}.cert.api.azureml.ms"),
@@ -316,7 +459,11 @@ fn target_fqdns(target: &Res, group: &str) -> Vec<String> {
                 Some(b) => (b.to_string(), true),
                 None => (g.clone(), false),
             };
-            let host = if secondary { format!("{name}-secondary") } else { name };
+            let host = if secondary {
+                format!("{name}-secondary")
+            } else {
+                name
+            };
             vec![format!("{host}.{base}.core.windows.net")]
         }
         "microsoft.keyvault/vaults" => vec![format!("{name}.vault.azure.net")],
@@ -333,14 +480,35 @@ fn allocate_ip(w: &mut World, subnet: &Res) -> String {
         .doc
         .pointer("/properties/addressPrefix")
         .and_then(Value::as_str)
-        .or_else(|| subnet.doc.pointer("/properties/addressPrefixes/0").and_then(Value::as_str))
+        .or_else(|| {
+            subnet
+                .doc
+                .pointer("/properties/addressPrefixes/0")
+                .and_then(Value::as_str)
+        })
         .unwrap_or("10.0.0.0/24");
-    let base: Vec<u32> = prefix.split('/').next().unwrap_or("10.0.0.0").split('.').filter_map(|o| o.parse().ok()).collect();
-    let base = if base.len() == 4 { (base[0] << 24) | (base[1] << 16) | (base[2] << 8) | base[3] } else { 0x0a00_0000 };
+    let base: Vec<u32> = prefix
+        .split('/')
+        .next()
+        .unwrap_or("10.0.0.0")
+        .split('.')
+        .filter_map(|o| o.parse().ok())
+        .collect();
+    let base = if base.len() == 4 {
+        (base[0] << 24) | (base[1] << 16) | (base[2] << 8) | base[3]
+    } else {
+        0x0a00_0000
+    };
     let n = w.ip_next.entry(key_of(&subnet.id)).or_insert(4);
     let ip = base + *n;
     *n += 1;
-    format!("{}.{}.{}.{}", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255)
+    format!(
+        "{}.{}.{}.{}",
+        ip >> 24,
+        (ip >> 16) & 255,
+        (ip >> 8) & 255,
+        ip & 255
+    )
 }
 
 fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
@@ -352,35 +520,75 @@ fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<
     let existing = w.get(&key).cloned();
     check_conditions(ctx, existing.as_ref())?;
     let body = if ctx.method == "PATCH" {
-        let Some(e) = &existing else { return Err(not_found(p)) };
+        let Some(e) = &existing else {
+            return Err(not_found(p));
+        };
         let mut b = e.doc.clone();
         crate::routes::generic::merge(&mut b, &ctx.json()?);
         b
     } else {
         ctx.json()?
     };
-    let loc = body.get("location").and_then(Value::as_str).ok_or_else(|| {
-        ArmError::bad_request("LocationRequired", "The location property is required for this definition.")
-    })?;
-    let id = existing.as_ref().map(|r| r.id.clone()).unwrap_or_else(|| new_id(w, p));
+    let loc = body
+        .get("location")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ArmError::bad_request(
+                "LocationRequired",
+                "The location property is required for this definition.",
+            )
+        })?;
+    let id = existing
+        .as_ref()
+        .map(|r| r.id.clone())
+        .unwrap_or_else(|| new_id(w, p));
     let name = id.rsplit('/').next().unwrap_or("").to_string();
     let props = body.get("properties").cloned().unwrap_or(json!({}));
-    let subnet_id = props.pointer("/subnet/id").and_then(Value::as_str).ok_or_else(|| {
-        ArmError::bad_request("InvalidRequestFormat", "Cannot parse the request. properties.subnet.id is required.").with_target("properties.subnet.id")
-    })?;
-    let subnet = w.get(&key_of(subnet_id)).cloned().ok_or_else(|| invalid_reference(subnet_id, &id))?;
+    let subnet_id = props
+        .pointer("/subnet/id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ArmError::bad_request(
+                "InvalidRequestFormat",
+                "Cannot parse the request. properties.subnet.id is required.",
+            )
+            .with_target("properties.subnet.id")
+        })?;
+    let subnet = w
+        .get(&key_of(subnet_id))
+        .cloned()
+        .ok_or_else(|| invalid_reference(subnet_id, &id))?;
     // Validate connections and targets first.
     let mut conns = Vec::new();
     for field in CONN_FIELDS {
-        let items = props.get(*field).and_then(Value::as_array).cloned().unwrap_or_default();
+        let items = props
+            .get(*field)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for (i, c) in items.iter().enumerate() {
             let target_id = c.pointer("/properties/privateLinkServiceId").and_then(Value::as_str).ok_or_else(|| {
                 ArmError::bad_request("InvalidRequestFormat", format!("Cannot parse the request. properties.{field}[{i}].properties.privateLinkServiceId is required."))
             })?;
-            let target = w.get(&key_of(target_id)).cloned().ok_or_else(|| invalid_reference(target_id, &id))?;
-            let groups = c.pointer("/properties/groupIds").cloned().unwrap_or(json!([]));
+            let target = w
+                .get(&key_of(target_id))
+                .cloned()
+                .ok_or_else(|| invalid_reference(target_id, &id))?;
+            let groups = c
+                .pointer("/properties/groupIds")
+                .cloned()
+                .unwrap_or(json!([]));
             if target.tkey == "microsoft.machinelearningservices/workspaces" {
-                let ok = groups.as_array().map(|g| g.len() == 1 && g[0].as_str().map(|s| s.eq_ignore_ascii_case("amlworkspace")).unwrap_or(false)).unwrap_or(false);
+                let ok = groups
+                    .as_array()
+                    .map(|g| {
+                        g.len() == 1
+                            && g[0]
+                                .as_str()
+                                .map(|s| s.eq_ignore_ascii_case("amlworkspace"))
+                                .unwrap_or(false)
+                    })
+                    .unwrap_or(false);
                 if !ok {
                     return Err(ArmError::bad_request(
                         "PrivateEndpointBadRequest",
@@ -388,12 +596,19 @@ fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<
                     ));
                 }
             }
-            let cname = c.get("name").and_then(Value::as_str).map(String::from).unwrap_or_else(|| format!("{name}-{i}"));
+            let cname = c
+                .get("name")
+                .and_then(Value::as_str)
+                .map(String::from)
+                .unwrap_or_else(|| format!("{name}-{i}"));
             conns.push((field.to_string(), cname, c.clone(), target, groups));
         }
     }
     // Reuse existing connections (same field, name and target) so approvals survive updates.
-    let old_refs = existing.as_ref().map(|e| e.x.conn_refs.clone()).unwrap_or_default();
+    let old_refs = existing
+        .as_ref()
+        .map(|e| e.x.conn_refs.clone())
+        .unwrap_or_default();
     let mut refs = Vec::new();
     let mut out_conns: serde_json::Map<String, Value> = serde_json::Map::new();
     for f in CONN_FIELDS {
@@ -402,19 +617,41 @@ fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<
     let mut fqdns = Vec::new();
     for (field, cname, c, target, groups) in &conns {
         let tkey = key_of(&target.id);
-        let reused = old_refs.iter().find(|r| &r.field == field && &r.name == cname && r.conn_key.starts_with(&format!("{tkey}/")) && w.get(&r.conn_key).is_some());
+        let reused = old_refs.iter().find(|r| {
+            &r.field == field
+                && &r.name == cname
+                && r.conn_key.starts_with(&format!("{tkey}/"))
+                && w.get(&r.conn_key).is_some()
+        });
         let conn_key = match reused {
             Some(r) => r.conn_key.clone(),
             None => {
-                let msg = c.pointer("/properties/requestMessage").and_then(Value::as_str).unwrap_or("");
-                create_connection(w, &tkey, &id, &name, subnet_id, field.starts_with("manual"), msg, groups)
-                    .ok_or_else(|| invalid_reference(&target.id, &id))?
+                let msg = c
+                    .pointer("/properties/requestMessage")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                create_connection(
+                    w,
+                    &tkey,
+                    &id,
+                    &name,
+                    subnet_id,
+                    field.starts_with("manual"),
+                    msg,
+                    groups,
+                )
+                .ok_or_else(|| invalid_reference(&target.id, &id))?
             }
         };
-        refs.push(ConnRef { field: field.clone(), name: cname.clone(), conn_key });
+        refs.push(ConnRef {
+            field: field.clone(),
+            name: cname.clone(),
+            conn_key,
+        });
         let mut cp = c.get("properties").cloned().unwrap_or(json!({}));
         cp["provisioningState"] = json!("Succeeded");
-        cp["privateLinkServiceConnectionState"] = json!({"status": "Pending", "description": "", "actionsRequired": "None"});
+        cp["privateLinkServiceConnectionState"] =
+            json!({"status": "Pending", "description": "", "actionsRequired": "None"});
         if let Some(arr) = out_conns.get_mut(field).and_then(Value::as_array_mut) {
             arr.push(json!({
                 "id": format!("{id}/{field}/{cname}"),
@@ -437,19 +674,40 @@ fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<
         }
     }
     // DNS configs: keep the existing allocation when the FQDN set is unchanged.
-    let old_dns = existing.as_ref().and_then(|e| e.doc.pointer("/properties/customDnsConfigs").cloned()).unwrap_or(json!([]));
-    let old_fqdns: Vec<String> = old_dns.as_array().map(|a| a.iter().filter_map(|c| c["fqdn"].as_str().map(String::from)).collect()).unwrap_or_default();
+    let old_dns = existing
+        .as_ref()
+        .and_then(|e| e.doc.pointer("/properties/customDnsConfigs").cloned())
+        .unwrap_or(json!([]));
+    let old_fqdns: Vec<String> = old_dns
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c["fqdn"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
     let dns = if old_fqdns == fqdns {
         old_dns
     } else {
         let statics: Vec<String> = props
             .get("ipConfigurations")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|c| c.pointer("/properties/privateIPAddress").and_then(Value::as_str).map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| {
+                        c.pointer("/properties/privateIPAddress")
+                            .and_then(Value::as_str)
+                            .map(String::from)
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         let mut v = Vec::new();
         for (i, f) in fqdns.iter().enumerate() {
-            let ip = statics.get(i).cloned().unwrap_or_else(|| allocate_ip(w, &subnet));
+            let ip = statics
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| allocate_ip(w, &subnet));
             v.push(json!({"fqdn": f, "ipAddresses": [ip]}));
         }
         Value::Array(v)
@@ -500,25 +758,44 @@ fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<
         doc,
         etag,
         hidden: false,
-        x: Extra { conn_refs: refs, ..Default::default() },
+        x: Extra {
+            conn_refs: refs,
+            ..Default::default()
+        },
     };
     w.put(res.clone());
-    let h = start(app, w, ctx, p, &key, &key, &norm_location(loc), Done::Succeed);
+    let h = start(
+        app,
+        w,
+        ctx,
+        p,
+        &key,
+        &key,
+        &norm_location(loc),
+        Done::Succeed,
+    );
     let status = if existing.is_some() { 200 } else { 201 };
     Ok(with_etag(Reply::json(status, view_pe(w, &res)), &res).headers(h))
 }
 
 /// Called when a private endpoint is removed: its connections disappear from the targets.
 pub fn pe_removed(w: &mut World, key: &str) {
-    let refs = w.get_any(key).map(|r| r.x.conn_refs.clone()).unwrap_or_default();
+    let refs = w
+        .get_any(key)
+        .map(|r| r.x.conn_refs.clone())
+        .unwrap_or_default();
     for r in refs {
         w.remove_tree(&r.conn_key);
+        crate::routes::touch_parent(w, &r.conn_key);
     }
 }
 
 /// Called when a zone group is removed: its A records disappear from the zones.
 pub fn zone_group_removed(w: &mut World, key: &str) {
-    let owned = w.get_any(key).map(|r| r.x.owned_records.clone()).unwrap_or_default();
+    let owned = w
+        .get_any(key)
+        .map(|r| r.x.owned_records.clone())
+        .unwrap_or_default();
     for k in owned {
         w.remove_tree(&k);
     }
@@ -526,9 +803,15 @@ pub fn zone_group_removed(w: &mut World, key: &str) {
 
 /// Completion hook of a zone-group write.
 pub fn zone_group_succeeded(doc: &mut Value) {
-    if let Some(cfgs) = doc.pointer_mut("/properties/privateDnsZoneConfigs").and_then(Value::as_array_mut) {
+    if let Some(cfgs) = doc
+        .pointer_mut("/properties/privateDnsZoneConfigs")
+        .and_then(Value::as_array_mut)
+    {
         for c in cfgs {
-            if let Some(rs) = c.pointer_mut("/properties/recordSets").and_then(Value::as_array_mut) {
+            if let Some(rs) = c
+                .pointer_mut("/properties/recordSets")
+                .and_then(Value::as_array_mut)
+            {
                 for r in rs {
                     r["provisioningState"] = json!("Succeeded");
                 }
@@ -545,23 +828,42 @@ fn zone_group_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Ar
         return delete_common(app, w, ctx, p, &key, &pe_key);
     }
     if ctx.method != "PUT" {
-        return Err(ArmError::new(405, "MethodNotAllowed", format!("The method '{}' is not allowed.", ctx.method)));
+        return Err(ArmError::new(
+            405,
+            "MethodNotAllowed",
+            format!("The method '{}' is not allowed.", ctx.method),
+        ));
     }
     let existing = w.get(&key).cloned();
     check_conditions(ctx, existing.as_ref())?;
     let body = ctx.json()?;
-    if let Some(other) = w.children(&pe_key, "privatednszonegroups").into_iter().find(|g| key_of(&g.id) != key) {
+    if let Some(other) = w
+        .children(&pe_key, "privatednszonegroups")
+        .into_iter()
+        .find(|g| key_of(&g.id) != key)
+    {
         return Err(ArmError::bad_request(
             "PrivateEndpointCanHaveOnlyOneDnsZoneGroup",
             format!("Private endpoint {} already has private DNS zone group '{}'; only one zone group is allowed per private endpoint.", p.id_prefix(1), other.doc["name"].as_str().unwrap_or("")),
         ));
     }
     let pe = w.get(&pe_key).cloned().ok_or_else(|| not_found(p))?;
-    let id = existing.as_ref().map(|r| r.id.clone()).unwrap_or_else(|| new_id(w, p));
+    let id = existing
+        .as_ref()
+        .map(|r| r.id.clone())
+        .unwrap_or_else(|| new_id(w, p));
     let name = id.rsplit('/').next().unwrap_or("").to_string();
-    let cfgs = body.pointer("/properties/privateDnsZoneConfigs").and_then(Value::as_array).cloned().ok_or_else(|| {
-        ArmError::bad_request("InvalidRequestFormat", "Cannot parse the request. properties.privateDnsZoneConfigs is required.").with_target("properties.privateDnsZoneConfigs")
-    })?;
+    let cfgs = body
+        .pointer("/properties/privateDnsZoneConfigs")
+        .and_then(Value::as_array)
+        .cloned()
+        .ok_or_else(|| {
+            ArmError::bad_request(
+                "InvalidRequestFormat",
+                "Cannot parse the request. properties.privateDnsZoneConfigs is required.",
+            )
+            .with_target("properties.privateDnsZoneConfigs")
+        })?;
     if cfgs.is_empty() || cfgs.len() > 5 {
         return Err(ArmError::bad_request(
             "InvalidRequestFormat",
@@ -573,13 +875,32 @@ fn zone_group_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Ar
         let zid = c.pointer("/properties/privateDnsZoneId").and_then(Value::as_str).ok_or_else(|| {
             ArmError::bad_request("InvalidRequestFormat", format!("Cannot parse the request. privateDnsZoneConfigs[{i}].properties.privateDnsZoneId is required."))
         })?;
-        let zone = w.get(&key_of(zid)).cloned().filter(|z| z.tkey == "microsoft.network/privatednszones").ok_or_else(|| invalid_reference(zid, &id))?;
+        let zone = w
+            .get(&key_of(zid))
+            .cloned()
+            .filter(|z| z.tkey == "microsoft.network/privatednszones")
+            .ok_or_else(|| invalid_reference(zid, &id))?;
         let zname = zone.doc["name"].as_str().unwrap_or("").to_string();
-        let cname = c.get("name").and_then(Value::as_str).map(String::from).unwrap_or_else(|| zname.replace('.', "-"));
+        let cname = c
+            .get("name")
+            .and_then(Value::as_str)
+            .map(String::from)
+            .unwrap_or_else(|| zname.replace('.', "-"));
         if let Some(e) = &existing {
-            let old = e.doc.pointer("/properties/privateDnsZoneConfigs").and_then(Value::as_array).cloned().unwrap_or_default();
-            if let Some(o) = old.iter().find(|o| o["name"].as_str() == Some(cname.as_str())) {
-                let oz = o.pointer("/properties/privateDnsZoneId").and_then(Value::as_str).unwrap_or("");
+            let old = e
+                .doc
+                .pointer("/properties/privateDnsZoneConfigs")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if let Some(o) = old
+                .iter()
+                .find(|o| o["name"].as_str() == Some(cname.as_str()))
+            {
+                let oz = o
+                    .pointer("/properties/privateDnsZoneId")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
                 if key_of(oz) != key_of(zid) {
                     return Err(ArmError::bad_request("InvalidRequestFormat", "Cannot parse the request.").with_detail(
                         "InvalidRequestFormat",
@@ -597,15 +918,29 @@ fn zone_group_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Ar
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
-                .filter_map(|c| Some((c["fqdn"].as_str()?.to_ascii_lowercase(), c.pointer("/ipAddresses/0")?.as_str()?.to_string())))
+                .filter_map(|c| {
+                    Some((
+                        c["fqdn"].as_str()?.to_ascii_lowercase(),
+                        c.pointer("/ipAddresses/0")?.as_str()?.to_string(),
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default();
     let suffix_of = |zname: &str| -> String {
         let z = zname.to_ascii_lowercase();
-        z.strip_prefix("privatelink.").map(String::from).unwrap_or(z)
+        z.strip_prefix("privatelink.")
+            .map(String::from)
+            .unwrap_or(z)
     };
-    let any_match = dns.iter().any(|(f, _)| zones.iter().any(|(_, z)| f.ends_with(&format!(".{}", suffix_of(z.doc["name"].as_str().unwrap_or(""))))));
+    let any_match = dns.iter().any(|(f, _)| {
+        zones.iter().any(|(_, z)| {
+            f.ends_with(&format!(
+                ".{}",
+                suffix_of(z.doc["name"].as_str().unwrap_or(""))
+            ))
+        })
+    });
     // Drop the records of the previous version of the group.
     zone_group_removed(w, &key);
     let mut owned = Vec::new();
@@ -634,7 +969,14 @@ fn zone_group_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Ar
                     "aRecords": [{"ipv4Address": ip}],
                 }
             });
-            w.put(Res { id: rid, tkey: "microsoft.network/privatednszones/a".into(), doc, etag, hidden: false, x: Extra::default() });
+            w.put(Res {
+                id: rid,
+                tkey: "microsoft.network/privatednszones/a".into(),
+                doc,
+                etag,
+                hidden: false,
+                x: Extra::default(),
+            });
             owned.push(rkey);
             sets.push(json!({"recordType": "A", "recordSetName": rel, "fqdn": format!("{rel}.{zname}"), "ttl": 10, "ipAddresses": [ip], "provisioningState": "Succeeded"}));
         }
@@ -655,7 +997,10 @@ fn zone_group_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Ar
         doc,
         etag,
         hidden: false,
-        x: Extra { owned_records: owned, ..Default::default() },
+        x: Extra {
+            owned_records: owned,
+            ..Default::default()
+        },
     };
     w.put(res.clone());
     let region = pe.doc["location"].as_str().unwrap_or("eastus").to_string();

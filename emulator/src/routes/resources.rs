@@ -95,20 +95,39 @@ fn provider_doc(sub: &str, ns: &str) -> Option<Value> {
 pub fn handle(app: &Arc<App>, ctx: &Ctx, t: Target) -> ArmResult<Reply> {
     match t {
         Target::Subscriptions => {
-            apiver::check("microsoft.resources/subscriptions", "Microsoft.Resources/subscriptions", &ctx.api)?;
+            apiver::check(
+                "microsoft.resources/subscriptions",
+                "Microsoft.Resources/subscriptions",
+                &ctx.api,
+            )?;
             let w = read_lock(app);
             let v: Vec<Value> = w.subs.values().map(|s| sub_doc(s)).collect();
-            Ok(Reply::json(200, json!({"value": v, "count": {"type": "Total", "value": v.len()}})))
+            Ok(Reply::json(
+                200,
+                json!({"value": v, "count": {"type": "Total", "value": v.len()}}),
+            ))
         }
         Target::Subscription { sub } => {
-            apiver::check("microsoft.resources/subscriptions", "Microsoft.Resources/subscriptions", &ctx.api)?;
+            apiver::check(
+                "microsoft.resources/subscriptions",
+                "Microsoft.Resources/subscriptions",
+                &ctx.api,
+            )?;
             let w = read_lock(app);
             check_scope(&w, &sub, None)?;
-            let stored = w.subs.get(&sub.to_ascii_lowercase()).cloned().unwrap_or(sub);
+            let stored = w
+                .subs
+                .get(&sub.to_ascii_lowercase())
+                .cloned()
+                .unwrap_or(sub);
             Ok(Reply::json(200, sub_doc(&stored)))
         }
         Target::ResourceGroups { sub } => {
-            apiver::check("microsoft.resources/resourcegroups", "Microsoft.Resources/resourceGroups", &ctx.api)?;
+            apiver::check(
+                "microsoft.resources/resourcegroups",
+                "Microsoft.Resources/resourceGroups",
+                &ctx.api,
+            )?;
             let w = read_lock(app);
             check_scope(&w, &sub, None)?;
             let prefix = key_of(&format!("/subscriptions/{sub}"));
@@ -121,30 +140,53 @@ pub fn handle(app: &Arc<App>, ctx: &Ctx, t: Target) -> ArmResult<Reply> {
             Ok(Reply::json(200, json!({ "value": v })))
         }
         Target::ResourceGroup { sub, rg } => {
-            apiver::check("microsoft.resources/resourcegroups", "Microsoft.Resources/resourceGroups", &ctx.api)?;
+            apiver::check(
+                "microsoft.resources/resourcegroups",
+                "Microsoft.Resources/resourceGroups",
+                &ctx.api,
+            )?;
             resource_group(app, ctx, &sub, &rg)
         }
         Target::Providers { sub, ns } => {
-            apiver::check("microsoft.resources/providers", "Microsoft.Resources/providers", &ctx.api)?;
+            apiver::check(
+                "microsoft.resources/providers",
+                "Microsoft.Resources/providers",
+                &ctx.api,
+            )?;
             let w = read_lock(app);
             check_scope(&w, &sub, None)?;
             match ns {
                 None => {
-                    let v: Vec<Value> = apiver::NAMESPACES.iter().filter_map(|n| provider_doc(&sub, n)).collect();
+                    let v: Vec<Value> = apiver::NAMESPACES
+                        .iter()
+                        .filter_map(|n| provider_doc(&sub, n))
+                        .collect();
                     Ok(Reply::json(200, json!({ "value": v })))
                 }
-                Some(ns) => provider_doc(&sub, &ns).map(|d| Reply::json(200, d)).ok_or_else(|| {
-                    ArmError::new(404, "InvalidResourceNamespace", format!("The resource namespace '{ns}' is invalid."))
-                }),
+                Some(ns) => provider_doc(&sub, &ns)
+                    .map(|d| Reply::json(200, d))
+                    .ok_or_else(|| {
+                        ArmError::new(
+                            404,
+                            "InvalidResourceNamespace",
+                            format!("The resource namespace '{ns}' is invalid."),
+                        )
+                    }),
             }
         }
         Target::SubList { sub, ns, ty } => {
             if ctx.method == "POST" && ty.eq_ignore_ascii_case("register") {
                 let w = read_lock(app);
                 check_scope(&w, &sub, None)?;
-                return provider_doc(&sub, &ns).map(|d| Reply::json(200, d)).ok_or_else(|| {
-                    ArmError::new(404, "InvalidResourceNamespace", format!("The resource namespace '{ns}' is invalid."))
-                });
+                return provider_doc(&sub, &ns)
+                    .map(|d| Reply::json(200, d))
+                    .ok_or_else(|| {
+                        ArmError::new(
+                            404,
+                            "InvalidResourceNamespace",
+                            format!("The resource namespace '{ns}' is invalid."),
+                        )
+                    });
             }
             let tk = format!("{}/{}", ns.to_ascii_lowercase(), ty.to_ascii_lowercase());
             apiver::check(&tk, &format!("{}/{}", canon(&ns), canon(&ty)), &ctx.api)?;
@@ -159,7 +201,10 @@ pub fn handle(app: &Arc<App>, ctx: &Ctx, t: Target) -> ArmResult<Reply> {
                 .collect();
             Ok(Reply::json(200, json!({ "value": v })))
         }
-        _ => Err(ArmError::bad_request("InvalidResourceType", "Unsupported path.")),
+        _ => Err(ArmError::bad_request(
+            "InvalidResourceType",
+            "Unsupported path.",
+        )),
     }
 }
 
@@ -173,7 +218,11 @@ fn resource_group(app: &Arc<App>, ctx: &Ctx, sub: &str, rg: &str) -> ArmResult<R
                 Some(r) if ctx.method == "GET" => Ok(Reply::json(200, r.doc.clone())),
                 Some(_) => Ok(Reply::empty(204)),
                 None if ctx.method == "HEAD" => Ok(Reply::empty(404)),
-                None => Err(ArmError::new(404, "ResourceGroupNotFound", format!("Resource group '{rg}' could not be found."))),
+                None => Err(ArmError::new(
+                    404,
+                    "ResourceGroupNotFound",
+                    format!("Resource group '{rg}' could not be found."),
+                )),
             }
         }
         "PUT" | "PATCH" | "DELETE" => with_write(app, |w| {
@@ -185,9 +234,15 @@ fn resource_group(app: &Arc<App>, ctx: &Ctx, sub: &str, rg: &str) -> ArmResult<R
             match ctx.method.as_str() {
                 "PUT" => {
                     let body = ctx.json()?;
-                    let loc = body.get("location").and_then(Value::as_str).ok_or_else(|| {
-                        ArmError::bad_request("LocationRequired", "The location property is required for this definition.")
-                    })?;
+                    let loc = body
+                        .get("location")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| {
+                            ArmError::bad_request(
+                                "LocationRequired",
+                                "The location property is required for this definition.",
+                            )
+                        })?;
                     if let Some(e) = &existing {
                         let old = e.doc["location"].as_str().unwrap_or("");
                         if old != norm_location(loc) {
@@ -209,14 +264,25 @@ fn resource_group(app: &Arc<App>, ctx: &Ctx, sub: &str, rg: &str) -> ArmResult<R
                         w.put(r);
                         return Ok(Reply::json(200, d));
                     }
-                    let sub_stored = w.subs.get(&sub.to_ascii_lowercase()).cloned().unwrap_or(sub.to_string());
+                    let sub_stored = w
+                        .subs
+                        .get(&sub.to_ascii_lowercase())
+                        .cloned()
+                        .unwrap_or(sub.to_string());
                     insert_rg(w, &sub_stored, rg, loc, body.get("tags"));
-                    Ok(Reply::json(201, w.get(&key).map(|r| r.doc.clone()).unwrap_or_default()))
+                    Ok(Reply::json(
+                        201,
+                        w.get(&key).map(|r| r.doc.clone()).unwrap_or_default(),
+                    ))
                 }
                 "PATCH" => {
                     let body = ctx.json()?;
                     let Some(mut r) = existing else {
-                        return Err(ArmError::new(404, "ResourceGroupNotFound", format!("Resource group '{rg}' could not be found.")));
+                        return Err(ArmError::new(
+                            404,
+                            "ResourceGroupNotFound",
+                            format!("Resource group '{rg}' could not be found."),
+                        ));
                     };
                     if let Some(t) = body.get("tags") {
                         r.doc["tags"] = t.clone();
@@ -227,7 +293,11 @@ fn resource_group(app: &Arc<App>, ctx: &Ctx, sub: &str, rg: &str) -> ArmResult<R
                 }
                 _ => {
                     let Some(r) = existing else {
-                        return Err(ArmError::new(404, "ResourceGroupNotFound", format!("Resource group '{rg}' could not be found.")));
+                        return Err(ArmError::new(
+                            404,
+                            "ResourceGroupNotFound",
+                            format!("Resource group '{rg}' could not be found."),
+                        ));
                     };
                     if let Some(m) = w.get_mut(&key) {
                         super::set_state(&mut m.doc, "Deleting");
@@ -249,11 +319,17 @@ fn resource_group(app: &Arc<App>, ctx: &Ctx, sub: &str, rg: &str) -> ArmResult<R
                             final_body: None,
                         },
                     );
-                    let op = w.ops.get(&id).cloned().ok_or_else(|| ArmError::new(500, "InternalServerError", "operation lost"))?;
+                    let op = w.ops.get(&id).cloned().ok_or_else(|| {
+                        ArmError::new(500, "InternalServerError", "operation lost")
+                    })?;
                     Ok(Reply::empty(202).headers(lro::start_headers(app, &ctx.base, &op)))
                 }
             }
         }),
-        _ => Err(ArmError::new(405, "MethodNotAllowed", format!("The method '{}' is not allowed.", ctx.method))),
+        _ => Err(ArmError::new(
+            405,
+            "MethodNotAllowed",
+            format!("The method '{}' is not allowed.", ctx.method),
+        )),
     }
 }

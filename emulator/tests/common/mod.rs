@@ -25,10 +25,16 @@ pub struct Resp {
 
 impl Resp {
     pub fn header(&self, n: &str) -> Option<String> {
-        self.headers.get(n).and_then(|v| v.to_str().ok()).map(String::from)
+        self.headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
     }
     pub fn code(&self) -> &str {
-        self.body.pointer("/error/code").and_then(Value::as_str).unwrap_or("")
+        self.body
+            .pointer("/error/code")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 }
 
@@ -42,7 +48,10 @@ pub fn rg_id() -> String {
     format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo")
 }
 pub fn ws_id(name: &str) -> String {
-    format!("{}/providers/Microsoft.MachineLearningServices/workspaces/{name}", rg_id())
+    format!(
+        "{}/providers/Microsoft.MachineLearningServices/workspaces/{name}",
+        rg_id()
+    )
 }
 
 pub async fn start_with(cfg: Config) -> Env {
@@ -52,15 +61,28 @@ pub async fn start_with(cfg: Config) -> Env {
         .timeout(Duration::from_secs(20))
         .build()
         .expect("client");
-    let mut env = Env { h, client, token: String::new() };
-    let r = env.token_request(ids::TENANT_ID, ids::CLIENT_ID, ids::CLIENT_SECRET).await;
+    let mut env = Env {
+        h,
+        client,
+        token: String::new(),
+    };
+    let r = env
+        .token_request(ids::TENANT_ID, ids::CLIENT_ID, ids::CLIENT_SECRET)
+        .await;
     assert_eq!(r.status, 200, "token: {:?}", r.body);
-    env.token = r.body["access_token"].as_str().expect("access_token").to_string();
+    env.token = r.body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string();
     env
 }
 
 pub async fn start() -> Env {
-    start_with(Config { lro_delay_ms: 20, ..Default::default() }).await
+    start_with(Config {
+        lro_delay_ms: 20,
+        ..Default::default()
+    })
+    .await
 }
 
 impl Env {
@@ -86,8 +108,17 @@ impl Env {
     }
 
     /// Sends a request; `path` may be absolute (https://...) or start with `/`.
-    pub async fn send(&self, method: &str, path: &str, api: Option<&str>, body: Option<&Value>, headers: &[(&str, &str)]) -> Resp {
-        self.try_send(method, path, api, body, headers, true).await.expect("request failed")
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        api: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        self.try_send(method, path, api, body, headers, true)
+            .await
+            .expect("request failed")
     }
 
     pub async fn try_send(
@@ -99,7 +130,11 @@ impl Env {
         headers: &[(&str, &str)],
         auth: bool,
     ) -> Result<Resp, reqwest::Error> {
-        let mut url = if path.starts_with("https://") { path.to_string() } else { self.url(path) };
+        let mut url = if path.starts_with("https://") {
+            path.to_string()
+        } else {
+            self.url(path)
+        };
         if let Some(a) = api {
             url.push_str(if url.contains('?') { "&" } else { "?" });
             url.push_str("api-version=");
@@ -138,7 +173,14 @@ impl Env {
 
     pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
         let r = self
-            .try_send(method, &format!("/_emulator{path}"), None, body.as_ref(), &[], false)
+            .try_send(
+                method,
+                &format!("/_emulator{path}"),
+                None,
+                body.as_ref(),
+                &[],
+                false,
+            )
             .await
             .expect("admin call");
         r
@@ -146,7 +188,9 @@ impl Env {
 
     /// Writes a resource out of band (admin API).
     pub async fn seed(&self, id: &str, doc: Value) {
-        let r = self.admin("PUT", &format!("/resources{id}"), Some(doc)).await;
+        let r = self
+            .admin("PUT", &format!("/resources{id}"), Some(doc))
+            .await;
         assert_eq!(r.status, 200, "seed {id}: {:?}", r.body);
     }
 
@@ -190,5 +234,9 @@ pub async fn to_resp(r: reqwest::Response) -> Resp {
     } else {
         serde_json::from_slice(&bytes).unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)))
     };
-    Resp { status, headers, body }
+    Resp {
+        status,
+        headers,
+        body,
+    }
 }
