@@ -108,6 +108,60 @@ pub fn reset(app: &App) -> Result<(), String> {
     Ok(())
 }
 
+/// Rejects documents whose nested parts the emulator relies on have the wrong JSON type.
+fn check_shape(doc: &Value) -> Result<(), String> {
+    let obj_or_absent = |v: Option<&Value>, what: &str| match v {
+        None | Some(Value::Null) | Some(Value::Object(_)) => Ok(()),
+        Some(_) => Err(format!("{what} must be a JSON object")),
+    };
+    obj_or_absent(doc.get("properties"), "properties")?;
+    obj_or_absent(
+        doc.pointer("/properties/managedNetwork"),
+        "properties.managedNetwork",
+    )?;
+    obj_or_absent(
+        doc.pointer("/properties/managedNetwork/status"),
+        "properties.managedNetwork.status",
+    )?;
+    obj_or_absent(
+        doc.pointer("/properties/managedNetwork/outboundRules"),
+        "properties.managedNetwork.outboundRules",
+    )?;
+    if let Some(Value::Object(m)) = doc.pointer("/properties/managedNetwork/outboundRules") {
+        for (k, v) in m {
+            if !v.is_object() {
+                return Err(format!("outbound rule '{k}' must be a JSON object"));
+            }
+        }
+    }
+    for list in [
+        "subnets",
+        "privateEndpointConnections",
+        "privateLinkServiceConnections",
+        "manualPrivateLinkServiceConnections",
+        "customDnsConfigs",
+        "privateDnsZoneConfigs",
+    ] {
+        match doc.pointer(&format!("/properties/{list}")) {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(a)) => {
+                for item in a {
+                    if !item.is_object()
+                        || !matches!(
+                            item.get("properties"),
+                            None | Some(Value::Null) | Some(Value::Object(_))
+                        )
+                    {
+                        return Err(format!("properties.{list} must be an array of objects with object 'properties'"));
+                    }
+                }
+            }
+            Some(_) => return Err(format!("properties.{list} must be an array")),
+        }
+    }
+    Ok(())
+}
+
 fn type_string_of(id: &str) -> Option<String> {
     match ids::parse(id) {
         Target::ResourceGroup { .. } => Some("Microsoft.Resources/resourceGroups".into()),
@@ -155,6 +209,7 @@ pub fn import(w: &mut World, doc: &Value, id_override: Option<&str>) -> Result<V
         .or_else(|| doc.get("id").and_then(Value::as_str).map(String::from))
         .ok_or("the document has no 'id'")?;
     let id = id.trim_end_matches('/').to_string();
+    check_shape(doc)?;
     let mut doc = doc.clone();
     doc["id"] = json!(id);
     let name = id.rsplit('/').next().unwrap_or("").to_string();

@@ -1161,3 +1161,109 @@ async fn workspace_etag_changes_with_its_children() {
         .await;
     assert_eq!(r.status, 202);
 }
+
+#[tokio::test]
+async fn odd_bodies_never_crash_the_server() {
+    let env = start().await;
+    let rg = rg_id();
+    let targets = [
+        (ws_id("mlw-demo"), ML_API),
+        (ws_id("ws-odd"), ML_API),
+        (rule_path("mlw-demo", "odd-rule"), ML_API),
+        (
+            format!("{}/provisionManagedNetwork", ws_id("mlw-demo")),
+            ML_API,
+        ),
+        (
+            format!("{rg}/providers/Microsoft.Network/virtualNetworks/vnet-odd"),
+            NET_API,
+        ),
+        (
+            format!("{rg}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-odd"),
+            NET_API,
+        ),
+        (
+            format!("{rg}/providers/Microsoft.Network/privateEndpoints/pe-odd"),
+            NET_API,
+        ),
+        (
+            format!("{rg}/providers/Microsoft.Network/privateDnsZones/odd.zone"),
+            DNS_API,
+        ),
+        (
+            format!("{rg}/providers/Microsoft.Storage/storageAccounts/stodd"),
+            "2023-05-01",
+        ),
+        (
+            format!("/subscriptions/{SUB}/resourceGroups/rg-odd"),
+            "2021-04-01",
+        ),
+    ];
+    let bodies = [
+        json!({"properties": "x"}),
+        json!({"properties": []}),
+        json!({"location": 5, "properties": {"subnets": "x", "managedNetwork": "x"}}),
+        json!({"location": "eastus", "properties": {"subnets": [1, {"name": 2}], "managedNetwork": {"outboundRules": {"a-b-c": 1}}}}),
+        json!({"location": "eastus", "properties": {"privateLinkServiceConnections": [1], "subnet": {"id": 7}}}),
+        json!({"location": "eastus", "kind": 3, "tags": "x", "properties": {"managedNetwork": {"isolationMode": 1, "outboundRules": []}}}),
+        json!({"includeSpark": "yes"}),
+        json!([]),
+    ];
+    for (path, api) in &targets {
+        for b in &bodies {
+            for m in ["PUT", "PATCH", "POST"] {
+                let r = env.try_send(m, path, Some(api), Some(b), &[], true).await;
+                let r = r.unwrap_or_else(|e| panic!("{m} {path} with {b}: connection failed: {e}"));
+                assert!(
+                    r.status < 500,
+                    "{m} {path} with {b}: {} {:?}",
+                    r.status,
+                    r.body
+                );
+            }
+        }
+    }
+    let r = env
+        .admin(
+            "PUT",
+            &format!("/resources{rg}/providers/Microsoft.Network/virtualNetworks/v2"),
+            Some(json!({"properties": "x"})),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+}
+
+#[tokio::test]
+async fn rate_limits_and_retry_after_options() {
+    let env = start_with(aml_arm_emulator::cli::Config {
+        lro_delay_ms: 20,
+        enforce_rate_limits: true,
+        realistic_retry_after: true,
+        ..Default::default()
+    })
+    .await;
+    let r = env
+        .patch(&ws_id("mlw-demo"), ML_API, json!({"tags": {"a": "b"}}))
+        .await;
+    assert_eq!(r.status, 202);
+    assert_eq!(r.header("retry-after").as_deref(), Some("1"));
+    assert!(r
+        .header("x-ms-ratelimit-remaining-subscription-writes")
+        .is_some());
+    let mut throttled = None;
+    for _ in 0..300 {
+        let r = env.get(&rg_id(), "2021-04-01").await;
+        if r.status == 429 {
+            throttled = Some(r);
+            break;
+        }
+    }
+    let t = throttled.expect("the read bucket (250) runs out");
+    assert_eq!(t.code(), "SubscriptionRequestsThrottled");
+    assert!(t.header("retry-after").is_some());
+    assert_eq!(
+        t.header("x-ms-ratelimit-remaining-subscription-reads")
+            .as_deref(),
+        Some("0")
+    );
+}

@@ -288,6 +288,11 @@ fn vnet_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
         .unwrap_or_else(|| new_id(w, p));
     let name = id.rsplit('/').next().unwrap_or("").to_string();
     let props = body.get("properties").cloned().unwrap_or(json!({}));
+    if !props.is_object() {
+        return Err(
+            ArmError::invalid_content("properties must be an object.").with_target("properties")
+        );
+    }
     let subnets: Vec<Value> = props
         .get("subnets")
         .and_then(Value::as_array)
@@ -544,6 +549,11 @@ fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<
         .unwrap_or_else(|| new_id(w, p));
     let name = id.rsplit('/').next().unwrap_or("").to_string();
     let props = body.get("properties").cloned().unwrap_or(json!({}));
+    if !props.is_object() {
+        return Err(
+            ArmError::invalid_content("properties must be an object.").with_target("properties")
+        );
+    }
     let subnet_id = props
         .pointer("/subnet/id")
         .and_then(Value::as_str)
