@@ -1267,3 +1267,66 @@ async fn rate_limits_and_retry_after_options() {
         Some("0")
     );
 }
+
+#[tokio::test]
+async fn slow_lro_conflict_and_token_faults() {
+    let env = start().await;
+    env.admin(
+        "POST",
+        "/faults",
+        Some(json!("slow-lro=400ms,paths=*/workspaces/*")),
+    )
+    .await;
+    let r = env
+        .patch(&ws_id("mlw-demo"), ML_API, json!({"tags": {"a": "b"}}))
+        .await;
+    assert_eq!(r.status, 202);
+    let hint: u64 = r.header("x-ms-retry-after-ms").unwrap().parse().unwrap();
+    assert!(hint > 200, "{hint}");
+    let poll = env
+        .send("GET", &r.header("location").unwrap(), None, None, &[])
+        .await;
+    assert_eq!(poll.status, 202);
+    // Other paths keep the configured (fast) delay.
+    let z = format!(
+        "{}/providers/Microsoft.Network/privateDnsZones/fast.zone",
+        rg_id()
+    );
+    let zr = env.put(&z, DNS_API, json!({"location": "global"})).await;
+    let zh: u64 = zr.header("x-ms-retry-after-ms").unwrap().parse().unwrap();
+    assert!(zh <= 50, "{zh}");
+    env.admin("POST", "/faults", Some(json!("409=1,methods=PUT|PATCH")))
+        .await;
+    let c = env
+        .patch(&ws_id("mlw-hub"), ML_API, json!({"tags": {"a": "b"}}))
+        .await;
+    assert_eq!((c.status, c.code()), (409, "AnotherOperationInProgress"));
+    assert_eq!(
+        env.get(&ws_id("mlw-hub"), ML_API).await.status,
+        200,
+        "GETs are not affected"
+    );
+    env.admin("POST", "/faults", Some(json!("503=1,targets=token")))
+        .await;
+    assert_eq!(
+        env.token_request(ids::TENANT_ID, ids::CLIENT_ID, ids::CLIENT_SECRET)
+            .await
+            .status,
+        503
+    );
+    assert_eq!(
+        env.get(&ws_id("mlw-hub"), ML_API).await.status,
+        200,
+        "ARM is not a target now"
+    );
+    env.admin("POST", "/faults", Some(json!("500=1,max=2")))
+        .await;
+    let s: Vec<u16> = {
+        let mut v = Vec::new();
+        for _ in 0..4 {
+            v.push(env.get(&ws_id("mlw-hub"), ML_API).await.status);
+        }
+        v
+    };
+    assert_eq!(s, vec![500, 500, 200, 200]);
+}
