@@ -23,6 +23,8 @@ pub struct Config {
     pub enforce_rate_limits: bool,
     /// Capacity of the in-memory request log (ring buffer).
     pub log_capacity: usize,
+    /// Items per list page (`nextLink` beyond that); 0 = everything in one page.
+    pub page_size: usize,
 }
 
 impl Default for Config {
@@ -36,6 +38,7 @@ impl Default for Config {
             realistic_retry_after: false,
             enforce_rate_limits: false,
             log_capacity: 10_000,
+            page_size: 100,
         }
     }
 }
@@ -47,7 +50,7 @@ pub const USAGE: &str =
 USAGE:
   aml-arm-emulator [--listen 127.0.0.1:PORT] [--seed FILE] [--ca-out PATH] [--faults SPEC]
                    [--lro-delay-ms N] [--realistic-retry-after] [--enforce-rate-limits]
-                   [--log-capacity N]
+                   [--log-capacity N] [--page-size N]
 
 The first stdout line is `listening on https://127.0.0.1:PORT`, followed by `export NAME=value`
 lines (ARM_METADATA_HOSTNAME, ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET,
@@ -97,6 +100,12 @@ pub fn parse(args: &[String]) -> Result<Option<Config>, String> {
                 c.lro_delay_ms = v
                     .parse()
                     .map_err(|_| format!("--lro-delay-ms {v}: not a number"))?;
+            }
+            "--page-size" => {
+                let v = take("--page-size")?;
+                c.page_size = v
+                    .parse()
+                    .map_err(|_| format!("--page-size {v}: not a number"))?;
             }
             "--log-capacity" => {
                 let v = take("--log-capacity")?;

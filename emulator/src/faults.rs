@@ -6,6 +6,7 @@
 //! | `429=P`, `500=P`, `503=P` | probability of answering with that status (ARM error body) |
 //! | `drop=P` | probability of closing the connection without a response |
 //! | `409=P` | probability of `409 AnotherOperationInProgress` on writes |
+//! | `lro-fail=P` | probability that an async operation started on a matching path ends `Failed` |
 //! | `slow-lro=2000ms` (or `2s`) | delay of async operations on matching paths |
 //! | `404-after-create=N` | N GETs after a create completes answer 404 (replication lag) |
 //! | `paths=GLOB\|GLOB` | only paths matching one glob (`*` = any run of characters, case-insensitive) |
@@ -39,6 +40,8 @@ pub struct FaultSpec {
     pub drop: f64,
     /// Probability of 409 on writes.
     pub p409: f64,
+    /// Probability that an async operation ends `Failed`.
+    pub lro_fail: f64,
     /// Async operation delay override in milliseconds.
     pub slow_lro_ms: Option<u64>,
     /// Number of 404s on GET after a create.
@@ -68,6 +71,7 @@ impl Default for FaultSpec {
             p503: 0.0,
             drop: 0.0,
             p409: 0.0,
+            lro_fail: 0.0,
             slow_lro_ms: None,
             not_found_after_create: 0,
             paths: Vec::new(),
@@ -126,6 +130,7 @@ pub fn parse(spec: &str) -> Result<FaultSpec, String> {
             "503" => f.p503 = prob(&k, v)?,
             "drop" => f.drop = prob(&k, v)?,
             "409" => f.p409 = prob(&k, v)?,
+            "lro-fail" => f.lro_fail = prob(&k, v)?,
             "slow-lro" => f.slow_lro_ms = Some(duration_ms(&k, v)?),
             "404-after-create" => f.not_found_after_create = num(v)? as u32,
             "paths" => {
@@ -305,6 +310,31 @@ impl FaultState {
             self.injected.fetch_add(1, Ordering::SeqCst);
         }
         Some((f, spec.clone()))
+    }
+
+    /// Whether an async operation started by this request should fail (deterministic per path).
+    pub fn lro_fails(&self, method: &str, path: &str) -> bool {
+        let guard = self.spec.read().unwrap_or_else(|e| e.into_inner());
+        let Some(spec) = guard.as_ref() else {
+            return false;
+        };
+        if spec.lro_fail <= 0.0 || !Self::matches(spec, "arm", method, path) {
+            return false;
+        }
+        let key = format!("LRO {method} {}", path.to_ascii_lowercase());
+        let n = {
+            let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+            let e = c.entry(key.clone()).or_insert(0);
+            *e += 1;
+            *e
+        };
+        let r = (mix(spec.seed ^ fnv(&key) ^ mix(n)) >> 11) as f64 / (1u64 << 53) as f64;
+        if r < spec.lro_fail {
+            self.injected.fetch_add(1, Ordering::SeqCst);
+            true
+        } else {
+            false
+        }
     }
 
     /// Async-operation delay override for this path.

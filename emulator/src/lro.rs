@@ -77,6 +77,8 @@ pub struct Op {
     pub end: Option<String>,
     /// Final body for actions (POST).
     pub final_body: Option<Value>,
+    /// Whether the operation ends in `Failed` (fault `lro-fail`).
+    pub fail: bool,
 }
 
 /// Parameters to start an operation.
@@ -128,6 +130,7 @@ pub fn begin(w: &mut World, s: OpSpec<'_>) -> String {
         start: now_rfc3339(),
         end: None,
         final_body: s.final_body,
+        fail: false,
     };
     w.busy.insert(op.lock.clone(), id.clone());
     // Completed operations are kept for polling; prune old ones so memory stays bounded.
@@ -233,7 +236,11 @@ pub fn complete_if_due(app: &App, w: &mut World, id: &str, force: bool) {
         return;
     }
     let op = op.clone();
-    crate::routes::apply_done(app, w, &op);
+    if op.fail {
+        crate::routes::apply_failed(w, &op);
+    } else {
+        crate::routes::apply_done(app, w, &op);
+    }
     if let Some(o) = w.ops.get_mut(id) {
         o.complete = true;
         o.end = Some(now_rfc3339());
@@ -259,6 +266,15 @@ pub fn schedule(app: Arc<App>, id: String) {
     });
 }
 
+/// The error an operation failed with (fault `lro-fail`).
+fn failure() -> crate::errors::ArmError {
+    crate::errors::ArmError::new(
+        500,
+        "InternalOperationError",
+        "The long-running operation failed (fault injection: lro-fail). Retry the request.",
+    )
+}
+
 /// Answers a poll of an operation URL (`kind` is the lowercase segment before the id).
 pub fn poll(app: &App, w: &mut World, base: &str, kind: &str, id: &str) -> Reply {
     complete_if_due(app, w, id, false);
@@ -278,12 +294,15 @@ pub fn poll(app: &App, w: &mut World, base: &str, kind: &str, id: &str) -> Reply
         let mut body = json!({
             "id": status_url(base, &op).unwrap_or_default().split('?').next().unwrap_or("").trim_start_matches(base),
             "name": op.id,
-            "status": if op.complete { "Succeeded" } else { "InProgress" },
+            "status": match (op.complete, op.fail) { (false, _) => "InProgress", (true, false) => "Succeeded", (true, true) => "Failed" },
             "startTime": op.start,
             "percentComplete": if op.complete { 100 } else { 50 },
         });
         if let Some(e) = &op.end {
             body["endTime"] = json!(e);
+        }
+        if op.complete && op.fail {
+            body["error"] = failure().body()["error"].clone();
         }
         let r = Reply::json(200, body);
         return if op.complete {
@@ -296,6 +315,9 @@ pub fn poll(app: &App, w: &mut World, base: &str, kind: &str, id: &str) -> Reply
         return Reply::empty(202)
             .header("Location", result_url(base, &op))
             .headers(retry_headers(app, &op));
+    }
+    if op.fail {
+        return failure().into();
     }
     match op.method.as_str() {
         "DELETE" => Reply::empty(200),

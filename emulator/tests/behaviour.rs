@@ -1330,3 +1330,82 @@ async fn slow_lro_conflict_and_token_faults() {
     };
     assert_eq!(s, vec![500, 500, 200, 200]);
 }
+
+#[tokio::test]
+async fn failed_operations() {
+    let env = start().await;
+    env.admin("POST", "/faults", Some(json!("lro-fail=1")))
+        .await;
+    // ML create: the Location URL answers with the error and the workspace never appears.
+    let ws = ws_id("ws-doomed");
+    let r = env
+        .put(&ws, ML_API, json!({"location": "eastus", "properties": {}}))
+        .await;
+    assert_eq!(r.status, 202);
+    let fin = env.finish(r, &ws, ML_API).await;
+    assert_eq!((fin.status, fin.code()), (500, "InternalOperationError"));
+    assert_eq!(env.get(&ws, ML_API).await.status, 404);
+    // NRP: the Azure-AsyncOperation document says Failed with an error; the PE shows Failed.
+    let pe = format!(
+        "{}/providers/Microsoft.Network/privateEndpoints/pe-doomed",
+        rg_id()
+    );
+    let r = env
+        .put(
+            &pe,
+            NET_API,
+            pe_body(&ws_id("mlw-demo"), "amlworkspace", false),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let aao = r.header("azure-asyncoperation").unwrap();
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        status = env.send("GET", &aao, None, None, &[]).await.body;
+        if status["status"] != "InProgress" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(status["status"], "Failed");
+    assert_eq!(status["error"]["code"], "InternalOperationError");
+    assert_eq!(
+        env.get(&pe, NET_API).await.body["properties"]["provisioningState"],
+        "Failed"
+    );
+}
+
+#[tokio::test]
+async fn lists_are_paged_with_next_link() {
+    let env = start_with(aml_arm_emulator::cli::Config {
+        lro_delay_ms: 20,
+        page_size: 2,
+        ..Default::default()
+    })
+    .await;
+    set_mode(&env, "mlw-demo", "AllowOnlyApprovedOutbound").await;
+    let mut url = format!("{}/outboundRules?api-version={ML_API}", ws_id("mlw-demo"));
+    let mut names = Vec::new();
+    let mut pages = 0;
+    loop {
+        let r = env.send("GET", &url, None, None, &[]).await;
+        assert_eq!(r.status, 200);
+        pages += 1;
+        for v in r.body["value"].as_array().unwrap() {
+            names.push(v["name"].as_str().unwrap().to_string());
+        }
+        match r.body.get("nextLink").and_then(Value::as_str) {
+            Some(n) => url = n.to_string(),
+            None => break,
+        }
+    }
+    let all = env.get(&ws_id("mlw-demo"), ML_API).await.body["properties"]["managedNetwork"]
+        ["outboundRules"]
+        .as_object()
+        .unwrap()
+        .len();
+    assert_eq!(names.len(), all);
+    assert!(pages > 2);
+    names.dedup();
+    assert_eq!(names.len(), all);
+}

@@ -83,7 +83,7 @@ pub fn view_zone(w: &World, r: &Res) -> Value {
 }
 
 /// Lists under a zone: `virtualNetworkLinks`, one record type, or `ALL`.
-pub fn list_records(w: &World, ctx: &Ctx, zone_key: &str, tail: &str) -> ArmResult<Reply> {
+pub fn list_records(w: &World, ctx: &Ctx, zone_key: &str, tail: &str) -> ArmResult<Vec<Value>> {
     let items: Vec<Value> = if tail == "virtualnetworklinks" {
         w.children(zone_key, tail)
             .into_iter()
@@ -107,7 +107,7 @@ pub fn list_records(w: &World, ctx: &Ctx, zone_key: &str, tail: &str) -> ArmResu
         ));
     };
     let _ = ctx;
-    Ok(Reply::json(200, json!({ "value": items })))
+    Ok(items)
 }
 
 /// Entry point for private DNS writes.

@@ -397,7 +397,7 @@ fn read_lock(app: &App) -> std::sync::RwLockReadGuard<'_, World> {
 }
 
 /// Runs a write handler under the world lock and schedules the operations it started.
-fn with_write<F>(app: &Arc<App>, f: F) -> ArmResult<Reply>
+fn with_write<F>(app: &Arc<App>, ctx: &Ctx, f: F) -> ArmResult<Reply>
 where
     F: FnOnce(&mut World) -> ArmResult<Reply>,
 {
@@ -405,6 +405,13 @@ where
         let mut w = write_lock(app);
         let r = f(&mut w);
         let ops = std::mem::take(&mut w.to_schedule);
+        for id in &ops {
+            if app.faults.lro_fails(&ctx.method, &ctx.path) {
+                if let Some(op) = w.ops.get_mut(id) {
+                    op.fail = true;
+                }
+            }
+        }
         (r, ops)
     };
     for id in ops {
@@ -536,7 +543,7 @@ fn resource(app: &Arc<App>, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
                 let body = view(&w, r, &ctx.api);
                 return Ok(with_etag(Reply::json(200, body), r));
             }
-            return list(&w, ctx, p, &tk);
+            return list(app, &w, ctx, p, &tk);
         }
     }
     if !matches!(
@@ -558,7 +565,7 @@ fn resource(app: &Arc<App>, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
         };
     }
     let ns = p.ns.to_ascii_lowercase();
-    let reply = with_write(app, |w| {
+    let reply = with_write(app, ctx, |w| {
         w.count(&p.key(), &ctx.method);
         match ns.as_str() {
             "microsoft.machinelearningservices" => ml::write(app, w, ctx, p, &tk),
@@ -581,12 +588,55 @@ fn resource(app: &Arc<App>, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
     Ok(reply)
 }
 
+/// One page of a list: `{value, nextLink?}`. Pages hold `--page-size` items (0 = all) or
+/// `$top` if smaller; `nextLink` continues with `$skiptoken`.
+pub fn page(app: &App, ctx: &Ctx, items: Vec<Value>) -> Reply {
+    let skip: usize = ctx
+        .query
+        .get("$skiptoken")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut size = if app.cfg.page_size == 0 {
+        usize::MAX
+    } else {
+        app.cfg.page_size
+    };
+    if let Some(top) = ctx.query.get("$top").and_then(|v| v.parse::<usize>().ok()) {
+        size = size.min(top.max(1));
+    }
+    let total = items.len();
+    let end = skip.saturating_add(size).min(total);
+    let value: Vec<Value> = items
+        .into_iter()
+        .skip(skip)
+        .take(end.saturating_sub(skip))
+        .collect();
+    let mut body = json!({ "value": value });
+    if end < total {
+        let mut q: Vec<String> = ctx
+            .query
+            .iter()
+            .filter(|(k, _)| k.as_str() != "$skiptoken")
+            .map(|(k, v)| {
+                format!(
+                    "{k}={}",
+                    url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
+                )
+            })
+            .collect();
+        q.sort();
+        q.push(format!("$skiptoken={end}"));
+        body["nextLink"] = json!(format!("{}{}?{}", ctx.base, ctx.path, q.join("&")));
+    }
+    Reply::json(200, body)
+}
+
 /// Adds the `ETag` header of a resource.
 pub fn with_etag(r: Reply, res: &Res) -> Reply {
     r.header("ETag", res.etag.clone())
 }
 
-fn list(w: &World, ctx: &Ctx, p: &ResPath, tk: &str) -> ArmResult<Reply> {
+fn list(app: &App, w: &World, ctx: &Ctx, p: &ResPath, tk: &str) -> ArmResult<Reply> {
     let tail = p.tail.as_deref().unwrap_or("").to_ascii_lowercase();
     if p.pairs.is_empty() {
         // `.../resourceGroups/{rg}/providers/{ns}/{type}`.
@@ -603,14 +653,14 @@ fn list(w: &World, ctx: &Ctx, p: &ResPath, tk: &str) -> ArmResult<Reply> {
         return ml::private_link_resources(w, &parent);
     }
     if tk.starts_with("microsoft.network/privatednszones/") {
-        return dns::list_records(w, ctx, &parent, &tail);
+        return dns::list_records(w, ctx, &parent, &tail).map(|items| page(app, ctx, items));
     }
     let items: Vec<Value> = w
         .children(&parent, &tail)
         .into_iter()
         .map(|r| view(w, r, &ctx.api))
         .collect();
-    Ok(Reply::json(200, json!({ "value": items })))
+    Ok(page(app, ctx, items))
 }
 
 /// The GET representation of a stored resource (children composed in).
@@ -688,6 +738,26 @@ pub fn set_state(doc: &mut Value, state: &str) {
         doc["properties"] = json!({});
     }
     doc["properties"]["provisioningState"] = json!(state);
+}
+
+/// Applies the effect of an async operation that failed (fault `lro-fail`): a pending create
+/// disappears, anything else is left with `provisioningState: Failed`.
+pub fn apply_failed(w: &mut World, op: &Op) {
+    match &op.done {
+        Done::Materialize => remove_with_effects(w, &op.key),
+        Done::Provision { .. } => {}
+        _ => {
+            if let Some(r) = w.get_mut(&op.key) {
+                if r.tkey == "microsoft.machinelearningservices/workspaces/outboundrules" {
+                    r.doc["properties"]["status"] = json!("Failed");
+                    r.doc["properties"]["errorInformation"] =
+                        json!("The operation failed (injected fault lro-fail).");
+                } else {
+                    set_state(&mut r.doc, "Failed");
+                }
+            }
+        }
+    }
 }
 
 /// Applies the completion effect of an async operation.

@@ -1,7 +1,7 @@
 //! Microsoft.Resources: subscriptions, resource groups (delete is an LRO that removes every
 //! resource in the group), provider registration documents and subscription-wide lists.
 
-use super::{check_conditions, check_scope, read_lock, view, with_write, Ctx};
+use super::{check_conditions, check_scope, page, read_lock, view, with_write, Ctx};
 use crate::apiver;
 use crate::app::{ids as fixed, App};
 use crate::errors::{ArmError, ArmResult};
@@ -137,7 +137,7 @@ pub fn handle(app: &Arc<App>, ctx: &Ctx, t: Target) -> ArmResult<Reply> {
                 .filter_map(|k| w.get(k))
                 .map(|r| r.doc.clone())
                 .collect();
-            Ok(Reply::json(200, json!({ "value": v })))
+            Ok(page(app, ctx, v))
         }
         Target::ResourceGroup { sub, rg } => {
             apiver::check(
@@ -199,7 +199,7 @@ pub fn handle(app: &Arc<App>, ctx: &Ctx, t: Target) -> ArmResult<Reply> {
                 .filter_map(|k| w.get(k))
                 .map(|r| view(&w, r, &ctx.api))
                 .collect();
-            Ok(Reply::json(200, json!({ "value": v })))
+            Ok(page(app, ctx, v))
         }
         _ => Err(ArmError::bad_request(
             "InvalidResourceType",
@@ -225,7 +225,7 @@ fn resource_group(app: &Arc<App>, ctx: &Ctx, sub: &str, rg: &str) -> ArmResult<R
                 )),
             }
         }
-        "PUT" | "PATCH" | "DELETE" => with_write(app, |w| {
+        "PUT" | "PATCH" | "DELETE" => with_write(app, ctx, |w| {
             check_scope(w, sub, None)?;
             w.count(&key, &ctx.method);
             super::check_busy(w, ctx, &key, rg)?;
