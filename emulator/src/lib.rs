@@ -25,6 +25,8 @@ use std::sync::Arc;
 pub struct Handle {
     /// Bound port.
     pub port: u16,
+    /// Bound address (`127.0.0.1:PORT` by default).
+    pub addr: std::net::SocketAddr,
     /// Base URL (`https://127.0.0.1:PORT`).
     pub base_url: String,
     /// Path of the CA certificate PEM.
@@ -40,7 +42,7 @@ impl Handle {
     /// The `export NAME=value` lines printed after the `listening on` line.
     pub fn env_lines(&self) -> Vec<String> {
         vec![
-            format!("export ARM_METADATA_HOSTNAME=127.0.0.1:{}", self.port),
+            format!("export ARM_METADATA_HOSTNAME={}", self.addr),
             format!("export ARM_TENANT_ID={}", app::ids::TENANT_ID),
             format!("export ARM_CLIENT_ID={}", app::ids::CLIENT_ID),
             format!("export ARM_CLIENT_SECRET={}", app::ids::CLIENT_SECRET),
@@ -66,7 +68,7 @@ pub async fn run(cfg: cli::Config) -> Result<Handle, String> {
         Some(p) => seed::load_file(p)?,
         None => seed::default_world(),
     };
-    let tls = tls::generate()?;
+    let tls = tls::generate(Some(cfg.listen.ip()))?;
     let ca_path = match &cfg.ca_out {
         Some(p) => p.clone(),
         None => {
@@ -82,8 +84,9 @@ pub async fn run(cfg: cli::Config) -> Result<Handle, String> {
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| format!("binding {}: {e}", cfg.listen))?;
-    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-    let base_url = format!("https://127.0.0.1:{port}");
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let port = local.port();
+    let base_url = format!("https://{local}");
     let faults = match &cfg.faults {
         Some(s) => Some(faults::parse(s).map_err(|e| format!("--faults: {e}"))?),
         None => None,
@@ -100,6 +103,7 @@ pub async fn run(cfg: cli::Config) -> Result<Handle, String> {
     ));
     Ok(Handle {
         port,
+        addr: local,
         base_url,
         ca_path,
         ca_pem: tls.ca_pem,

@@ -18,7 +18,8 @@ pub struct TlsMaterial {
 }
 
 /// Generates the CA and the server certificate and builds the rustls configuration.
-pub fn generate() -> Result<TlsMaterial, String> {
+/// `extra_ip` is added to the SANs when the server listens on another loopback address.
+pub fn generate(extra_ip: Option<std::net::IpAddr>) -> Result<TlsMaterial, String> {
     let err = |e: rcgen::Error| format!("certificate generation failed: {e}");
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -34,8 +35,13 @@ pub fn generate() -> Result<TlsMaterial, String> {
     let ca_cert = ca_params.self_signed(&ca_key).map_err(err)?;
     let issuer = Issuer::from_params(&ca_params, &ca_key);
 
-    let mut params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-        .map_err(err)?;
+    let mut sans = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+    if let Some(ip) = extra_ip {
+        if ip.to_string() != "127.0.0.1" {
+            sans.push(ip.to_string());
+        }
+    }
+    let mut params = CertificateParams::new(sans).map_err(err)?;
     params
         .distinguished_name
         .push(DnType::CommonName, "aml-arm-emulator");
