@@ -795,7 +795,11 @@ async fn zone_group_writes_and_removes_records() {
 
 #[tokio::test]
 async fn zone_with_links_cannot_be_deleted() {
-    let env = start().await;
+    let env = start_with(aml_arm_emulator::cli::Config {
+        lro_delay_ms: 1000,
+        ..Default::default()
+    })
+    .await;
     let z = format!(
         "{}/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms",
         rg_id()
@@ -825,7 +829,7 @@ async fn zone_with_links_cannot_be_deleted() {
 #[tokio::test]
 async fn another_operation_in_progress() {
     let env = start_with(aml_arm_emulator::cli::Config {
-        lro_delay_ms: 400,
+        lro_delay_ms: 1500,
         ..Default::default()
     })
     .await;
@@ -1051,7 +1055,11 @@ async fn admin_api() {
 
 #[tokio::test]
 async fn resource_groups_and_lists() {
-    let env = start().await;
+    let env = start_with(aml_arm_emulator::cli::Config {
+        lro_delay_ms: 1000,
+        ..Default::default()
+    })
+    .await;
     let rg = format!("/subscriptions/{SUB}/resourceGroups/rg-new");
     assert_eq!(
         env.put(&rg, "2021-04-01", json!({"location": "West Europe"}))
@@ -1251,7 +1259,7 @@ async fn rate_limits_and_retry_after_options() {
         .header("x-ms-ratelimit-remaining-subscription-writes")
         .is_some());
     let mut throttled = None;
-    for _ in 0..300 {
+    for _ in 0..2000 {
         let r = env.get(&rg_id(), "2021-04-01").await;
         if r.status == 429 {
             throttled = Some(r);
@@ -1274,7 +1282,7 @@ async fn slow_lro_conflict_and_token_faults() {
     env.admin(
         "POST",
         "/faults",
-        Some(json!("slow-lro=400ms,paths=*/workspaces/*")),
+        Some(json!("slow-lro=3000ms,paths=*/workspaces/*")),
     )
     .await;
     let r = env
@@ -1282,7 +1290,7 @@ async fn slow_lro_conflict_and_token_faults() {
         .await;
     assert_eq!(r.status, 202);
     let hint: u64 = r.header("x-ms-retry-after-ms").unwrap().parse().unwrap();
-    assert!(hint > 200, "{hint}");
+    assert!(hint > 1000, "{hint}");
     let poll = env
         .send("GET", &r.header("location").unwrap(), None, None, &[])
         .await;

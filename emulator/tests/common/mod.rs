@@ -199,7 +199,7 @@ impl Env {
     pub async fn finish(&self, r: Resp, resource_path: &str, api: &str) -> Resp {
         if let Some(aao) = r.header("azure-asyncoperation") {
             if r.header("location").is_none() || r.status != 202 {
-                for _ in 0..200 {
+                for _ in 0..2000 {
                     let s = self.send("GET", &aao, None, None, &[]).await;
                     assert_eq!(s.status, 200, "status URL: {:?}", s.body);
                     match s.body["status"].as_str() {
@@ -212,7 +212,7 @@ impl Env {
             }
         }
         if let Some(loc) = r.header("location") {
-            for _ in 0..200 {
+            for _ in 0..2000 {
                 let s = self.send("GET", &loc, None, None, &[]).await;
                 if s.status != 202 {
                     return s;
