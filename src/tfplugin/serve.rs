@@ -74,8 +74,9 @@ pub fn run<P: Provider>(provider: P, meta: PluginMeta) -> ExitCode {
         }
     };
     match mode {
-        Mode::Version => write_stdout(&format!("{} {}\n", meta.binary_name, meta.version)),
-        Mode::Help => write_stdout(&usage(&meta)),
+        Mode::Version => write_stdout(&format!("{} {}\n", meta.binary_name, meta.version))
+            .map_or(ExitCode::from(1), |()| ExitCode::SUCCESS),
+        Mode::Help => write_stdout(&usage(&meta)).map_or(ExitCode::from(1), |()| ExitCode::SUCCESS),
         Mode::Plugin | Mode::Debug => {
             logging::init(logging::level_from_env());
             logging::install_panic_hook();
@@ -133,7 +134,7 @@ enum ServeError {
     Listen(std::io::Error),
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
-    #[error("writing the handshake to stdout: {0}")]
+    #[error("writing the handshake (or reattach settings) to stdout: {0}")]
     Stdout(std::io::Error),
     #[error("installing the SIGINT handler: {0}")]
     Signal(std::io::Error),
@@ -200,17 +201,12 @@ async fn serve<P: Provider>(
     let incoming = accept_connections(listener, acceptor);
     let server = router.serve_with_incoming_shutdown(incoming, shutdown.clone().wait());
 
-    if debug_mode {
-        write_stdout(&reattach_message(&meta, address));
+    let announcement = if debug_mode {
+        reattach_message(&meta, address)
     } else {
-        let cert = tls.as_ref().map(|(identity, _)| &identity.cert);
-        let line = handshake_line(address, cert);
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(line.as_bytes())
-            .and_then(|()| stdout.flush())
-            .map_err(ServeError::Stdout)?;
-    }
+        handshake_line(address, tls.as_ref().map(|(identity, _)| &identity.cert))
+    };
+    write_stdout(&announcement).map_err(ServeError::Stdout)?;
     tracing::info!(%address, tls = tls.is_some(), debug_mode, version = meta.version, "serving");
 
     let deadline = async {
@@ -533,16 +529,12 @@ fn go_arch() -> &'static str {
     }
 }
 
-/// Writes to stdout, which belongs to the handshake: only `--version`, `--help` and `--debug` use it.
-fn write_stdout(text: &str) -> ExitCode {
+/// Writes to stdout and flushes. Stdout belongs to the handshake line; only `--version`, `--help`
+/// and `--debug` write anything else, and nothing else in the crate writes to it.
+fn write_stdout(text: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(_) => ExitCode::from(1),
-    }
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
 }
 
 /// Writes a human message to stderr.
