@@ -18,6 +18,7 @@ use tonic::{Request, Response, Status};
 
 use super::cty::{self, Path, Type, Value};
 use super::diagnostics::{Diagnostic, Diagnostics};
+use super::logging;
 use super::object::Object;
 use super::plan;
 use super::proto::tfplugin5 as pb;
@@ -200,7 +201,7 @@ fn unknown_type(kind: &str, name: &str) -> Diagnostic {
 
 /// Runs an RPC body, turning a panic into an error diagnostic so that the process survives.
 async fn guarded<T>(rpc: &'static str, fut: impl Future<Output = T>) -> Result<T, Diagnostics> {
-    match AssertUnwindSafe(fut).catch_unwind().await {
+    match AssertUnwindSafe(logging::with_caught_panics(fut)).catch_unwind().await {
         Ok(v) => Ok(v),
         Err(panic) => {
             let message = panic
