@@ -201,7 +201,10 @@ fn unknown_type(kind: &str, name: &str) -> Diagnostic {
 
 /// Runs an RPC body, turning a panic into an error diagnostic so that the process survives.
 async fn guarded<T>(rpc: &'static str, fut: impl Future<Output = T>) -> Result<T, Diagnostics> {
-    match AssertUnwindSafe(logging::with_caught_panics(fut)).catch_unwind().await {
+    match AssertUnwindSafe(logging::with_caught_panics(fut))
+        .catch_unwind()
+        .await
+    {
         Ok(v) => Ok(v),
         Err(panic) => {
             let message = panic
