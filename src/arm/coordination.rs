@@ -155,6 +155,14 @@ struct KeyState {
     queue: Mutex<Queue>,
     read_lock: AsyncMutex<()>,
     cache: Mutex<Option<Cached>>,
+    /// When edits were announced that have not been submitted yet (see [`Coordinator::announce`]).
+    announced: Mutex<VecDeque<Instant>>,
+    /// Signalled on every submission.
+    submitted: tokio::sync::Notify,
+    /// Submissions so far.
+    submits: std::sync::atomic::AtomicU64,
+    /// The last write's completion: when, how many callers it released, and `submits` then.
+    released: Mutex<Option<(Instant, usize, u64)>>,
 }
 
 impl std::fmt::Debug for KeyState {
@@ -162,6 +170,15 @@ impl std::fmt::Debug for KeyState {
         f.debug_struct("KeyState").finish_non_exhaustive()
     }
 }
+
+/// How long an announced edit is waited for. Terraform plans a resource instance and applies it
+/// right after, so an announced edit normally arrives within milliseconds; this bounds the wait
+/// when it never comes (the apply failed early, or the plan was a plan only).
+pub const ANNOUNCE_TTL: Duration = Duration::from_millis(300);
+
+/// How long a write waits, after the previous one released its callers, for the edits that
+/// take their places (see [`Coordinator::await_followers`]).
+pub const REFILL_WAIT: Duration = Duration::from_millis(400);
 
 /// After this many consecutive conflicts a write cycle backs off before reading again.
 const FREE_CONFLICT_RETRIES: u32 = 3;
@@ -229,6 +246,9 @@ impl Coordinator {
             q.pending.push_back(Pending { apply, deadline, done: tx });
             !std::mem::replace(&mut q.running, true)
         };
+        state.announced.lock().expect("announcements poisoned").pop_front();
+        state.submits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        state.submitted.notify_waiters();
         self.count(|s| s.edits += 1);
         if start_driver {
             let (me, store, id, state) = (self.clone(), store.clone(), id.to_string(), state.clone());
@@ -244,6 +264,21 @@ impl Coordinator {
             .and_then(|mut s| s.take())
             .ok_or_else(|| ArmError::new(ErrorKind::Transport, format!("the edit of workspace {id} was never applied")))?;
         Ok(Edited { value, workspace, wrote })
+    }
+
+    /// Announces that an edit of workspace `id` is about to be submitted: Terraform has started
+    /// creating a resource instance (planned it) and will apply it next. A write cycle about to
+    /// take its batch waits for announced edits, never for anything else, so the instances
+    /// Terraform runs in parallel share one write instead of alternating between two. A lone
+    /// edit, or one that was not announced, waits for nothing.
+    pub fn announce(&self, id: &str) {
+        if !self.coalesce {
+            return;
+        }
+        let state = self.key_state(id);
+        let mut a = state.announced.lock().expect("announcements poisoned");
+        a.retain(|t| t.elapsed() < ANNOUNCE_TTL);
+        a.push_back(Instant::now());
     }
 
     /// Reads the workspace, accepting a body this process read or wrote within `max_age`.
@@ -276,14 +311,54 @@ impl Coordinator {
                     }
                 }
             };
-            // Read first, then take the batch: what queued during the GET joins this write.
+            // Read first, then take the batch: what queued during the GET, and the edits Terraform
+            // has announced and is about to submit, join this write.
             self.count(|s| s.reads += 1);
             let read = store.read(id, deadline).await;
+            self.await_followers(state).await;
             let batch = self.take_batch(state);
             if batch.is_empty() {
                 continue;
             }
-            self.cycle(store, id, state, batch, read).await;
+            let released = self.cycle(store, id, state, batch, read).await;
+            let submits = state.submits.load(std::sync::atomic::Ordering::SeqCst);
+            *state.released.lock().expect("release poisoned") = Some((Instant::now(), released, submits));
+        }
+    }
+
+    /// Before a batch is taken, waits for edits that are known to be on their way, never for
+    /// more: every live announced edit (until submitted or [`ANNOUNCE_TTL`] old), and, for at
+    /// most [`REFILL_WAIT`] after the previous write released its callers, as many new edits
+    /// as it released (Terraform hands each freed slot to the next instance at once). Without
+    /// this, two groups of parallel edits alternate between writes forever (one group's
+    /// followers always arrive during the other group's write), doubling the writes and the
+    /// time. A lone edit, or the first after a quiet spell, waits for nothing.
+    async fn await_followers(&self, state: &KeyState) {
+        if !self.coalesce {
+            return;
+        }
+        loop {
+            let notified = state.submitted.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let expiry = {
+                let mut a = state.announced.lock().expect("announcements poisoned");
+                a.retain(|t| t.elapsed() < ANNOUNCE_TTL);
+                match a.front() {
+                    Some(t) => *t + ANNOUNCE_TTL,
+                    None => {
+                        let submits = state.submits.load(std::sync::atomic::Ordering::SeqCst);
+                        match *state.released.lock().expect("release poisoned") {
+                            Some((at, callers, then)) if at.elapsed() < REFILL_WAIT && submits - then < callers as u64 => at + REFILL_WAIT,
+                            _ => return,
+                        }
+                    }
+                }
+            };
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = tokio::time::sleep_until(expiry.into()) => {}
+            }
         }
     }
 
@@ -303,7 +378,8 @@ impl Coordinator {
     }
 
     /// One read-modify-write of `batch`, re-reading on conflicts.
-    async fn cycle<S: WorkspaceStore>(&self, store: &S, id: &str, state: &KeyState, mut batch: Vec<Pending>, mut read: Result<Option<Response>, ArmError>) {
+    /// Returns how many callers it answered.
+    async fn cycle<S: WorkspaceStore>(&self, store: &S, id: &str, state: &KeyState, mut batch: Vec<Pending>, mut read: Result<Option<Response>, ArmError>) -> usize {
         let mut conflicts = 0u32;
         loop {
             let deadline = batch.iter().map(|p| p.deadline).max().unwrap_or_else(|| Deadline::after(Duration::ZERO));
@@ -383,10 +459,12 @@ fn remember(state: &KeyState, r: Option<&Response>) {
     }
 }
 
-fn finish(batch: Vec<Pending>, result: impl Fn(usize) -> Result<(Value, bool), ArmError>) {
+fn finish(batch: Vec<Pending>, result: impl Fn(usize) -> Result<(Value, bool), ArmError>) -> usize {
+    let n = batch.len();
     for (i, p) in batch.into_iter().enumerate() {
         let _ = p.done.send(result(i));
     }
+    n
 }
 
 /// The PATCH body that turns `before` into `after`: `{"properties": {...}}` with each changed
@@ -681,6 +759,39 @@ mod tests {
             assert!(network_acls::has_rule(&r.body, "52.0.0.1"));
         }
         assert_eq!(f.state().gets - gets_before, 1);
+    }
+
+    #[tokio::test]
+    async fn announced_edits_join_the_write_and_unannounced_ones_wait_for_nothing() {
+        let f = Fake::new(&[]);
+        let c = Arc::new(Coordinator::new(true));
+        // Terraform planned 6 instances; their applies arrive a few milliseconds apart.
+        for _ in 0..6 {
+            c.announce("/ws");
+        }
+        let tasks: Vec<_> = (0..6)
+            .map(|i| {
+                let (c, f) = (c.clone(), f.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(8 * i)).await;
+                    add(&c, &f, &format!("52.0.0.{}", i + 1)).await.unwrap().value
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), AddOutcome::Added);
+        }
+        assert_eq!(f.state().patches, 1, "announced edits share one write");
+        // An announcement that never turns into an edit delays a write by at most ANNOUNCE_TTL.
+        c.announce("/ws");
+        let t = Instant::now();
+        add(&c, &f, "52.0.0.9").await.unwrap();
+        assert!(t.elapsed() < ANNOUNCE_TTL + Duration::from_millis(200));
+        c.announce("/ws");
+        let t = Instant::now();
+        c.edit(&f, "/ws", deadline(), |d| network_acls::remove_ip_rule(d, "52.0.0.9")).await.unwrap();
+        c.edit(&f, "/ws", deadline(), |d| network_acls::remove_ip_rule(d, "52.0.0.8")).await.unwrap();
+        assert!(t.elapsed() < ANNOUNCE_TTL + Duration::from_millis(200), "the announcement was consumed by the first edit");
     }
 
     #[test]

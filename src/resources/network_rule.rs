@@ -19,7 +19,7 @@ use crate::tfplugin::cty::{Path, Type, Value};
 use crate::tfplugin::diagnostics::Diagnostic;
 use crate::tfplugin::object::Object;
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
-use crate::tfplugin::traits::{Ctx, Error, Resource};
+use crate::tfplugin::traits::{Ctx, Error, Plan, Resource};
 
 /// The resource.
 #[derive(Debug)]
@@ -188,6 +188,19 @@ impl Resource<AmlClient> for NetworkRule {
         "Import a rule with the workspace's ARM ID, `/networkRules/`, and the address exactly as the workspace \
          lists it. Write the `/` of a CIDR range as `%2F` (a plain `/` is accepted too). The ID of every rule \
          in the state has this form, so it can be imported again as it is."
+    }
+
+    async fn plan(&self, ctx: &Ctx<'_, AmlClient>, plan: &mut Plan) -> Result<(), Error> {
+        // Terraform applies an instance right after planning it: tell the coordinator that an
+        // edit of this workspace is coming, so that parallel creates share a write.
+        if plan.is_create() {
+            if let Some(ws) = plan.planned.string("workspace_id").and_then(|w| WorkspaceId::parse(&w).ok()) {
+                if let Ok(arm) = ctx.client.arm().await {
+                    arm.coordinator().announce(ws.as_ref());
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn create(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Object, Error> {
