@@ -405,7 +405,14 @@ fn injected_faults_change_no_outcome() {
     assert_eq!(sorted(rules_of(&emu)), sorted(managed(0..40)));
     ws.ok(&["destroy", "-auto-approve", "-no-color", "-var", "n=40"]);
     assert_eq!(rules_of(&emu), Vec::<String>::new());
-    let faults = emu.admin("GET", "faults", None);
-    eprintln!("faults injected: {faults}");
-    assert!(faults.to_string().contains("injected"), "{faults}");
+    let log = emu.admin("GET", "requests?limit=100000", None);
+    let faulted: Vec<String> = log["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["fault"].as_str().map(|f| format!("{} {f}", r["method"].as_str().unwrap_or(""))))
+        .collect();
+    eprintln!("faults injected: {faulted:?}");
+    assert!(faulted.iter().any(|f| f == "PATCH Precondition"), "no 412 was injected: {faulted:?}");
+    assert!(faulted.len() >= 4, "{faulted:?}");
 }
