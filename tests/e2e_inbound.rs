@@ -416,3 +416,21 @@ fn injected_faults_change_no_outcome() {
     assert!(faulted.iter().any(|f| f == "PATCH Precondition"), "no 412 was injected: {faulted:?}");
     assert!(faulted.len() >= 4, "{faulted:?}");
 }
+
+#[test]
+fn the_inbound_access_example_applies_against_the_emulator() {
+    let emu = start(&[]);
+    let main = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/inbound-access/main.tf")).unwrap();
+    let mut ws = Workspace::new(&main.replace("00000000-0000-4000-8000-00000000a3b1", emu.subscription()));
+    for (k, v) in &emu.env {
+        ws.env(k, v);
+    }
+    ws.init();
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    let out = ws.outputs();
+    assert_eq!(out["ip_rules"]["value"], json!(["20.42.0.0/24", "40.112.0.0/16", "52.160.10.4"]));
+    assert_eq!(out["default_action"]["value"], "Deny");
+    no_changes(&ws);
+    ws.ok(&["destroy", "-auto-approve", "-no-color"]);
+    assert_eq!(rules_of(&emu), Vec::<String>::new());
+}

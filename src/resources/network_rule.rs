@@ -165,7 +165,7 @@ impl Resource<AmlClient> for NetworkRule {
                 Attribute::required(
                     "workspace_id",
                     Type::String,
-                    "The ARM ID of the workspace (or hub) the rule belongs to. Changing it replaces the rule.",
+                    "The ARM ID of the workspace (or hub) the rule belongs to.",
                 )
                 .requires_replace()
                 .case_insensitive()
@@ -175,8 +175,8 @@ impl Resource<AmlClient> for NetworkRule {
                 Attribute::required(
                     "ip_address",
                     Type::String,
-                    "A public IPv4 address (`52.160.10.4`) or CIDR range (`52.160.0.0/16`) allowed in. Changing it \
-                     replaces the rule.",
+                    "A public IPv4 address (`52.160.10.4`) or CIDR range (`52.160.0.0/16`) allowed in: IPv4 only, \
+                     public only, a range with its network address.",
                 )
                 .requires_replace()
                 .validate(Validator::Custom(validate_ip)),

@@ -64,7 +64,7 @@ impl Resource<AmlClient> for WorkspaceNetworkAccess {
         ))
         .attribute(Attribute::id("The workspace's ARM ID."))
         .attribute(
-            Attribute::required("workspace_id", Type::String, "The ARM ID of the workspace (or hub). Changing it replaces the resource.")
+            Attribute::required("workspace_id", Type::String, "The ARM ID of the workspace (or hub) whose inbound access this manages.")
                 .requires_replace()
                 .case_insensitive()
                 .validate(Validator::Custom(validate_workspace_id)),
