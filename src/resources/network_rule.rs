@@ -128,6 +128,7 @@ fn ip_path() -> Path {
     Path::root().attr("ip_address")
 }
 
+#[allow(clippy::result_large_err)] // the framework's Error, as in Resource::import
 fn workspace_of(obj: &Object) -> Result<WorkspaceId, Error> {
     let raw = obj.string("workspace_id").unwrap_or_default();
     WorkspaceId::parse(&raw).map_err(|e| Error::new(e.message).at(Path::root().attr("workspace_id")))
@@ -371,7 +372,7 @@ mod tests {
         assert_eq!(parse_rule_id(&format!("{WS}/networkRules/52.160.0.0/16")).unwrap().1, "52.160.0.0/16");
         assert_eq!(parse_rule_id(&format!("{WS}/networkrules/52.160.0.0%2f16")).unwrap().1, "52.160.0.0/16");
         for (bad, frag) in [
-            (format!("{WS}"), "expected <workspace ID>/networkRules/<address>"),
+            (WS.to_string(), "expected <workspace ID>/networkRules/<address>"),
             (format!("{WS}/networkRules/10.0.0.1"), "not a public address"),
             (format!("{WS}/networkRules/2001:db8::1"), "only IPv4"),
             ("/subscriptions/x/networkRules/52.1.2.3".to_string(), "/subscriptions/x"),
