@@ -124,6 +124,11 @@ pub struct Coordinator {
     coalesce: bool,
     keys: Mutex<HashMap<String, Arc<KeyState>>>,
     stats: Mutex<Stats>,
+    /// Submissions so far, for every workspace: Terraform's freed slots are refilled with
+    /// instances of any workspace.
+    submits: std::sync::atomic::AtomicU64,
+    /// Signalled on every submission.
+    submitted: tokio::sync::Notify,
 }
 
 impl Default for Coordinator {
@@ -157,11 +162,8 @@ struct KeyState {
     cache: Mutex<Option<Cached>>,
     /// When edits were announced that have not been submitted yet (see [`Coordinator::announce`]).
     announced: Mutex<VecDeque<Instant>>,
-    /// Signalled on every submission.
-    submitted: tokio::sync::Notify,
-    /// Submissions so far.
-    submits: std::sync::atomic::AtomicU64,
-    /// The last write's completion: when, how many callers it released, and `submits` then.
+    /// The last write's completion: when, how many callers it released, and the coordinator's
+    /// submission count then.
     released: Mutex<Option<(Instant, usize, u64)>>,
 }
 
@@ -186,7 +188,13 @@ const FREE_CONFLICT_RETRIES: u32 = 3;
 impl Coordinator {
     /// A coordinator; `coalesce = false` gives every edit its own write.
     pub fn new(coalesce: bool) -> Self {
-        Coordinator { coalesce, keys: Mutex::new(HashMap::new()), stats: Mutex::new(Stats::default()) }
+        Coordinator {
+            coalesce,
+            keys: Mutex::new(HashMap::new()),
+            stats: Mutex::new(Stats::default()),
+            submits: std::sync::atomic::AtomicU64::new(0),
+            submitted: tokio::sync::Notify::new(),
+        }
     }
 
     /// A coordinator configured from [`COALESCE_ENV`] (coalescing unless it says otherwise).
@@ -247,8 +255,8 @@ impl Coordinator {
             !std::mem::replace(&mut q.running, true)
         };
         state.announced.lock().expect("announcements poisoned").pop_front();
-        state.submits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        state.submitted.notify_waiters();
+        self.submits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.submitted.notify_waiters();
         self.count(|s| s.edits += 1);
         if start_driver {
             let (me, store, id, state) = (self.clone(), store.clone(), id.to_string(), state.clone());
@@ -321,7 +329,7 @@ impl Coordinator {
                 continue;
             }
             let released = self.cycle(store, id, state, batch, read).await;
-            let submits = state.submits.load(std::sync::atomic::Ordering::SeqCst);
+            let submits = self.submits.load(std::sync::atomic::Ordering::SeqCst);
             *state.released.lock().expect("release poisoned") = Some((Instant::now(), released, submits));
         }
     }
@@ -329,7 +337,8 @@ impl Coordinator {
     /// Before a batch is taken, waits for edits that are known to be on their way, never for
     /// more: every live announced edit (until submitted or [`ANNOUNCE_TTL`] old), and, for at
     /// most [`REFILL_WAIT`] after the previous write released its callers, as many new edits
-    /// as it released (Terraform hands each freed slot to the next instance at once). Without
+    /// (of any workspace) as it released: Terraform hands each freed slot to the next instance
+    /// at once, and those of this workspace are then queued. Without
     /// this, two groups of parallel edits alternate between writes forever (one group's
     /// followers always arrive during the other group's write), doubling the writes and the
     /// time. A lone edit, or the first after a quiet spell, waits for nothing.
@@ -338,7 +347,7 @@ impl Coordinator {
             return;
         }
         loop {
-            let notified = state.submitted.notified();
+            let notified = self.submitted.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             let expiry = {
@@ -347,7 +356,7 @@ impl Coordinator {
                 match a.front() {
                     Some(t) => *t + ANNOUNCE_TTL,
                     None => {
-                        let submits = state.submits.load(std::sync::atomic::Ordering::SeqCst);
+                        let submits = self.submits.load(std::sync::atomic::Ordering::SeqCst);
                         match *state.released.lock().expect("release poisoned") {
                             Some((at, callers, then)) if at.elapsed() < REFILL_WAIT && submits - then < callers as u64 => at + REFILL_WAIT,
                             _ => return,
