@@ -199,7 +199,10 @@ async fn schema_lists_features_with_timeouts_and_types() {
     let s = svc.get_schema(Request::new(pb::get_provider_schema::Request {})).await.unwrap().into_inner();
     let thing = &s.resource_schemas["test_thing"];
     let block = thing.block.as_ref().unwrap();
-    assert!(block.block_types.iter().any(|b| b.type_name == "timeouts" && b.block.is_some()));
+    let timeouts = block.block_types.iter().find(|b| b.type_name == "timeouts").expect("timeouts block");
+    assert!(timeouts.block.is_some());
+    // Terraform refuses a NestingSingle block whose MinItems and MaxItems differ.
+    assert_eq!((timeouts.min_items, timeouts.max_items), (0, 0));
     assert!(block.attributes.iter().all(|a| !a.r#type.is_empty()));
     assert!(s.functions.contains_key("echo"));
     assert!(s.provider.is_some());
