@@ -434,3 +434,44 @@ fn the_inbound_access_example_applies_against_the_emulator() {
     ws.ok(&["destroy", "-auto-approve", "-no-color"]);
     assert_eq!(rules_of(&emu), Vec::<String>::new());
 }
+
+#[test]
+fn access_changes_in_place_and_out_of_band_changes_are_drift() {
+    let emu = start(&[]);
+    let id = ws_id(&emu);
+    let config = |action: &str| {
+        format!(
+            r#"
+resource "aml_workspace_network_access" "demo" {{
+  workspace_id          = "WSID"
+  public_network_access = "Enabled"
+  default_action        = "{action}"
+}}
+"#
+        )
+    };
+    let ws = tf_with(&emu, &config("Deny"), &[]);
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(emu.resource(&id)["properties"]["networkAcls"]["defaultAction"], "Deny");
+
+    // Changing the default action updates in place and keeps the recorded prior settings.
+    ws.write("main.tf", &format!("{HEAD}\n{}", config("Allow").replace("WSID", &id)));
+    let plan = ws.ok(&["plan", "-no-color"]);
+    assert!(plan.contains("will be updated in-place"), "{plan}");
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(emu.resource(&id)["properties"]["networkAcls"]["defaultAction"], "Allow");
+    let show = ws.ok(&["state", "show", "-no-color", "aml_workspace_network_access.demo"]);
+    assert!(has(&show, r#"prior_default_action = "Allow""#) && has(&show, r#"prior_public_network_access = "Enabled""#), "{show}");
+
+    // Someone disables public access: the plan puts it back.
+    let mut doc = emu.resource(&id);
+    doc["properties"]["publicNetworkAccess"] = json!("Disabled");
+    emu.put_resource(&id, doc);
+    let plan = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    let text = tf::text(&plan);
+    assert_eq!(plan.status.code(), Some(2), "{text}");
+    assert!(has(&text, r#"~ public_network_access = "Disabled" -> "Enabled""#), "{text}");
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(emu.resource(&id)["properties"]["publicNetworkAccess"], "Enabled");
+    no_changes(&ws);
+}
