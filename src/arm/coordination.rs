@@ -250,17 +250,29 @@ impl Coordinator {
         let (tx, rx) = oneshot::channel();
         let state = self.key_state(id);
         let start_driver = {
-            let mut q = state.queue.lock().expect("coordinator queue poisoned");
+            let mut q = state.queue.lock().unwrap_or_else(|e| e.into_inner());
             q.pending.push_back(Pending { apply, deadline, done: tx });
             !std::mem::replace(&mut q.running, true)
         };
-        state.announced.lock().expect("announcements poisoned").pop_front();
+        state.announced.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
         self.submits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.submitted.notify_waiters();
         self.count(|s| s.edits += 1);
         if start_driver {
             let (me, store, id, state) = (self.clone(), store.clone(), id.to_string(), state.clone());
-            tokio::spawn(async move { me.drive(&store, &id, &state).await });
+            tokio::spawn(async move {
+                use futures::FutureExt;
+                let run = std::panic::AssertUnwindSafe(me.drive(&store, &id, &state)).catch_unwind().await;
+                if run.is_err() {
+                    // Never leave the workspace "running" with nobody driving it: callers
+                    // waiting now get an error (their senders are dropped), later ones start
+                    // a new driver.
+                    tracing::error!(target: "arm", workspace = %id, "workspace write coordinator panicked");
+                    let mut q = state.queue.lock().unwrap_or_else(|e| e.into_inner());
+                    q.pending.clear();
+                    q.running = false;
+                }
+            });
         }
         let (workspace, wrote) = match rx.await {
             Ok(r) => r?,
@@ -284,7 +296,7 @@ impl Coordinator {
             return;
         }
         let state = self.key_state(id);
-        let mut a = state.announced.lock().expect("announcements poisoned");
+        let mut a = state.announced.lock().unwrap_or_else(|e| e.into_inner());
         a.retain(|t| t.elapsed() < ANNOUNCE_TTL);
         a.push_back(Instant::now());
     }
@@ -294,7 +306,7 @@ impl Coordinator {
     pub async fn read<S: WorkspaceStore>(&self, store: &S, id: &str, max_age: Duration, deadline: Deadline) -> Result<Option<Response>, ArmError> {
         let state = self.key_state(id);
         let _g = state.read_lock.lock().await;
-        if let Some(c) = state.cache.lock().expect("cache poisoned").clone() {
+        if let Some(c) = state.cache.lock().unwrap_or_else(|e| e.into_inner()).clone() {
             if c.at.elapsed() <= max_age {
                 return Ok(Some(c.response));
             }
@@ -309,7 +321,7 @@ impl Coordinator {
     async fn drive<S: WorkspaceStore>(&self, store: &S, id: &str, state: &KeyState) {
         loop {
             let deadline = {
-                let mut q = state.queue.lock().expect("coordinator queue poisoned");
+                let mut q = state.queue.lock().unwrap_or_else(|e| e.into_inner());
                 q.pending.retain(|p| !p.done.is_closed());
                 match q.pending.iter().map(|p| p.deadline).max() {
                     Some(d) => d,
@@ -330,7 +342,7 @@ impl Coordinator {
             }
             let released = self.cycle(store, id, state, batch, read).await;
             let submits = self.submits.load(std::sync::atomic::Ordering::SeqCst);
-            *state.released.lock().expect("release poisoned") = Some((Instant::now(), released, submits));
+            *state.released.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), released, submits));
         }
     }
 
@@ -351,13 +363,13 @@ impl Coordinator {
             tokio::pin!(notified);
             notified.as_mut().enable();
             let expiry = {
-                let mut a = state.announced.lock().expect("announcements poisoned");
+                let mut a = state.announced.lock().unwrap_or_else(|e| e.into_inner());
                 a.retain(|t| t.elapsed() < ANNOUNCE_TTL);
                 match a.front() {
                     Some(t) => *t + ANNOUNCE_TTL,
                     None => {
                         let submits = self.submits.load(std::sync::atomic::Ordering::SeqCst);
-                        match *state.released.lock().expect("release poisoned") {
+                        match *state.released.lock().unwrap_or_else(|e| e.into_inner()) {
                             Some((at, callers, then)) if at.elapsed() < REFILL_WAIT && submits - then < callers as u64 => at + REFILL_WAIT,
                             _ => return,
                         }
@@ -372,7 +384,7 @@ impl Coordinator {
     }
 
     fn take_batch(&self, state: &KeyState) -> Vec<Pending> {
-        let mut q = state.queue.lock().expect("coordinator queue poisoned");
+        let mut q = state.queue.lock().unwrap_or_else(|e| e.into_inner());
         let mut batch = Vec::new();
         while let Some(p) = q.pending.pop_front() {
             if p.done.is_closed() {
@@ -395,7 +407,7 @@ impl Coordinator {
             let current = match read {
                 Ok(Some(r)) => r,
                 Ok(None) => {
-                    *state.cache.lock().expect("cache poisoned") = None;
+                    *state.cache.lock().unwrap_or_else(|e| e.into_inner()) = None;
                     let e = not_found(id);
                     return finish(batch, |_| Err(e.clone()));
                 }
@@ -420,7 +432,7 @@ impl Coordinator {
                     if written.body.get("properties").is_some() {
                         remember(state, Some(&written));
                     } else {
-                        *state.cache.lock().expect("cache poisoned") = None;
+                        *state.cache.lock().unwrap_or_else(|e| e.into_inner()) = None;
                     }
                     return finish(batch, |_| Ok((ws.clone(), true)));
                 }
@@ -442,7 +454,7 @@ impl Coordinator {
                     }
                 }
                 Err(e) => {
-                    *state.cache.lock().expect("cache poisoned") = None;
+                    *state.cache.lock().unwrap_or_else(|e| e.into_inner()) = None;
                     return finish(batch, |_| Err(e.clone()));
                 }
             }
@@ -801,6 +813,15 @@ mod tests {
         c.edit(&f, "/ws", deadline(), |d| network_acls::remove_ip_rule(d, "52.0.0.9")).await.unwrap();
         c.edit(&f, "/ws", deadline(), |d| network_acls::remove_ip_rule(d, "52.0.0.8")).await.unwrap();
         assert!(t.elapsed() < ANNOUNCE_TTL + Duration::from_millis(200), "the announcement was consumed by the first edit");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_edit_fails_its_batch_and_the_next_edit_still_runs() {
+        let f = Fake::new(&[]);
+        let c = Arc::new(Coordinator::new(true));
+        let e = c.edit(&f, "/ws", deadline(), |_doc| -> bool { panic!("edit bug") }).await.unwrap_err();
+        assert!(e.message.contains("abandoned"), "{e}");
+        assert_eq!(add(&c, &f, "52.0.0.1").await.unwrap().value, AddOutcome::Added);
     }
 
     #[test]
