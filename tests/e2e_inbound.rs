@@ -3,7 +3,9 @@
 //! removing 50 removes exactly those, out-of-band changes are kept or detected, imports round-trip,
 //! destroy restores the prior access, bad inputs fail at plan, and injected faults change nothing.
 //!
-//! `AML_E2E_LRO_MS` sets the emulator's async-operation delay (default 50 ms) for measurements.
+//! `AML_E2E_LRO_MS` sets the emulator's async-operation delay (default 50 ms) for measurements;
+//! `AML_E2E_DUMP=1` writes the emulator's request log of each measured apply to
+//! `/tmp/inbound-requests.json`.
 
 mod tf;
 
