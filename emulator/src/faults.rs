@@ -7,6 +7,7 @@
 //! | `drop=P` | probability of closing the connection without a response |
 //! | `409=P` | probability of `409 AnotherOperationInProgress` on writes |
 //! | `lro-fail=P` | probability that an async operation started on a matching path ends `Failed` |
+//! | `412=P` | probability of `412 PreconditionFailed` on writes that carry `If-Match` (nothing is applied) |
 //! | `slow-lro=2000ms` (or `2s`) | delay of async operations on matching paths |
 //! | `404-after-create=N` | N GETs after a create completes answer 404 (replication lag) |
 //! | `paths=GLOB\|GLOB` | only paths matching one glob (`*` = any run of characters, case-insensitive) |
@@ -42,6 +43,8 @@ pub struct FaultSpec {
     pub p409: f64,
     /// Probability that an async operation ends `Failed`.
     pub lro_fail: f64,
+    /// Probability of 412 on conditional (`If-Match`) writes.
+    pub p412: f64,
     /// Async operation delay override in milliseconds.
     pub slow_lro_ms: Option<u64>,
     /// Number of 404s on GET after a create.
@@ -72,6 +75,7 @@ impl Default for FaultSpec {
             drop: 0.0,
             p409: 0.0,
             lro_fail: 0.0,
+            p412: 0.0,
             slow_lro_ms: None,
             not_found_after_create: 0,
             paths: Vec::new(),
@@ -131,6 +135,7 @@ pub fn parse(spec: &str) -> Result<FaultSpec, String> {
             "drop" => f.drop = prob(&k, v)?,
             "409" => f.p409 = prob(&k, v)?,
             "lro-fail" => f.lro_fail = prob(&k, v)?,
+            "412" => f.p412 = prob(&k, v)?,
             "slow-lro" => f.slow_lro_ms = Some(duration_ms(&k, v)?),
             "404-after-create" => f.not_found_after_create = num(v)? as u32,
             "paths" => {
@@ -164,7 +169,7 @@ pub fn parse(spec: &str) -> Result<FaultSpec, String> {
             _ => return Err(format!("unknown fault key '{k}'")),
         }
     }
-    if f.p429 + f.p500 + f.p503 + f.drop + f.p409 > 1.0 + 1e-9 {
+    if f.p429 + f.p500 + f.p503 + f.drop + f.p409 + f.p412 > 1.0 + 1e-9 {
         return Err("the probabilities add up to more than 1".into());
     }
     Ok(f)
@@ -183,6 +188,8 @@ pub enum Fault {
     Drop,
     /// 409 AnotherOperationInProgress.
     Conflict,
+    /// 412 PreconditionFailed (only on writes with `If-Match`; the caller checks the header).
+    Precondition,
 }
 
 /// Case-insensitive glob with `*` only.
@@ -270,7 +277,7 @@ impl FaultState {
         if !Self::matches(spec, family, method, path) {
             return None;
         }
-        let total = spec.p429 + spec.p500 + spec.p503 + spec.drop + spec.p409;
+        let total = spec.p429 + spec.p500 + spec.p503 + spec.drop + spec.p409 + spec.p412;
         if total <= 0.0 {
             return None;
         }
@@ -291,6 +298,7 @@ impl FaultState {
             (spec.p503, Fault::Unavailable),
             (spec.drop, Fault::Drop),
             (spec.p409, Fault::Conflict),
+            (spec.p412, Fault::Precondition),
         ] {
             acc += p;
             if r < acc {
@@ -299,7 +307,7 @@ impl FaultState {
             }
         }
         let f = pick?;
-        if f == Fault::Conflict && !write {
+        if matches!(f, Fault::Conflict | Fault::Precondition) && !write {
             return None;
         }
         if let Some(max) = spec.max {
@@ -371,6 +379,8 @@ mod tests {
         assert_eq!(f.seed, 7);
         assert_eq!(f.slow_lro_ms, Some(2000));
         assert_eq!(f.not_found_after_create, 3);
+        assert_eq!(parse("412=0.1").unwrap().p412, 0.1);
+        assert!(parse("412=0.6,429=0.5").is_err());
         assert!(parse("429=2").is_err());
         assert!(parse("bogus=1").is_err());
     }

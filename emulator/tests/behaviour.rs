@@ -980,6 +980,43 @@ async fn fault_injection_is_deterministic() {
 }
 
 #[tokio::test]
+async fn injected_412_hits_only_conditional_writes_and_applies_nothing() {
+    let env = start().await;
+    let ws = ws_id("mlw-demo");
+    let preview = "2026-07-15-preview";
+    assert_eq!(
+        env.admin("POST", "/faults", Some(json!("412=1,paths=*/workspaces/*")))
+            .await
+            .status,
+        200
+    );
+    // GETs and unconditional writes are not faulted.
+    let got = env.get(&ws, preview).await;
+    assert_eq!(got.status, 200);
+    let etag = got.header("etag").unwrap();
+    let body = json!({"properties": {"networkAcls": {"defaultAction": "Deny", "ipRules": [{"value": "52.1.2.3"}]}}});
+    let r = env
+        .send(
+            "PATCH",
+            &ws,
+            Some(preview),
+            Some(&body),
+            &[("if-match", &etag)],
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (412, "PreconditionFailed"));
+    assert!(
+        env.get(&ws, preview).await.body["properties"]
+            .get("networkAcls")
+            .is_none(),
+        "a faulted write applies nothing"
+    );
+    let r = env.patch(&ws, preview, body).await;
+    assert_eq!(r.status, 202);
+    assert_eq!(env.admin("DELETE", "/faults", None).await.status, 204);
+}
+
+#[tokio::test]
 async fn admin_api() {
     let env = start().await;
     // Counters count ARM writes per resource id (lowercase).

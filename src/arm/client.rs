@@ -12,7 +12,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::cloud::Cloud;
-use super::coordination::KeyedLocks;
+use super::coordination::{Coordinator, KeyedLocks};
 use super::credentials::{build_credential, AuthMethod, CredentialOptions};
 use super::error::{ArmError, ErrorKind};
 use super::http::{build_reqwest_client, HttpResponse, Method, ReqwestTransport, Transport};
@@ -88,6 +88,7 @@ struct Inner {
     subscription_id: String,
     auth_method: Option<AuthMethod>,
     locks: KeyedLocks,
+    coordinator: Arc<Coordinator>,
 }
 
 impl std::fmt::Debug for ArmClient {
@@ -175,6 +176,7 @@ impl ArmClient {
                 subscription_id,
                 auth_method,
                 locks: KeyedLocks::new(),
+                coordinator: Arc::new(Coordinator::from_env()),
             }),
         }
     }
@@ -197,6 +199,11 @@ impl ArmClient {
     /// Per-workspace write locks shared by all resources using this client.
     pub fn locks(&self) -> &KeyedLocks {
         &self.inner.locks
+    }
+
+    /// The per-workspace write coordinator shared by every resource that writes a workspace.
+    pub fn coordinator(&self) -> &Arc<Coordinator> {
+        &self.inner.coordinator
     }
 
     /// The absolute URL of an ARM path with its api-version.

@@ -13,6 +13,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub(crate) mod lro;
+pub mod network_acls;
 pub mod pipeline;
 #[cfg(test)]
 mod tests;
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 
 pub use client::{ArmClient, ClientOptions, Response, WriteOptions};
 pub use cloud::Cloud;
-pub use coordination::KeyedLocks;
+pub use coordination::{Coordinator, Edited, KeyedLocks, WorkspaceStore};
 pub use credentials::{AuthMethod, CredentialOptions};
 pub use error::{ArmError, ErrorDetail, ErrorKind};
 pub use pipeline::RetryPolicy;

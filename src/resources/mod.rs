@@ -1,6 +1,9 @@
 //! Managed resources, one file per type (the file name is the type without `aml_`), listed once
 //! in [`all`].
 
+pub mod network_rule;
+pub mod workspace_network_access;
+
 use std::sync::Arc;
 
 use crate::provider::AmlClient;
@@ -8,5 +11,8 @@ use crate::tfplugin::traits::Resource;
 
 /// Every resource type, in documentation order.
 pub fn all() -> Vec<Arc<dyn Resource<AmlClient>>> {
-    Vec::new()
+    vec![
+        Arc::new(network_rule::NetworkRule),
+        Arc::new(workspace_network_access::WorkspaceNetworkAccess),
+    ]
 }

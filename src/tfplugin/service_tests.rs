@@ -268,10 +268,14 @@ async fn schema_lists_features_with_timeouts_and_types() {
         .into_inner();
     let thing = &s.resource_schemas["test_thing"];
     let block = thing.block.as_ref().unwrap();
-    assert!(block
+    let timeouts = block
         .block_types
         .iter()
-        .any(|b| b.type_name == "timeouts" && b.block.is_some()));
+        .find(|b| b.type_name == "timeouts")
+        .expect("timeouts block");
+    assert!(timeouts.block.is_some());
+    // Terraform refuses a NestingSingle block whose MinItems and MaxItems differ.
+    assert_eq!((timeouts.min_items, timeouts.max_items), (0, 0));
     assert!(block.attributes.iter().all(|a| !a.r#type.is_empty()));
     assert!(s.functions.contains_key("echo"));
     assert!(s.provider.is_some());

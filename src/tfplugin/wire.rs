@@ -153,6 +153,9 @@ fn nested_to_proto(nested: &NestedBlock) -> pb::schema::NestedBlock {
     };
     let (min, max) = match nested.nesting {
         Nesting::Group | Nesting::Map => (0, 0),
+        // Terraform requires MinItems == MaxItems (0 or 1) in NestingSingle mode.
+        Nesting::Single if nested.min_items >= 1 => (1, 1),
+        Nesting::Single => (0, 0),
         _ => (nested.min_items, nested.max_items),
     };
     pb::schema::NestedBlock {

@@ -294,6 +294,10 @@ fn fault_reply(f: Fault, spec: &crate::faults::FaultSpec, sub: &str) -> Reply {
         .into(),
         Fault::Drop => Reply::dropped(),
         Fault::Conflict => ArmError::another_operation("(fault injection)", "n/a").into(),
+        Fault::Precondition => ArmError::precondition(
+            "The condition specified using HTTP conditional header(s) is not met (fault injection).",
+        )
+        .into(),
     }
 }
 
@@ -333,11 +337,14 @@ fn dispatch(app: &Arc<App>, ctx: &Ctx) -> (ArmResult<Reply>, Option<String>, boo
     }
     let sub = ctx.path.split('/').nth(2).unwrap_or("").to_string();
     if let Some((f, spec)) = app.faults.decide("arm", &ctx.method, &ctx.path) {
-        return (
-            Ok(fault_reply(f, &spec, &sub)),
-            Some(format!("{f:?}")),
-            true,
-        );
+        // A 412 only makes sense for a conditional write; others go through untouched.
+        if f != Fault::Precondition || ctx.header("if-match").is_some() {
+            return (
+                Ok(fault_reply(f, &spec, &sub)),
+                Some(format!("{f:?}")),
+                true,
+            );
+        }
     }
     let kind = match ctx.method.as_str() {
         "GET" | "HEAD" => "reads",
