@@ -43,6 +43,9 @@ pub struct FaultSpec {
     pub p409: f64,
     /// Probability that an async operation ends `Failed`.
     pub lro_fail: f64,
+    /// Probability that a completed outbound-rule write drops another user rule of the same
+    /// workspace (azapi #453); while set, concurrent rule writes are accepted (no 409).
+    pub lost_rule: f64,
     /// Probability of 412 on conditional (`If-Match`) writes.
     pub p412: f64,
     /// Async operation delay override in milliseconds.
@@ -75,6 +78,7 @@ impl Default for FaultSpec {
             drop: 0.0,
             p409: 0.0,
             lro_fail: 0.0,
+            lost_rule: 0.0,
             p412: 0.0,
             slow_lro_ms: None,
             not_found_after_create: 0,
@@ -135,6 +139,7 @@ pub fn parse(spec: &str) -> Result<FaultSpec, String> {
             "drop" => f.drop = prob(&k, v)?,
             "409" => f.p409 = prob(&k, v)?,
             "lro-fail" => f.lro_fail = prob(&k, v)?,
+            "lost-rule" => f.lost_rule = prob(&k, v)?,
             "412" => f.p412 = prob(&k, v)?,
             "slow-lro" => f.slow_lro_ms = Some(duration_ms(&k, v)?),
             "404-after-create" => f.not_found_after_create = num(v)? as u32,
@@ -342,6 +347,37 @@ impl FaultState {
             true
         } else {
             false
+        }
+    }
+
+    /// Whether fault `lost-rule` is set (concurrent outbound-rule writes are then accepted).
+    pub fn lost_rule_active(&self) -> bool {
+        let guard = self.spec.read().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().map(|s| s.lost_rule > 0.0).unwrap_or(false)
+    }
+
+    /// Decides (deterministically per rule key) whether the completed write of the outbound
+    /// rule `key` drops another user rule; returns a number to pick the victim with.
+    pub fn lost_rule(&self, key: &str) -> Option<u64> {
+        let guard = self.spec.read().unwrap_or_else(|e| e.into_inner());
+        let spec = guard.as_ref()?;
+        if spec.lost_rule <= 0.0 {
+            return None;
+        }
+        let k = format!("LOST {}", key.to_ascii_lowercase());
+        let n = {
+            let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+            let e = c.entry(k.clone()).or_insert(0);
+            *e += 1;
+            *e
+        };
+        let h = mix(spec.seed ^ fnv(&k) ^ mix(n));
+        let r = (h >> 11) as f64 / (1u64 << 53) as f64;
+        if r < spec.lost_rule {
+            self.injected.fetch_add(1, Ordering::SeqCst);
+            Some(mix(h))
+        } else {
+            None
         }
     }
 

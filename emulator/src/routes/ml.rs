@@ -504,6 +504,30 @@ pub fn after_rule_change(w: &mut World, rule_key: &str) {
     }
 }
 
+/// Fault `lost-rule` (azapi #453): the completed write of rule `rule_key` drops another
+/// user-defined rule of the same workspace, picked with `pick`.
+pub fn drop_sibling_rule(w: &mut World, rule_key: &str, pick: u64) {
+    let Some((ws_key, _)) = rule_key.rsplit_once("/outboundrules/") else {
+        return;
+    };
+    let victims: Vec<String> = w
+        .children(ws_key, "outboundrules")
+        .iter()
+        .filter(|r| {
+            r.doc.pointer("/properties/category").and_then(Value::as_str) == Some("UserDefined")
+        })
+        .map(|r| key_of(&r.id))
+        .filter(|k| k != rule_key)
+        .collect();
+    if victims.is_empty() {
+        return;
+    }
+    let victim = victims[(pick % victims.len() as u64) as usize].clone();
+    tracing::info!(rule = %rule_key, dropped = %victim, "fault lost-rule: dropping a sibling rule");
+    w.remove_tree(&victim);
+    w.touch(ws_key);
+}
+
 /// Completion of provisionManagedNetwork.
 pub fn provisioned(w: &mut World, ws_key: &str, include_spark: bool) {
     w.touch(ws_key);
@@ -998,12 +1022,16 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
 fn rule_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
     let key = p.key();
     let ws_key = key_of(&p.id_prefix(1));
-    check_busy(
-        w,
-        ctx,
-        &ws_key,
-        p.id_prefix(1).rsplit('/').next().unwrap_or(""),
-    )?;
+    // Fault `lost-rule` models azapi #453: the service accepts concurrent rule writes and
+    // loses some of them, instead of answering 409.
+    if !app.faults.lost_rule_active() {
+        check_busy(
+            w,
+            ctx,
+            &ws_key,
+            p.id_prefix(1).rsplit('/').next().unwrap_or(""),
+        )?;
+    }
     let existing = w.get(&key).cloned();
     check_conditions(ctx, existing.as_ref())?;
     let ws = w.get(&ws_key).cloned().ok_or_else(|| not_found(p))?;

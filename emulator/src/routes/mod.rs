@@ -788,11 +788,19 @@ pub fn apply_done(app: &App, w: &mut World, op: &Op) {
             if let Some(r) = w.get(&op.key).cloned() {
                 if r.tkey == "microsoft.machinelearningservices/workspaces/outboundrules" {
                     ml::after_rule_change(w, &op.key);
+                    if let Some(pick) = app.faults.lost_rule(&op.key) {
+                        ml::drop_sibling_rule(w, &op.key, pick);
+                    }
                 }
             }
             touch_parent(w, &op.key);
         }
         Done::Succeed => {
+            if op.key.contains("/outboundrules/") {
+                if let Some(pick) = app.faults.lost_rule(&op.key) {
+                    ml::drop_sibling_rule(w, &op.key, pick);
+                }
+            }
             if let Some(r) = w.get_mut(&op.key) {
                 set_state(&mut r.doc, "Succeeded");
                 if r.tkey == "microsoft.network/privateendpoints/privatednszonegroups" {
