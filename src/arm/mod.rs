@@ -14,6 +14,7 @@ pub mod http;
 pub mod ids;
 pub(crate) mod lro;
 pub mod network_acls;
+pub mod outbound_rules;
 pub mod pipeline;
 #[cfg(test)]
 mod tests;

@@ -514,7 +514,10 @@ pub fn drop_sibling_rule(w: &mut World, rule_key: &str, pick: u64) {
         .children(ws_key, "outboundrules")
         .iter()
         .filter(|r| {
-            r.doc.pointer("/properties/category").and_then(Value::as_str) == Some("UserDefined")
+            r.doc
+                .pointer("/properties/category")
+                .and_then(Value::as_str)
+                == Some("UserDefined")
         })
         .map(|r| key_of(&r.id))
         .filter(|k| k != rule_key)
