@@ -595,17 +595,27 @@ fn finish(batch: Vec<Pending>, result: impl Fn(usize) -> Result<(Value, bool), A
 /// The PATCH body that turns `before` into `after`: `{"properties": {...}}` with each changed
 /// top-level property in full (keys removed inside it as `null`), or `None` when nothing changed.
 pub fn patch_body(before: &Value, after: &Value) -> Option<Value> {
-    let empty = Map::new();
-    let b = before
-        .get("properties")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let a = after
-        .get("properties")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
+    // Never echo the managed network's rules or read-only fields: sending the service's system
+    // rules back is refused with 400 (users.md row 13), and rules have their own writer.
+    let writable = |doc: &Value| {
+        let mut props = doc
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(mn) = props
+            .get_mut("managedNetwork")
+            .and_then(Value::as_object_mut)
+        {
+            for k in MANAGED_NETWORK_READ_ONLY {
+                mn.remove(*k);
+            }
+        }
+        props
+    };
+    let (b, a) = (writable(before), writable(after));
     let mut props = Map::new();
-    for (k, v) in a {
+    for (k, v) in &a {
         if b.get(k) != Some(v) {
             props.insert(k.clone(), with_removed_as_null(b.get(k), v));
         }
@@ -617,6 +627,14 @@ pub fn patch_body(before: &Value, after: &Value) -> Option<Value> {
     }
     (!props.is_empty()).then(|| serde_json::json!({ "properties": props }))
 }
+
+/// Fields of `properties.managedNetwork` that a workspace write never carries.
+const MANAGED_NETWORK_READ_ONLY: &[&str] = &[
+    "outboundRules",
+    "status",
+    "networkId",
+    "changeableIsolationModes",
+];
 
 fn with_removed_as_null(before: Option<&Value>, after: &Value) -> Value {
     match (before.and_then(Value::as_object), after.as_object()) {
@@ -639,6 +657,21 @@ fn with_removed_as_null(before: Option<&Value>, after: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patch_bodies_never_echo_managed_network_rules() {
+        let before = serde_json::json!({"properties": {"managedNetwork": {"isolationMode": "Disabled",
+            "outboundRules": {"__SYS_x": {"category": "Required"}}, "status": {"status": "Inactive"}}}});
+        let mut after = before.clone();
+        after["properties"]["managedNetwork"]["isolationMode"] = "AllowOnlyApprovedOutbound".into();
+        assert_eq!(
+            patch_body(&before, &after).unwrap(),
+            serde_json::json!({"properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound"}}})
+        );
+        let mut only_rules = before.clone();
+        only_rules["properties"]["managedNetwork"]["outboundRules"] = serde_json::json!({});
+        assert_eq!(patch_body(&before, &only_rules), None);
+    }
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
