@@ -3,6 +3,7 @@
 
 pub mod managed_network_outbound_rule;
 pub mod network_rule;
+pub mod workspace_managed_network;
 pub mod workspace_network_access;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ pub fn all() -> Vec<Arc<dyn Resource<AmlClient>>> {
     vec![
         Arc::new(managed_network_outbound_rule::ManagedNetworkOutboundRule),
         Arc::new(network_rule::NetworkRule),
+        Arc::new(workspace_managed_network::WorkspaceManagedNetwork),
         Arc::new(workspace_network_access::WorkspaceNetworkAccess),
     ]
 }
