@@ -1,6 +1,7 @@
 //! Data sources, one file per type (the file name is the type without `aml_`), listed once in
 //! [`all`].
 
+pub mod managed_network_outbound_rules;
 pub mod private_dns_zone_names;
 pub mod workspace;
 
@@ -12,6 +13,7 @@ use crate::tfplugin::traits::DataSource;
 /// Every data source type, in documentation order.
 pub fn all() -> Vec<Arc<dyn DataSource<AmlClient>>> {
     vec![
+        Arc::new(managed_network_outbound_rules::ManagedNetworkOutboundRules),
         Arc::new(private_dns_zone_names::PrivateDnsZoneNames),
         Arc::new(workspace::Workspace),
     ]
