@@ -441,6 +441,16 @@ fn state_of(rule: &Json, ws: &WorkspaceId, prior: &Object) -> Object {
     out
 }
 
+/// The first required attribute of a rule block: Terraform shows a diagnostic's source line
+/// only for attribute paths, so block-level errors point here.
+fn first_attribute(kind: &str) -> &'static str {
+    match kind {
+        "fqdn" => "destination",
+        "service_tag" => "protocol",
+        _ => "service_resource_id",
+    }
+}
+
 fn block_path(kind: &str) -> Path {
     Path::root().attr(kind)
 }
@@ -549,7 +559,7 @@ impl Resource<AmlClient> for ManagedNetworkOutboundRule {
                 "Add one block: `fqdn { destination = \"pypi.org\" }`, `service_tag { ... }` or `private_endpoint { ... }`.",
             ),
             _ => diags.error_at(
-                block_path(set[1]),
+                block_path(set[1]).attr(first_attribute(set[1])),
                 "An outbound rule takes exactly one of fqdn, service_tag or private_endpoint",
                 format!("This rule sets {}; use one aml_managed_network_outbound_rule per destination.", set.join(" and ")),
             ),
@@ -616,8 +626,13 @@ impl Resource<AmlClient> for ManagedNetworkOutboundRule {
             outbound_rules::planned_isolation_mode(&ws).unwrap_or(view.isolation_mode.clone());
         match (kind, mode.as_str()) {
             (Some(k @ ("fqdn" | "service_tag")), m) if m != "AllowOnlyApprovedOutbound" => {
+                let first = if k == "fqdn" {
+                    "destination"
+                } else {
+                    "service_tag"
+                };
                 plan.diagnostics.error_at(
-                    block_path(k),
+                    block_path(k).attr(first),
                     format!("{} rules need isolation mode AllowOnlyApprovedOutbound", if k == "fqdn" { "FQDN" } else { "Service-tag" }),
                     format!(
                         "Workspace {ws} has managed network isolation mode {m:?}; the service accepts FQDN and \

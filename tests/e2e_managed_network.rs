@@ -1,0 +1,626 @@
+//! End-to-end: `aml_workspace_managed_network`, `aml_managed_network_outbound_rule` and the data
+//! source `aml_managed_network_outbound_rules` with the real terraform CLI against the emulator.
+//! 30 rules of all three types in one apply survive the emulator's lost-rule fault (azapi #453),
+//! a naive parallel writer loses rules under the same fault (the count is printed), bad inputs
+//! fail at plan on the right attribute, imports round-trip, out-of-band deletes are detected, a
+//! failed rule fails the apply, and destroy leaves the managed network with a warning.
+//!
+//! `AML_E2E_LRO_MS` sets the emulator's async-operation delay (default 50 ms) for measurements.
+
+mod tf;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tf::emulator::Emulator;
+use tf::Workspace;
+
+const HEAD: &str = r#"
+terraform {
+  required_providers {
+    aml = { source = "secure-ml/aml" }
+  }
+}
+"#;
+
+fn lro_ms() -> String {
+    std::env::var("AML_E2E_LRO_MS").unwrap_or_else(|_| "50".into())
+}
+
+fn start() -> Emulator {
+    let lro = lro_ms();
+    Emulator::start(&["--lro-delay-ms", lro.as_str()])
+}
+
+fn rg(emu: &Emulator) -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/rg-aml-demo",
+        emu.subscription()
+    )
+}
+
+fn ws_id(emu: &Emulator) -> String {
+    format!(
+        "{}/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo",
+        rg(emu)
+    )
+}
+
+fn tf_with(emu: &Emulator, body: &str) -> Workspace {
+    let mut ws = Workspace::new(&format!(
+        "{HEAD}\n{}",
+        body.replace("WSID", &ws_id(emu)).replace("RGID", &rg(emu))
+    ));
+    for (k, v) in &emu.env {
+        ws.env(k, v);
+    }
+    ws.init();
+    ws
+}
+
+fn has(out: &str, needle: &str) -> bool {
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    squash(out).contains(&squash(needle))
+}
+
+fn no_changes(ws: &Workspace) {
+    let out = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "expected no changes:\n{}",
+        tf::text(&out)
+    );
+}
+
+fn set_fault(emu: &Emulator, spec: &str) {
+    emu.admin("POST", "faults", Some(json!({ "spec": spec })));
+}
+
+/// The user-defined rules of mlw-demo, by name, as the emulator holds them.
+fn user_rules(emu: &Emulator) -> BTreeSet<String> {
+    let prefix = format!("{}/outboundRules/", ws_id(emu)).to_ascii_lowercase();
+    let ids = emu.admin("GET", "resources", None);
+    ids["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|id| id.to_ascii_lowercase().starts_with(&prefix))
+        .filter(|id| {
+            emu.resource(id)
+                .pointer("/properties/category")
+                .and_then(Value::as_str)
+                == Some("UserDefined")
+        })
+        .map(|id| id.rsplit('/').next().unwrap().to_string())
+        .collect()
+}
+
+/// ARM writes (PUT/PATCH/DELETE/POST) on the workspace and on its outbound rules.
+fn writes(emu: &Emulator) -> (u64, u64) {
+    let counters = emu.admin("GET", "counters", None);
+    let ws = ws_id(emu).to_ascii_lowercase();
+    let mut out = (0, 0);
+    for (k, v) in counters.as_object().unwrap() {
+        let n: u64 = v
+            .as_object()
+            .map(|m| m.values().filter_map(Value::as_u64).sum())
+            .unwrap_or(0);
+        if *k == ws || k.starts_with(&format!("{ws}/provisionmanagednetwork")) {
+            out.0 += n;
+        } else if k.starts_with(&format!("{ws}/outboundrules/")) {
+            out.1 += n;
+        }
+    }
+    out
+}
+
+/// The managed network in approved-outbound mode with Spark, and 30 rules: 8 + 6 FQDN rules
+/// from the presets, 8 service tags, 8 private endpoints to the seeded resources.
+const THIRTY: &str = r#"
+resource "aml_workspace_managed_network" "mn" {
+  workspace_id   = "WSID"
+  isolation_mode = "AllowOnlyApprovedOutbound"
+  include_spark  = true
+}
+
+locals {
+  fqdns = concat(provider::aml::fqdn_preset("python_packages"), provider::aml::fqdn_preset("huggingface"))
+  tags  = ["DataFactory", "AzureOpenDatasets", "Storage.WestUS", "AzureMonitor", "Sql", "EventHub", "ServiceBus", "AzureCosmosDB"]
+  pes = {
+    st-queue = ["RGID/providers/Microsoft.Storage/storageAccounts/stamldemo", "queue"]
+    st-table = ["RGID/providers/Microsoft.Storage/storageAccounts/stamldemo", "table"]
+    st-dfs   = ["RGID/providers/Microsoft.Storage/storageAccounts/stamldemo", "dfs"]
+    st-web   = ["RGID/providers/Microsoft.Storage/storageAccounts/stamldemo", "web"]
+    st-blob  = ["RGID/providers/Microsoft.Storage/storageAccounts/stamldemo", "blob"]
+    kv       = ["RGID/providers/Microsoft.KeyVault/vaults/kv-aml-demo", "vault"]
+    acr      = ["RGID/providers/Microsoft.ContainerRegistry/registries/acramldemo", "registry"]
+    hub      = ["RGID/providers/Microsoft.MachineLearningServices/workspaces/mlw-hub", "amlworkspace"]
+  }
+}
+
+resource "aml_managed_network_outbound_rule" "fqdn" {
+  for_each     = toset(local.fqdns)
+  workspace_id = aml_workspace_managed_network.mn.workspace_id
+  name         = substr("f-${replace(replace(each.value, "*.", "any-"), ".", "-")}", 0, 33)
+  fqdn {
+    destination = each.value
+  }
+}
+
+resource "aml_managed_network_outbound_rule" "tag" {
+  for_each     = toset(local.tags)
+  workspace_id = aml_workspace_managed_network.mn.workspace_id
+  name         = "tag-${replace(each.value, ".", "-")}"
+  service_tag {
+    service_tag = each.value
+    protocol    = "TCP"
+    port_ranges = "443"
+  }
+}
+
+resource "aml_managed_network_outbound_rule" "pe" {
+  for_each     = local.pes
+  workspace_id = aml_workspace_managed_network.mn.workspace_id
+  name         = "pe-${each.key}"
+  private_endpoint {
+    service_resource_id = each.value[0]
+    subresource_target  = each.value[1]
+    spark_enabled       = each.key == "st-blob"
+  }
+}
+
+data "aml_managed_network_outbound_rules" "all" {
+  workspace_id = aml_workspace_managed_network.mn.workspace_id
+  depends_on   = [aml_managed_network_outbound_rule.fqdn, aml_managed_network_outbound_rule.tag, aml_managed_network_outbound_rule.pe]
+}
+
+output "rules" {
+  value = data.aml_managed_network_outbound_rules.all.rules
+}
+"#;
+
+fn expected_names() -> BTreeSet<String> {
+    let fqdns = [
+        "anaconda.com",
+        "*.anaconda.com",
+        "*.anaconda.org",
+        "pypi.org",
+        "*.pythonhosted.org",
+        "pytorch.org",
+        "*.pytorch.org",
+        "*.tensorflow.org",
+        "docker.io",
+        "*.docker.io",
+        "*.docker.com",
+        "production.cloudflare.docker.com",
+        "cdn.auth0.com",
+        "cdn-lfs.huggingface.co",
+    ];
+    let mut out: BTreeSet<String> = fqdns
+        .iter()
+        .map(|f| {
+            let mut n = format!("f-{}", f.replace("*.", "any-").replace('.', "-"));
+            n.truncate(33);
+            n
+        })
+        .collect();
+    for t in [
+        "DataFactory",
+        "AzureOpenDatasets",
+        "Storage-WestUS",
+        "AzureMonitor",
+        "Sql",
+        "EventHub",
+        "ServiceBus",
+        "AzureCosmosDB",
+    ] {
+        out.insert(format!("tag-{t}"));
+    }
+    for p in [
+        "st-queue", "st-table", "st-dfs", "st-web", "st-blob", "kv", "acr", "hub",
+    ] {
+        out.insert(format!("pe-{p}"));
+    }
+    out
+}
+
+#[test]
+fn thirty_rules_in_one_apply_survive_the_lost_rule_fault() {
+    let emu = start();
+    set_fault(&emu, "seed=7,lost-rule=0.3");
+    let ws = tf_with(&emu, THIRTY);
+    emu.admin("DELETE", "counters", None);
+    let t = Instant::now();
+    let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    let took = t.elapsed();
+    let (ws_writes, rule_writes) = writes(&emu);
+    let injected = emu.admin("GET", "faults", None);
+    eprintln!(
+        "MEASURE 30 rules + managed network (provision with Spark), lost-rule=0.3: {ws_writes} workspace writes \
+         (incl. provisioning), {rule_writes} rule writes, {:.1} s, faults injected: {} (emulator LRO delay {} ms)",
+        took.as_secs_f64(),
+        injected["injected"],
+        lro_ms()
+    );
+    let expected = expected_names();
+    assert_eq!(expected.len(), 30);
+    assert_eq!(user_rules(&emu), expected, "apply output:\n{out}");
+    assert!(
+        injected["injected"].as_u64().unwrap_or(0) > 0,
+        "the fault never fired: {injected}"
+    );
+    assert!(
+        has(
+            &out,
+            "Outbound rules lost by the service were written again"
+        ),
+        "{out}"
+    );
+
+    // Provisioned with Spark.
+    let doc = emu.resource(&ws_id(&emu));
+    assert_eq!(
+        doc["properties"]["managedNetwork"]["isolationMode"],
+        "AllowOnlyApprovedOutbound"
+    );
+    assert_eq!(
+        doc["properties"]["managedNetwork"]["status"],
+        json!({"status": "Active", "sparkReady": true})
+    );
+
+    // The data source lists system and user rules.
+    let rules = ws.outputs()["rules"]["value"].clone();
+    let rules = rules.as_array().unwrap();
+    let cats: BTreeSet<&str> = rules
+        .iter()
+        .filter_map(|r| r["category"].as_str())
+        .collect();
+    assert!(
+        cats.contains("Required") && cats.contains("UserDefined"),
+        "{cats:?}"
+    );
+    assert!(rules.iter().any(|r| r["name"] == "f-pypi-org"
+        && r["type"] == "FQDN"
+        && r["destination"] == "pypi.org"
+        && r["status"] == "Active"));
+    assert_eq!(
+        rules
+            .iter()
+            .filter(|r| r["category"] == "UserDefined")
+            .count(),
+        30
+    );
+
+    no_changes(&ws);
+
+    // Destroy deletes the rules, leaves the managed network (and the system rules), and warns.
+    let out = ws.ok(&["destroy", "-auto-approve", "-no-color"]);
+    assert!(has(&out, "The managed network was left in place"), "{out}");
+    assert_eq!(user_rules(&emu), BTreeSet::new());
+    let doc = emu.resource(&ws_id(&emu));
+    assert_eq!(
+        doc["properties"]["managedNetwork"]["isolationMode"],
+        "AllowOnlyApprovedOutbound"
+    );
+}
+
+/// An ARM client writing rules the way a tool without coordination does: all at once.
+struct Naive {
+    http: reqwest::blocking::Client,
+    base: String,
+    token: String,
+}
+
+impl Naive {
+    fn new(emu: &Emulator) -> Naive {
+        let ca = std::fs::read(&emu.env["SSL_CERT_FILE"]).unwrap();
+        let http = reqwest::blocking::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+            .build()
+            .unwrap();
+        let token = emu.admin("POST", "token", None)["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        Naive {
+            http,
+            base: format!("{}{}", emu.url, ws_id(emu)),
+            token,
+        }
+    }
+
+    fn patch_workspace(&self, body: Value) {
+        let url = format!("{}?api-version=2025-12-01", self.base);
+        let r = self
+            .http
+            .patch(&url)
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().unwrap_or_default());
+    }
+
+    /// PUTs a rule and polls its operation until done; true when ARM accepted it.
+    fn put_rule(&self, name: &str, fqdn: &str) -> bool {
+        let url = format!("{}/outboundRules/{name}?api-version=2025-12-01", self.base);
+        let r = self
+            .http
+            .put(&url)
+            .bearer_auth(&self.token)
+            .json(&json!({"properties": {"type": "FQDN", "category": "UserDefined", "destination": fqdn}}))
+            .send()
+            .unwrap();
+        if !r.status().is_success() {
+            eprintln!(
+                "naive PUT {name}: {}: {}",
+                r.status(),
+                r.text().unwrap_or_default()
+            );
+            return false;
+        }
+        if let Some(loc) = r.headers().get("location").and_then(|l| l.to_str().ok()) {
+            for _ in 0..200 {
+                let p = self.http.get(loc).bearer_auth(&self.token).send().unwrap();
+                if p.status().as_u16() != 202 {
+                    let ok = p.status().is_success();
+                    if !ok {
+                        eprintln!(
+                            "naive PUT {name}: operation {}: {}",
+                            p.status(),
+                            p.text().unwrap_or_default()
+                        );
+                    }
+                    return ok;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        true
+    }
+}
+
+#[test]
+fn a_naive_parallel_writer_loses_rules_under_the_fault() {
+    let emu = start();
+    let naive = Naive::new(&emu);
+    naive.patch_workspace(
+        json!({"properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound"}}}),
+    );
+    set_fault(&emu, "seed=7,lost-rule=0.3");
+    let accepted: Vec<bool> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..30)
+            .map(|i| {
+                let naive = &naive;
+                s.spawn(move || {
+                    naive.put_rule(&format!("naive-{i:02}"), &format!("host{i}.example.com"))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok = accepted.iter().filter(|a| **a).count();
+    let kept = user_rules(&emu).len();
+    eprintln!(
+        "MEASURE naive parallel writer, 30 FQDN rules, lost-rule=0.3: {ok} operations reported success, the \
+         workspace kept {kept} rules, lost {}",
+        30 - kept
+    );
+    assert!(kept < 30, "the fault should lose rules of a naive writer");
+}
+
+const SMALL: &str = r#"
+resource "aml_workspace_managed_network" "mn" {
+  workspace_id   = "WSID"
+  isolation_mode = "AllowOnlyApprovedOutbound"
+}
+
+resource "aml_managed_network_outbound_rule" "pypi" {
+  workspace_id = aml_workspace_managed_network.mn.workspace_id
+  name         = "pypi"
+  fqdn {
+    destination = "pypi.org"
+  }
+}
+"#;
+
+#[test]
+fn import_out_of_band_delete_failed_rules_and_backward_isolation() {
+    let emu = start();
+    let ws = tf_with(&emu, SMALL);
+    let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    assert!(
+        has(&out, "The first FQDN rule deploys a billed Azure Firewall"),
+        "{out}"
+    );
+    no_changes(&ws);
+
+    // A rule created outside Terraform is imported by its ARM ID.
+    let rule_id = format!("{}/outboundRules/imported", ws_id(&emu));
+    let naive = Naive::new(&emu);
+    assert!(naive.put_rule("imported", "*.example.org"));
+    ws.write(
+        "import.tf",
+        &format!(
+            r#"
+import {{
+  to = aml_managed_network_outbound_rule.imported
+  id = "{rule_id}"
+}}
+
+resource "aml_managed_network_outbound_rule" "imported" {{
+  workspace_id = aml_workspace_managed_network.mn.workspace_id
+  name         = "imported"
+  fqdn {{
+    destination = "*.example.org"
+  }}
+}}
+"#
+        ),
+    );
+    let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    assert!(
+        has(&out, "1 imported, 0 added, 0 changed, 0 destroyed"),
+        "{out}"
+    );
+    no_changes(&ws);
+
+    // Creating a rule that already exists asks for an import.
+    ws.write(
+        "dup.tf",
+        r#"
+resource "aml_managed_network_outbound_rule" "dup" {
+  workspace_id = aml_workspace_managed_network.mn.workspace_id
+  name         = "pypi"
+  fqdn {
+    destination = "pypi.org"
+  }
+}
+"#,
+    );
+    let out = ws.fails(&["apply", "-auto-approve", "-no-color"]);
+    assert!(has(&out, "already exists"), "{out}");
+    std::fs::remove_file(ws.path("dup.tf")).unwrap();
+
+    // Out-of-band delete: planned for re-creation.
+    emu.admin("DELETE", &format!("resources{rule_id}"), None);
+    let out = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(out.status.code(), Some(2), "{}", tf::text(&out));
+    assert!(
+        has(
+            &tf::text(&out),
+            "aml_managed_network_outbound_rule.imported will be created"
+        ),
+        "{}",
+        tf::text(&out)
+    );
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    no_changes(&ws);
+
+    // Drift: the destination changed outside Terraform is put back.
+    let mut doc = emu.resource(&rule_id);
+    doc["properties"]["destination"] = json!("*.example.net");
+    emu.put_resource(&rule_id, doc);
+    let out = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(out.status.code(), Some(2), "{}", tf::text(&out));
+    assert!(
+        has(&tf::text(&out), "\"*.example.net\" -> \"*.example.org\""),
+        "{}",
+        tf::text(&out)
+    );
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+
+    // A rule write whose operation fails fails the apply with the service's message.
+    set_fault(&emu, "lro-fail=1,paths=*/outboundrules/pypi*");
+    ws.write(
+        "main.tf",
+        &format!(
+            "{HEAD}\n{}",
+            SMALL
+                .replace("WSID", &ws_id(&emu))
+                .replace("\"pypi.org\"", "\"files.pythonhosted.org\"")
+        ),
+    );
+    let out = ws.fails(&["apply", "-auto-approve", "-no-color"]);
+    assert!(has(&out, "writing outbound rule pypi"), "{out}");
+    emu.admin("DELETE", "faults", None);
+    let doc = emu.resource(&format!("{}/outboundRules/pypi", ws_id(&emu)));
+    assert_eq!(doc["properties"]["status"], "Failed", "{doc}");
+
+    // A backward isolation change fails at plan, on isolation_mode.
+    ws.write(
+        "main.tf",
+        &format!(
+            "{HEAD}\n{}",
+            SMALL
+                .replace("WSID", &ws_id(&emu))
+                .replace("AllowOnlyApprovedOutbound", "AllowInternetOutbound")
+        ),
+    );
+    let out = ws.fails(&["plan", "-no-color"]);
+    assert!(
+        has(&out, "The service refuses to change isolation mode from AllowOnlyApprovedOutbound to AllowInternetOutbound"),
+        "{out}"
+    );
+    assert!(has(&out, "isolation_mode"), "{out}");
+}
+
+/// Plans `rule` (an outbound-rule body) against a workspace in `mode`, expecting an error that
+/// contains `message` and names `attr` in the source excerpt.
+fn plan_fails(ws: &Workspace, rule: &str, message: &str, attr: &str) {
+    ws.write("bad.tf", &format!("resource \"aml_managed_network_outbound_rule\" \"bad\" {{\n  workspace_id = aml_workspace_managed_network.mn.workspace_id\n{rule}\n}}\n"));
+    let out = ws.fails(&["plan", "-no-color"]);
+    assert!(has(&out, message), "expected {message:?}:\n{out}");
+    assert!(has(&out, attr), "expected the error on {attr:?}:\n{out}");
+}
+
+#[test]
+fn bad_inputs_fail_at_plan_on_the_right_attribute() {
+    let emu = start();
+    let ws = tf_with(
+        &emu,
+        r#"
+resource "aml_workspace_managed_network" "mn" {
+  workspace_id   = "WSID"
+  isolation_mode = "AllowInternetOutbound"
+  provision      = false
+}
+"#,
+    );
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    let st = format!(
+        "{}/providers/Microsoft.Storage/storageAccounts/stamldemo",
+        rg(&emu)
+    );
+    plan_fails(
+        &ws,
+        "  name = \"pypi\"\n  fqdn {\n    destination = \"pypi.org\"\n  }",
+        "FQDN rules need isolation mode AllowOnlyApprovedOutbound",
+        "isolation_mode = \"AllowOnlyApprovedOutbound\"",
+    );
+    plan_fails(
+        &ws,
+        "  name = \"stag\"\n  service_tag {\n    service_tag = \"Sql\"\n    protocol = \"TCP\"\n    port_ranges = \"443\"\n  }",
+        "Service-tag rules need isolation mode AllowOnlyApprovedOutbound",
+        "service_tag = \"Sql\"",
+    );
+    plan_fails(
+        &ws,
+        "  name = \"x\"\n  private_endpoint {\n    service_resource_id = \"ST\"\n    subresource_target = \"blob\"\n  }".replace("ST", &st).as_str(),
+        "is not a valid outbound rule name",
+        "name = \"x\"",
+    );
+    plan_fails(
+        &ws,
+        "  name = \"pe-st\"\n  private_endpoint {\n    service_resource_id = \"ST\"\n    subresource_target = \"vault\"\n  }".replace("ST", &st).as_str(),
+        "\"vault\" is not a sub-resource of Microsoft.Storage/storageAccounts",
+        "subresource_target",
+    );
+    plan_fails(
+        &ws,
+        "  name = \"pe-st\"\n  private_endpoint {\n    service_resource_id = \"ST\"\n    subresource_target = \"blob\"\n  }\n  fqdn {\n    destination = \"pypi.org\"\n  }".replace("ST", &st).as_str(),
+        "exactly one of fqdn, service_tag or private_endpoint",
+        "service_resource_id =",
+    );
+    plan_fails(
+        &ws,
+        "  name = \"pypi\"\n  fqdn {\n    destination = \"https://pypi.org\"\n  }",
+        "is not a host name",
+        "destination",
+    );
+    plan_fails(
+        &ws,
+        "  name = \"tag\"\n  service_tag {\n    service_tag = \"Sql\"\n    protocol = \"TCP\"\n    port_ranges = \"443-80\"\n  }",
+        "is not a valid port range list",
+        "port_ranges",
+    );
+    plan_fails(
+        &ws,
+        "  name = \"tag\"\n  service_tag {\n    service_tag = \"Sql\"\n    protocol = \"HTTP\"\n    port_ranges = \"443\"\n  }",
+        "protocol",
+        "protocol",
+    );
+}
