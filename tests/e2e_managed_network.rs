@@ -515,13 +515,17 @@ resource "aml_managed_network_outbound_rule" "dup" {
 
     // A rule write whose operation fails fails the apply with the service's message.
     set_fault(&emu, "lro-fail=1,paths=*/outboundrules/pypi*");
+    // A short update timeout: the client otherwise retries the failed operation's 500 for minutes.
     ws.write(
         "main.tf",
         &format!(
             "{HEAD}\n{}",
             SMALL
                 .replace("WSID", &ws_id(&emu))
-                .replace("\"pypi.org\"", "\"files.pythonhosted.org\"")
+                .replace(
+                    "destination = \"pypi.org\"\n  }",
+                    "destination = \"files.pythonhosted.org\"\n  }\n  timeouts {\n    update = \"10s\"\n  }"
+                )
         ),
     );
     let out = ws.fails(&["apply", "-auto-approve", "-no-color"]);
