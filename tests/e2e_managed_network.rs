@@ -259,6 +259,12 @@ fn thirty_rules_in_one_apply_survive_the_lost_rule_fault() {
         ),
         "{out}"
     );
+    for warning in [
+        "Public network access is Enabled while the managed network is provisioned",
+        "The first FQDN rule deploys a billed Azure Firewall",
+    ] {
+        assert!(has(&out, warning), "{warning}: {out}");
+    }
 
     // Provisioned with Spark.
     let doc = emu.resource(&ws_id(&emu));
@@ -300,6 +306,8 @@ fn thirty_rules_in_one_apply_survive_the_lost_rule_fault() {
     let out = ws.ok(&["destroy", "-auto-approve", "-no-color"]);
     assert!(has(&out, "The managed network was left in place"), "{out}");
     assert_eq!(user_rules(&emu), BTreeSet::new());
+    let sys = format!("{}/outboundRules/__SYS_PE_stamldemo_blob", ws_id(&emu));
+    assert_eq!(emu.resource(&sys)["properties"]["category"], "Required");
     let doc = emu.resource(&ws_id(&emu));
     assert_eq!(
         doc["properties"]["managedNetwork"]["isolationMode"],
@@ -484,6 +492,27 @@ resource "aml_managed_network_outbound_rule" "dup" {
     let out = ws.fails(&["apply", "-auto-approve", "-no-color"]);
     assert!(has(&out, "already exists"), "{out}");
     std::fs::remove_file(ws.path("dup.tf")).unwrap();
+
+    // An FQDN rule to a storage endpoint gets a warning, not an error.
+    ws.write(
+        "vscode.tf",
+        r#"
+resource "aml_managed_network_outbound_rule" "vscode" {
+  workspace_id = aml_workspace_managed_network.mn.workspace_id
+  name         = "vscode-blob"
+  fqdn {
+    destination = "vscode.blob.core.windows.net"
+  }
+}
+"#,
+    );
+    let out = ws.ok(&["plan", "-no-color"]);
+    assert!(has(&out, "FQDN rule to a storage endpoint"), "{out}");
+    assert!(
+        !has(&out, "billed Azure Firewall"),
+        "only the first FQDN rule warns: {out}"
+    );
+    std::fs::remove_file(ws.path("vscode.tf")).unwrap();
 
     // Out-of-band delete: planned for re-creation.
     emu.admin("DELETE", &format!("resources{rule_id}"), None);
