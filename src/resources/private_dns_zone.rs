@@ -64,12 +64,12 @@ impl Resource<AmlClient> for PrivateDnsZone {
             )
             .attribute(Attribute::id("The zone's ARM ID."))
             .attribute(
-                Attribute::required("name", Type::String, "The zone name without a trailing dot, e.g. `privatelink.api.azureml.ms`. Changing it replaces the zone.")
+                Attribute::required("name", Type::String, "The zone name without a trailing dot, e.g. `privatelink.api.azureml.ms`.")
                     .requires_replace()
                     .validate(Validator::Custom(pl::dns_zone_name)),
             )
             .attribute(
-                Attribute::required("resource_group_name", Type::String, "The resource group of the zone. Changing it replaces the zone.")
+                Attribute::required("resource_group_name", Type::String, "The resource group of the zone.")
                     .requires_replace()
                     .validate(Validator::Custom(pl::resource_group_name)),
             )

@@ -121,12 +121,12 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
             )
             .attribute(Attribute::id("The zone group's ARM ID."))
             .attribute(
-                Attribute::required("name", Type::String, "The zone group name, e.g. `default`. Changing it replaces the group.")
+                Attribute::required("name", Type::String, "The zone group name, e.g. `default`.")
                     .requires_replace()
                     .validate(Validator::Custom(pl::network_name)),
             )
             .attribute(
-                Attribute::required("private_endpoint_id", Type::String, "The ARM ID of the private endpoint. Changing it replaces the group.")
+                Attribute::required("private_endpoint_id", Type::String, "The ARM ID of the private endpoint.")
                     .requires_replace()
                     .case_insensitive()
                     .validate(Validator::Custom(pl::private_endpoint_id)),

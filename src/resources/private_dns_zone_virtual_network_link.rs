@@ -74,18 +74,18 @@ impl Resource<AmlClient> for PrivateDnsZoneVirtualNetworkLink {
             )
             .attribute(Attribute::id("The link's ARM ID."))
             .attribute(
-                Attribute::required("name", Type::String, "The link name (1 to 80 letters, digits, `_`, `.`, `-`). Changing it replaces the link.")
+                Attribute::required("name", Type::String, "The link name (1 to 80 letters, digits, `_`, `.`, `-`).")
                     .requires_replace()
                     .validate(Validator::Custom(pl::network_name)),
             )
             .attribute(
-                Attribute::required("private_dns_zone_id", Type::String, "The ARM ID of the private DNS zone. Changing it replaces the link.")
+                Attribute::required("private_dns_zone_id", Type::String, "The ARM ID of the private DNS zone.")
                     .requires_replace()
                     .case_insensitive()
                     .validate(Validator::Custom(pl::private_dns_zone_id)),
             )
             .attribute(
-                Attribute::required("virtual_network_id", Type::String, "The ARM ID of the virtual network (not a subnet). Changing it replaces the link.")
+                Attribute::required("virtual_network_id", Type::String, "The ARM ID of the virtual network (not a subnet).")
                     .requires_replace()
                     .case_insensitive()
                     .validate(Validator::Custom(pl::virtual_network_id)),

@@ -231,18 +231,18 @@ impl Resource<AmlClient> for PrivateEndpoint {
             )
             .attribute(Attribute::id("The private endpoint's ARM ID."))
             .attribute(
-                Attribute::required("name", Type::String, "The endpoint name (1 to 80 letters, digits, `_`, `.`, `-`). Changing it replaces the endpoint.")
+                Attribute::required("name", Type::String, "The endpoint name (1 to 80 letters, digits, `_`, `.`, `-`).")
                     .requires_replace()
                     .validate(Validator::Custom(pl::network_name)),
             )
             .attribute(
-                Attribute::required("resource_group_name", Type::String, "The resource group of the endpoint. Changing it replaces the endpoint.")
+                Attribute::required("resource_group_name", Type::String, "The resource group of the endpoint.")
                     .requires_replace()
                     .validate(Validator::Custom(pl::resource_group_name)),
             )
-            .attribute(Attribute::required("location", Type::String, "The Azure region; it must be the virtual network's region. Changing it replaces the endpoint.").requires_replace())
+            .attribute(Attribute::required("location", Type::String, "The Azure region; it must be the virtual network's region.").requires_replace())
             .attribute(
-                Attribute::required("subnet_id", Type::String, "The ARM ID of the subnet the endpoint takes its private IP from. Changing it replaces the endpoint.")
+                Attribute::required("subnet_id", Type::String, "The ARM ID of the subnet the endpoint takes its private IP from.")
                     .requires_replace()
                     .case_insensitive()
                     .validate(Validator::Custom(pl::subnet_id)),
@@ -252,7 +252,7 @@ impl Resource<AmlClient> for PrivateEndpoint {
                     "target_resource_id",
                     Type::String,
                     "The ARM ID of the resource to reach privately: an AML workspace or hub, an AML registry, a storage account, \
-                     a key vault, a container registry, an AI services account or an AI search service. Changing it replaces the endpoint.",
+                     a key vault, a container registry, an AI services account or an AI search service.",
                 )
                 .requires_replace()
                 .case_insensitive()
@@ -265,7 +265,7 @@ impl Resource<AmlClient> for PrivateEndpoint {
                     "The sub-resource (group ID). Defaults from the target: `amlworkspace` for a workspace or hub, `amlregistry` for an \
                      AML registry, `vault` for a key vault, `registry` for a container registry, `account` for AI services, \
                      `searchService` for AI search. Required for a storage account: `blob`, `file`, `queue`, `table`, `dfs` or `web` \
-                     (or their `_secondary` forms). Changing it replaces the endpoint.",
+                     (or their `_secondary` forms).",
                 )
                 .requires_replace(),
             )
@@ -274,18 +274,18 @@ impl Resource<AmlClient> for PrivateEndpoint {
                     "manual_connection",
                     Type::Bool,
                     "Request the connection for approval by the target's owner instead of auto-approval. The endpoint is then \
-                     created with its connection `Pending`. Changing it replaces the endpoint.",
+                     created with its connection `Pending`.",
                 )
                 .default(Value::Bool(false))
                 .requires_replace(),
             )
             .attribute(
-                Attribute::optional("request_message", Type::String, "The message for the target's owner; required exactly when `manual_connection` is true (at most 140 characters). Changing it replaces the endpoint.")
+                Attribute::optional("request_message", Type::String, "The message for the target's owner; required exactly when `manual_connection` is true (at most 140 characters).")
                     .requires_replace()
                     .validate(Validator::Length(1, 140)),
             )
             .attribute(
-                Attribute::optional("custom_network_interface_name", Type::String, "The name of the endpoint's network interface (default: `<name>.nic.<guid>`). Changing it replaces the endpoint.")
+                Attribute::optional("custom_network_interface_name", Type::String, "The name of the endpoint's network interface (default: `<name>.nic.<guid>`).")
                     .requires_replace()
                     .validate(Validator::Custom(pl::network_name)),
             )
