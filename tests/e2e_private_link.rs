@@ -154,12 +154,15 @@ fn the_whole_workflow_then_no_changes_tags_in_place_drift_and_destroy() {
     assert_eq!(emu.resource(&pe_id)["tags"], json!({"env": "dev"}));
     assert_no_changes(&ws);
 
-    // Deleted out of band: the endpoint (and with it its zone group) is detected and re-created.
+    // Deleted out of band: the endpoint (and with it its zone group) and a VNet link are detected
+    // and re-created.
     emu.admin("DELETE", &format!("resources{pe_id}"), None);
+    let link = format!("{}/providers/Microsoft.Network/privateDnsZones/privatelink.notebooks.azure.net/virtualNetworkLinks/vnet-aml", rg(&emu));
+    emu.admin("DELETE", &format!("resources{link}"), None);
     let plan = ws.ok(&["plan", "-no-color"]);
-    assert!(plan.contains("Plan: 2 to add, 0 to change, 0 to destroy"), "{plan}");
+    assert!(plan.contains("Plan: 3 to add, 0 to change, 0 to destroy"), "{plan}");
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
-    assert!(out.contains("Resources: 2 added, 0 changed, 0 destroyed"), "{out}");
+    assert!(out.contains("Resources: 3 added, 0 changed, 0 destroyed"), "{out}");
     assert_no_changes(&ws);
     assert_eq!(ws.outputs()["record_fqdns"]["value"].as_object().unwrap().len(), 4);
 
@@ -216,13 +219,33 @@ resource "aml_private_dns_zone_group" "g" {
     let plan = ws.ok(&["plan", "-no-color"]);
     assert!(plan.contains("Warning: AML private DNS zone missing: privatelink.notebooks.azure.net"), "{plan}");
     assert!(plan.contains("private_dns_zone_ids"), "{plan}");
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
 
-    // Moving the endpoint to another subnet replaces it.
-    ws.write("main.tf", &endpoint_config(&emu, "snet-pe2", ""));
+    // Adding the notebooks zone replaces the group (ARM cannot change an existing group's zones);
+    // listing the same zones in another order is no change.
+    let nb = r#"
+resource "aml_private_dns_zone" "nb" {
+  name                = "privatelink.notebooks.azure.net"
+  resource_group_name = "rg-aml-demo"
+}
+"#;
+    let both = group.replace("[aml_private_dns_zone.api.id]", "[aml_private_dns_zone.api.id, aml_private_dns_zone.nb.id]");
+    ws.write("main.tf", &endpoint_config(&emu, "snet-pe", &format!("{group_both}{nb}", group_both = both)));
     let plan = ws.ok(&["plan", "-no-color"]);
-    assert!(plan.contains("must be replaced"), "{plan}");
+    assert!(plan.contains("aml_private_dns_zone_group.g must be replaced"), "{plan}");
+    assert!(!plan.contains("Warning: AML private DNS zone missing"), "{plan}");
+    let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    assert!(out.contains("Resources: 2 added, 0 changed, 1 destroyed"), "{out}");
+    let reordered = group.replace("[aml_private_dns_zone.api.id]", "[aml_private_dns_zone.nb.id, aml_private_dns_zone.api.id]");
+    ws.write("main.tf", &endpoint_config(&emu, "snet-pe", &format!("{reordered}{nb}")));
+    assert_no_changes(&ws);
+
+    // Moving the endpoint to another subnet replaces it (and its zone group with it).
+    ws.write("main.tf", &endpoint_config(&emu, "snet-pe2", &format!("{reordered}{nb}")));
+    let plan = ws.ok(&["plan", "-no-color"]);
+    assert!(plan.contains("aml_private_endpoint.pe must be replaced"), "{plan}");
     assert!(plan.contains("# forces replacement"), "{plan}");
-    assert!(plan.contains("Plan: 1 to add, 0 to change, 1 to destroy"), "{plan}");
+    assert!(plan.contains("Plan: 2 to add, 0 to change, 2 to destroy"), "{plan}");
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
     let pe = emu.resource(&format!("{}/providers/Microsoft.Network/privateEndpoints/pe-mlw-demo", rg(&emu)));
     assert!(pe["properties"]["subnet"]["id"].as_str().unwrap().ends_with("/snet-pe2"), "{pe}");

@@ -186,6 +186,11 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
             if !new.is_empty() && same_zones(&old, &new) {
                 plan.planned.set("private_dns_zone_ids", old);
                 plan.requires_replace.retain(|p| p != &zones_path);
+                if plan.requires_replace.is_empty() {
+                    // Nothing remote changes: the records stay as they are.
+                    plan.planned.set("id", prior.attr("id").clone());
+                    plan.planned.set("record_sets", prior.attr("record_sets").clone());
+                }
             }
         }
         // Warn when a workspace endpoint misses an AML zone (only when the endpoint exists already).

@@ -214,11 +214,14 @@ pub const STORAGE_SUBRESOURCES: &[&str] = &[
     "dfs_secondary", "web", "web_secondary",
 ];
 
+/// A strict parse of one target ID type, reduced to its message.
+type StrictCheck = fn(&str) -> Result<(), String>;
+
 impl TargetKind {
     /// The kind of a user-supplied target ID (strict), or a message listing what is supported.
     pub fn of(s: &str) -> Result<TargetKind, String> {
         let lower = s.to_ascii_lowercase();
-        let pick: &[(&str, TargetKind, fn(&str) -> Result<(), String>)] = &[
+        let pick: &[(&str, TargetKind, StrictCheck)] = &[
             ("/providers/microsoft.machinelearningservices/workspaces/", TargetKind::Workspace, |s| WorkspaceId::parse(s).map(|_| ()).map_err(|e| e.message)),
             ("/providers/microsoft.machinelearningservices/registries/", TargetKind::MlRegistry, |s| MlRegistryId::parse(s).map(|_| ()).map_err(|e| e.message)),
             ("/providers/microsoft.storage/storageaccounts/", TargetKind::Storage, |s| StorageAccountId::parse(s).map(|_| ()).map_err(|e| e.message)),
