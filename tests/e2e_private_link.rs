@@ -92,6 +92,9 @@ fn take_requests(emu: &Emulator) -> BTreeMap<String, usize> {
         if path.starts_with("/_emulator") {
             continue;
         }
+        if std::env::var_os("AML_E2E_DUMP").is_some() {
+            eprintln!("REQ {} {} {}", r["method"].as_str().unwrap_or(""), r["status"], path);
+        }
         let key = format!("{} {}", category(path), r["method"].as_str().unwrap_or(""));
         *out.entry(key).or_insert(0) += 1;
     }
@@ -394,6 +397,16 @@ resource "aml_private_endpoint" "pe" {{
   target_resource_id  = "{rg}/providers/Microsoft.KeyVault/vaults/kv-aml-demo"
   manual_connection   = true
   request_message     = "Terraform: private access for the AML workspace"
+  TAGS
+  ip_configuration {{
+    name               = "vault"
+    private_ip_address = "10.0.1.200"
+    member_name        = "default"
+  }}
+}}
+
+output "ips" {{
+  value = aml_private_endpoint.pe.private_ip_addresses
 }}
 
 output "state" {{
@@ -409,7 +422,7 @@ output "zones" {{
 }}
 "#
     );
-    let ws = workspace_with(&emu, &config);
+    let ws = workspace_with(&emu, &config.replace("TAGS", ""));
     ws.init();
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
     assert!(out.contains("Warning: Private endpoint pe-kv-manual awaits approval"), "{out}");
@@ -417,7 +430,33 @@ output "zones" {{
     assert_eq!(o["state"]["value"]["status"], "Pending", "{o}");
     assert_eq!(o["subresource"]["value"], "vault");
     assert_eq!(o["zones"]["value"], json!(["privatelink.vaultcore.azure.net"]));
+    assert_eq!(o["ips"]["value"], json!(["10.0.1.200"]), "the static IP is used");
     assert_no_changes(&ws);
+
+    // A zone group written by someone else (Azure Policy) is left alone by endpoint updates...
+    let pe_id = format!("{rg}/providers/Microsoft.Network/privateEndpoints/pe-kv-manual");
+    let policy_group = format!("{pe_id}/privateDnsZoneGroups/deployedByPolicy");
+    emu.put_resource(
+        &policy_group,
+        json!({"name": "deployedByPolicy", "type": "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+               "properties": {"provisioningState": "Succeeded", "privateDnsZoneConfigs": []}}),
+    );
+    let tagged = config.replace("TAGS", "tags = { owner = \"platform\" }");
+    ws.write("main.tf", &tagged);
+    let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    assert!(out.contains("Resources: 0 added, 1 changed, 0 destroyed"), "{out}");
+    assert_eq!(emu.resource(&policy_group)["name"], "deployedByPolicy");
+    assert_eq!(ws.outputs()["state"]["value"]["status"], "Pending", "an update keeps the connection");
+
+    // ...and a zone group resource for the same endpoint refuses to create a second one.
+    ws.write(
+        "main.tf",
+        &format!(
+            "{tagged}\nresource \"aml_private_dns_zone_group\" \"g\" {{\n  name = \"default\"\n  private_endpoint_id = aml_private_endpoint.pe.id\n  private_dns_zone_ids = [\"{rg}/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net\"]\n}}\n"
+        ),
+    );
+    let out = ws.fails(&["apply", "-auto-approve", "-no-color"]);
+    assert!(out.contains("already exists") && out.contains("deployedByPolicy"), "{out}");
 }
 
 #[test]
@@ -425,17 +464,28 @@ fn faults_at_ten_percent_change_no_outcome() {
     let emu = Emulator::start(&[]);
     let ws = workspace_with(&emu, &example());
     ws.init();
-    emu.admin("POST", "faults", Some(json!({"spec": "seed=11,429=0.04,500=0.02,503=0.02,drop=0.02"})));
-    let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
-    assert!(out.contains("Resources: 6 added, 0 changed, 0 destroyed"), "{out}");
-    assert_eq!(ws.outputs()["record_fqdns"]["value"].as_object().unwrap().len(), 4);
-    assert_no_changes(&ws);
-    ws.ok(&["destroy", "-auto-approve", "-no-color"]);
-    let faults = emu.admin("GET", "faults", None);
-    eprintln!("MEASURE faults injected during apply+plan+destroy: {}", faults["injected"]);
-    assert!(faults["injected"].as_u64().unwrap_or(0) > 0, "{faults}");
-    emu.admin("DELETE", "faults", None);
-    assert_eq!(managed_objects(&emu), Vec::<String>::new());
+    for seed in [11, 23, 47] {
+        emu.admin("DELETE", "requests", None);
+        let spec = format!("seed={seed},429=0.03,500=0.02,503=0.02,drop=0.02,409=0.01");
+        emu.admin("POST", "faults", Some(json!({ "spec": spec })));
+        let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
+        assert!(out.contains("Resources: 6 added, 0 changed, 0 destroyed"), "seed {seed}: {out}");
+        assert_eq!(ws.outputs()["record_fqdns"]["value"].as_object().unwrap().len(), 4, "seed {seed}");
+        assert_eq!(ws.outputs()["connection_status"]["value"], "Approved", "seed {seed}");
+        assert_no_changes(&ws);
+        ws.ok(&["destroy", "-auto-approve", "-no-color"]);
+        let log = emu.admin("GET", "requests", None);
+        let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+        for r in log["value"].as_array().unwrap() {
+            if let Some(f) = r["fault"].as_str().filter(|f| !f.is_empty()) {
+                *kinds.entry(f.to_string()).or_insert(0) += 1;
+            }
+        }
+        eprintln!("MEASURE seed {seed}: faults injected during apply+plan+destroy: {kinds:?} of {} requests", log["value"].as_array().unwrap().len());
+        assert!(!kinds.is_empty(), "seed {seed}: no fault was injected");
+        emu.admin("DELETE", "faults", None);
+        assert_eq!(managed_objects(&emu), Vec::<String>::new(), "seed {seed}");
+    }
 }
 
 #[test]
