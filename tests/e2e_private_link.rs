@@ -21,7 +21,11 @@ terraform {
 "#;
 
 fn example() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/private-link/main.tf")).unwrap()
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/private-link/main.tf"
+    ))
+    .unwrap()
 }
 
 fn workspace_with(emu: &Emulator, config: &str) -> Workspace {
@@ -33,14 +37,21 @@ fn workspace_with(emu: &Emulator, config: &str) -> Workspace {
 }
 
 fn rg(emu: &Emulator) -> String {
-    format!("/subscriptions/{}/resourceGroups/rg-aml-demo", emu.subscription())
+    format!(
+        "/subscriptions/{}/resourceGroups/rg-aml-demo",
+        emu.subscription()
+    )
 }
 
 /// `terraform plan -detailed-exitcode`: panics unless it reports no changes.
 fn assert_no_changes(ws: &Workspace) {
     let out = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
     let text = tf::text(&out);
-    assert_eq!(out.status.code(), Some(0), "the second plan has changes:\n{text}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the second plan has changes:\n{text}"
+    );
     assert!(text.contains("No changes"), "{text}");
 }
 
@@ -93,7 +104,12 @@ fn take_requests(emu: &Emulator) -> BTreeMap<String, usize> {
             continue;
         }
         if std::env::var_os("AML_E2E_DUMP").is_some() {
-            eprintln!("REQ {} {} {}", r["method"].as_str().unwrap_or(""), r["status"], path);
+            eprintln!(
+                "REQ {} {} {}",
+                r["method"].as_str().unwrap_or(""),
+                r["status"],
+                path
+            );
         }
         let key = format!("{} {}", category(path), r["method"].as_str().unwrap_or(""));
         *out.entry(key).or_insert(0) += 1;
@@ -106,7 +122,11 @@ fn state_values(ws: &Workspace) -> BTreeMap<String, Value> {
     let s = ws.ok(&["show", "-json"]);
     let v: Value = serde_json::from_str(&s).unwrap();
     let mut out = BTreeMap::new();
-    for r in v["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default() {
+    for r in v["values"]["root_module"]["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
         if r["mode"] != "managed" {
             continue;
         }
@@ -127,33 +147,72 @@ fn the_whole_workflow_then_no_changes_tags_in_place_drift_and_destroy() {
     let started = Instant::now();
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
     let apply_time = started.elapsed();
-    assert!(out.contains("Resources: 6 added, 0 changed, 0 destroyed"), "{out}");
+    assert!(
+        out.contains("Resources: 6 added, 0 changed, 0 destroyed"),
+        "{out}"
+    );
     let apply_requests = take_requests(&emu);
 
     let o = ws.outputs();
     let ips = o["endpoint_ips"]["value"].as_array().unwrap();
     assert_eq!(ips.len(), 4, "{o}");
-    assert!(ips.iter().all(|ip| ip.as_str().unwrap().starts_with("10.0.1.")), "{o}");
+    assert!(
+        ips.iter()
+            .all(|ip| ip.as_str().unwrap().starts_with("10.0.1.")),
+        "{o}"
+    );
     assert_eq!(o["connection_status"]["value"], "Approved");
     let records = o["record_fqdns"]["value"].as_object().unwrap();
-    assert!(records.keys().any(|f| f.ends_with(".privatelink.api.azureml.ms")), "{o}");
-    assert!(records.keys().any(|f| f.ends_with(".privatelink.notebooks.azure.net")), "{o}");
+    assert!(
+        records
+            .keys()
+            .any(|f| f.ends_with(".privatelink.api.azureml.ms")),
+        "{o}"
+    );
+    assert!(
+        records
+            .keys()
+            .any(|f| f.ends_with(".privatelink.notebooks.azure.net")),
+        "{o}"
+    );
     assert_eq!(records.len(), 4, "{o}");
 
     // A second plan has nothing to do; count what a refresh costs.
     assert_no_changes(&ws);
     let refresh_requests = take_requests(&emu);
-    eprintln!("MEASURE apply wall time of examples/private-link: {:.2}s", apply_time.as_secs_f64());
+    eprintln!(
+        "MEASURE apply wall time of examples/private-link: {:.2}s",
+        apply_time.as_secs_f64()
+    );
     eprintln!("MEASURE requests during apply (1 endpoint, 1 group, 2 zones, 2 links): {apply_requests:#?}");
     eprintln!("MEASURE requests during plan/refresh: {refresh_requests:#?}");
-    assert!(refresh_requests.get("private endpoint GET").copied().unwrap_or(0) <= 2, "{refresh_requests:?}");
+    assert!(
+        refresh_requests
+            .get("private endpoint GET")
+            .copied()
+            .unwrap_or(0)
+            <= 2,
+        "{refresh_requests:?}"
+    );
 
     // Tags are updated in place.
     let pe_block = "  target_resource_id  = local.workspace_id\n";
-    ws.write("main.tf", &example().replace(pe_block, &format!("{pe_block}  tags = {{ env = \"dev\" }}\n")));
+    ws.write(
+        "main.tf",
+        &example().replace(
+            pe_block,
+            &format!("{pe_block}  tags = {{ env = \"dev\" }}\n"),
+        ),
+    );
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
-    assert!(out.contains("Resources: 0 added, 1 changed, 0 destroyed"), "{out}");
-    let pe_id = format!("{}/providers/Microsoft.Network/privateEndpoints/pe-mlw-demo", rg(&emu));
+    assert!(
+        out.contains("Resources: 0 added, 1 changed, 0 destroyed"),
+        "{out}"
+    );
+    let pe_id = format!(
+        "{}/providers/Microsoft.Network/privateEndpoints/pe-mlw-demo",
+        rg(&emu)
+    );
     assert_eq!(emu.resource(&pe_id)["tags"], json!({"env": "dev"}));
     assert_no_changes(&ws);
 
@@ -163,11 +222,23 @@ fn the_whole_workflow_then_no_changes_tags_in_place_drift_and_destroy() {
     let link = format!("{}/providers/Microsoft.Network/privateDnsZones/privatelink.notebooks.azure.net/virtualNetworkLinks/vnet-aml", rg(&emu));
     emu.admin("DELETE", &format!("resources{link}"), None);
     let plan = ws.ok(&["plan", "-no-color"]);
-    assert!(plan.contains("Plan: 3 to add, 0 to change, 0 to destroy"), "{plan}");
+    assert!(
+        plan.contains("Plan: 3 to add, 0 to change, 0 to destroy"),
+        "{plan}"
+    );
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
-    assert!(out.contains("Resources: 3 added, 0 changed, 0 destroyed"), "{out}");
+    assert!(
+        out.contains("Resources: 3 added, 0 changed, 0 destroyed"),
+        "{out}"
+    );
     assert_no_changes(&ws);
-    assert_eq!(ws.outputs()["record_fqdns"]["value"].as_object().unwrap().len(), 4);
+    assert_eq!(
+        ws.outputs()["record_fqdns"]["value"]
+            .as_object()
+            .unwrap()
+            .len(),
+        4
+    );
 
     // Destroy leaves nothing managed behind.
     ws.ok(&["destroy", "-auto-approve", "-no-color"]);
@@ -197,7 +268,10 @@ resource "aml_private_endpoint" "pe" {{
 #[test]
 fn a_subnet_change_replaces_the_endpoint_and_a_missing_aml_zone_warns() {
     let emu = Emulator::start(&[]);
-    let vnet = format!("{}/providers/Microsoft.Network/virtualNetworks/vnet-aml", rg(&emu));
+    let vnet = format!(
+        "{}/providers/Microsoft.Network/virtualNetworks/vnet-aml",
+        rg(&emu)
+    );
     emu.put_resource(
         &format!("{vnet}/subnets/snet-pe2"),
         json!({"name": "snet-pe2", "type": "Microsoft.Network/virtualNetworks/subnets",
@@ -207,7 +281,10 @@ fn a_subnet_change_replaces_the_endpoint_and_a_missing_aml_zone_warns() {
     ws.init();
     let plan = ws.ok(&["plan", "-no-color"]);
     // The zones the endpoint needs are known at plan.
-    assert!(plan.contains("\"privatelink.notebooks.azure.net\""), "{plan}");
+    assert!(
+        plan.contains("\"privatelink.notebooks.azure.net\""),
+        "{plan}"
+    );
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
 
     // A zone group with only the API zone: plan warns, naming the notebooks zone.
@@ -220,7 +297,10 @@ resource "aml_private_dns_zone_group" "g" {
 "#;
     ws.write("main.tf", &endpoint_config(&emu, "snet-pe", group));
     let plan = ws.ok(&["plan", "-no-color"]);
-    assert!(plan.contains("Warning: AML private DNS zone missing: privatelink.notebooks.azure.net"), "{plan}");
+    assert!(
+        plan.contains("Warning: AML private DNS zone missing: privatelink.notebooks.azure.net"),
+        "{plan}"
+    );
     assert!(plan.contains("private_dns_zone_ids"), "{plan}");
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
 
@@ -232,26 +312,69 @@ resource "aml_private_dns_zone" "nb" {
   resource_group_name = "rg-aml-demo"
 }
 "#;
-    let both = group.replace("[aml_private_dns_zone.api.id]", "[aml_private_dns_zone.api.id, aml_private_dns_zone.nb.id]");
-    ws.write("main.tf", &endpoint_config(&emu, "snet-pe", &format!("{group_both}{nb}", group_both = both)));
+    let both = group.replace(
+        "[aml_private_dns_zone.api.id]",
+        "[aml_private_dns_zone.api.id, aml_private_dns_zone.nb.id]",
+    );
+    ws.write(
+        "main.tf",
+        &endpoint_config(
+            &emu,
+            "snet-pe",
+            &format!("{group_both}{nb}", group_both = both),
+        ),
+    );
     let plan = ws.ok(&["plan", "-no-color"]);
-    assert!(plan.contains("aml_private_dns_zone_group.g must be replaced"), "{plan}");
-    assert!(!plan.contains("Warning: AML private DNS zone missing"), "{plan}");
+    assert!(
+        plan.contains("aml_private_dns_zone_group.g must be replaced"),
+        "{plan}"
+    );
+    assert!(
+        !plan.contains("Warning: AML private DNS zone missing"),
+        "{plan}"
+    );
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
-    assert!(out.contains("Resources: 2 added, 0 changed, 1 destroyed"), "{out}");
-    let reordered = group.replace("[aml_private_dns_zone.api.id]", "[aml_private_dns_zone.nb.id, aml_private_dns_zone.api.id]");
-    ws.write("main.tf", &endpoint_config(&emu, "snet-pe", &format!("{reordered}{nb}")));
+    assert!(
+        out.contains("Resources: 2 added, 0 changed, 1 destroyed"),
+        "{out}"
+    );
+    let reordered = group.replace(
+        "[aml_private_dns_zone.api.id]",
+        "[aml_private_dns_zone.nb.id, aml_private_dns_zone.api.id]",
+    );
+    ws.write(
+        "main.tf",
+        &endpoint_config(&emu, "snet-pe", &format!("{reordered}{nb}")),
+    );
     assert_no_changes(&ws);
 
     // Moving the endpoint to another subnet replaces it (and its zone group with it).
-    ws.write("main.tf", &endpoint_config(&emu, "snet-pe2", &format!("{reordered}{nb}")));
+    ws.write(
+        "main.tf",
+        &endpoint_config(&emu, "snet-pe2", &format!("{reordered}{nb}")),
+    );
     let plan = ws.ok(&["plan", "-no-color"]);
-    assert!(plan.contains("aml_private_endpoint.pe must be replaced"), "{plan}");
+    assert!(
+        plan.contains("aml_private_endpoint.pe must be replaced"),
+        "{plan}"
+    );
     assert!(plan.contains("# forces replacement"), "{plan}");
-    assert!(plan.contains("Plan: 2 to add, 0 to change, 2 to destroy"), "{plan}");
+    assert!(
+        plan.contains("Plan: 2 to add, 0 to change, 2 to destroy"),
+        "{plan}"
+    );
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
-    let pe = emu.resource(&format!("{}/providers/Microsoft.Network/privateEndpoints/pe-mlw-demo", rg(&emu)));
-    assert!(pe["properties"]["subnet"]["id"].as_str().unwrap().ends_with("/snet-pe2"), "{pe}");
+    let pe = emu.resource(&format!(
+        "{}/providers/Microsoft.Network/privateEndpoints/pe-mlw-demo",
+        rg(&emu)
+    ));
+    assert!(
+        pe["properties"]["subnet"]["id"]
+            .as_str()
+            .unwrap()
+            .ends_with("/snet-pe2"),
+        "{pe}"
+    );
     assert_no_changes(&ws);
 }
 
@@ -305,13 +428,19 @@ fn terraform_import_and_import_blocks_reproduce_the_same_state() {
     created.ok(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
     let want = state_values(&created);
     assert_eq!(want.len(), 5, "{want:#?}");
-    let ids: BTreeMap<String, String> = want.iter().map(|(a, v)| (a.clone(), v["id"].as_str().unwrap().to_string())).collect();
+    let ids: BTreeMap<String, String> = want
+        .iter()
+        .map(|(a, v)| (a.clone(), v["id"].as_str().unwrap().to_string()))
+        .collect();
 
     // Existing objects refuse a second create: "already exists — import it".
     let other = workspace_with(&emu, &config);
     other.init();
     let out = other.fails(&["apply", "-auto-approve", "-no-color"]);
-    assert!(out.contains("already exists") && out.contains("terraform import"), "{out}");
+    assert!(
+        out.contains("already exists") && out.contains("terraform import"),
+        "{out}"
+    );
 
     // terraform import, one address at a time.
     let cli = workspace_with(&emu, &config);
@@ -323,16 +452,27 @@ fn terraform_import_and_import_blocks_reproduce_the_same_state() {
     assert_no_changes(&cli);
 
     // import blocks.
-    let blocks: String = ids.iter().map(|(a, id)| format!("import {{\n  to = {a}\n  id = \"{id}\"\n}}\n")).collect();
+    let blocks: String = ids
+        .iter()
+        .map(|(a, id)| format!("import {{\n  to = {a}\n  id = \"{id}\"\n}}\n"))
+        .collect();
     let block = workspace_with(&emu, &format!("{config}\n{blocks}"));
     block.init();
     let out = block.ok(&["apply", "-auto-approve", "-no-color"]);
-    assert!(out.contains("5 imported, 0 added, 0 changed, 0 destroyed"), "{out}");
+    assert!(
+        out.contains("5 imported, 0 added, 0 changed, 0 destroyed"),
+        "{out}"
+    );
     assert_eq!(state_values(&block), want);
     assert_no_changes(&block);
 
     // A malformed import ID is refused with the expected shape.
-    let out = cli.fails(&["import", "-no-color", "aml_private_endpoint.pe", &ids["aml_private_dns_zone.api"]]);
+    let out = cli.fails(&[
+        "import",
+        "-no-color",
+        "aml_private_endpoint.pe",
+        &ids["aml_private_dns_zone.api"],
+    ]);
     assert!(out.contains("expected a private endpoint ID like"), "{out}");
 }
 
@@ -364,10 +504,18 @@ output "states" {{
     ws.init();
     let started = Instant::now();
     let out = ws.ok(&["apply", "-auto-approve", "-parallelism=20", "-no-color"]);
-    eprintln!("MEASURE 20 endpoints in parallel: {:.2}s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "MEASURE 20 endpoints in parallel: {:.2}s",
+        started.elapsed().as_secs_f64()
+    );
     assert!(out.contains("Resources: 20 added"), "{out}");
     let o = ws.outputs();
-    let ips: Vec<&str> = o["ips"]["value"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let ips: Vec<&str> = o["ips"]["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     let mut unique = ips.clone();
     unique.sort();
     unique.dedup();
@@ -376,7 +524,16 @@ output "states" {{
     assert_eq!(o["states"]["value"], json!(["Approved"]));
     // The workspace holds one approved connection per endpoint.
     let all = emu.admin("GET", "resources", None);
-    let conns = all["value"].as_array().unwrap().iter().filter_map(Value::as_str).filter(|id| id.to_ascii_lowercase().contains("/workspaces/mlw-demo/privateendpointconnections/")).count();
+    let conns = all["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|id| {
+            id.to_ascii_lowercase()
+                .contains("/workspaces/mlw-demo/privateendpointconnections/")
+        })
+        .count();
     assert_eq!(conns, 20, "{all}");
     assert_no_changes(&ws);
     ws.ok(&["destroy", "-auto-approve", "-parallelism=20", "-no-color"]);
@@ -425,12 +582,22 @@ output "zones" {{
     let ws = workspace_with(&emu, &config.replace("TAGS", ""));
     ws.init();
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
-    assert!(out.contains("Warning: Private endpoint pe-kv-manual awaits approval"), "{out}");
+    assert!(
+        out.contains("Warning: Private endpoint pe-kv-manual awaits approval"),
+        "{out}"
+    );
     let o = ws.outputs();
     assert_eq!(o["state"]["value"]["status"], "Pending", "{o}");
     assert_eq!(o["subresource"]["value"], "vault");
-    assert_eq!(o["zones"]["value"], json!(["privatelink.vaultcore.azure.net"]));
-    assert_eq!(o["ips"]["value"], json!(["10.0.1.200"]), "the static IP is used");
+    assert_eq!(
+        o["zones"]["value"],
+        json!(["privatelink.vaultcore.azure.net"])
+    );
+    assert_eq!(
+        o["ips"]["value"],
+        json!(["10.0.1.200"]),
+        "the static IP is used"
+    );
     assert_no_changes(&ws);
 
     // A zone group written by someone else (Azure Policy) is left alone by endpoint updates...
@@ -444,9 +611,16 @@ output "zones" {{
     let tagged = config.replace("TAGS", "tags = { owner = \"platform\" }");
     ws.write("main.tf", &tagged);
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
-    assert!(out.contains("Resources: 0 added, 1 changed, 0 destroyed"), "{out}");
+    assert!(
+        out.contains("Resources: 0 added, 1 changed, 0 destroyed"),
+        "{out}"
+    );
     assert_eq!(emu.resource(&policy_group)["name"], "deployedByPolicy");
-    assert_eq!(ws.outputs()["state"]["value"]["status"], "Pending", "an update keeps the connection");
+    assert_eq!(
+        ws.outputs()["state"]["value"]["status"],
+        "Pending",
+        "an update keeps the connection"
+    );
 
     // ...and a zone group resource for the same endpoint refuses to create a second one.
     ws.write(
@@ -456,7 +630,10 @@ output "zones" {{
         ),
     );
     let out = ws.fails(&["apply", "-auto-approve", "-no-color"]);
-    assert!(out.contains("already exists") && out.contains("deployedByPolicy"), "{out}");
+    assert!(
+        out.contains("already exists") && out.contains("deployedByPolicy"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -469,9 +646,23 @@ fn faults_at_ten_percent_change_no_outcome() {
         let spec = format!("seed={seed},429=0.03,500=0.02,503=0.02,drop=0.02,409=0.01");
         emu.admin("POST", "faults", Some(json!({ "spec": spec })));
         let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
-        assert!(out.contains("Resources: 6 added, 0 changed, 0 destroyed"), "seed {seed}: {out}");
-        assert_eq!(ws.outputs()["record_fqdns"]["value"].as_object().unwrap().len(), 4, "seed {seed}");
-        assert_eq!(ws.outputs()["connection_status"]["value"], "Approved", "seed {seed}");
+        assert!(
+            out.contains("Resources: 6 added, 0 changed, 0 destroyed"),
+            "seed {seed}: {out}"
+        );
+        assert_eq!(
+            ws.outputs()["record_fqdns"]["value"]
+                .as_object()
+                .unwrap()
+                .len(),
+            4,
+            "seed {seed}"
+        );
+        assert_eq!(
+            ws.outputs()["connection_status"]["value"],
+            "Approved",
+            "seed {seed}"
+        );
         assert_no_changes(&ws);
         ws.ok(&["destroy", "-auto-approve", "-no-color"]);
         let log = emu.admin("GET", "requests", None);
@@ -504,7 +695,9 @@ resource "aml_private_endpoint" "pe" {{
 "#
         )
     };
-    let subnet = format!("subnet_id = \"{rg}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe\"");
+    let subnet = format!(
+        "subnet_id = \"{rg}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe\""
+    );
     let ws_target = format!("target_resource_id = \"{rg}/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo\"");
     let cases: Vec<(String, &str, &str)> = vec![
         (
@@ -543,13 +736,22 @@ resource "aml_private_endpoint" "pe" {{
         let out = ws.fails(&["plan", "-no-color"]);
         assert!(out.contains(message), "want {message:?}:\n{out}");
         // Terraform quotes the offending line of the configuration.
-        let quoted = out.lines().any(|l| l.trim_start().chars().next().is_some_and(|c| c.is_ascii_digit()) && l.contains(attr_line));
+        let quoted = out.lines().any(|l| {
+            l.trim_start()
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+                && l.contains(attr_line)
+        });
         assert!(quoted, "the error does not point at {attr_line:?}:\n{out}");
     }
     // Nothing reached ARM beyond metadata and tokens.
     let log = emu.admin("GET", "requests", None);
     assert!(
-        log["value"].as_array().unwrap().iter().all(|r| !r["path"].as_str().unwrap_or("").contains("/providers/Microsoft.Network/")),
+        log["value"].as_array().unwrap().iter().all(|r| !r["path"]
+            .as_str()
+            .unwrap_or("")
+            .contains("/providers/Microsoft.Network/")),
         "{log}"
     );
 }

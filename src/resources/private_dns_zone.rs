@@ -22,7 +22,8 @@ pub struct PrivateDnsZone;
 
 fn zone_id(arm_sub: &str, o: &Object) -> Result<PrivateDnsZoneId, Error> {
     if let Some(id) = o.string("id") {
-        return PrivateDnsZoneId::parse_lenient(&id).map_err(|e| Error::new(e.message).at(Path::root().attr("id")));
+        return PrivateDnsZoneId::parse_lenient(&id)
+            .map_err(|e| Error::new(e.message).at(Path::root().attr("id")));
     }
     let name = o.string("name").unwrap_or_default();
     let rg = o.string("resource_group_name").unwrap_or_default();
@@ -34,15 +35,35 @@ fn to_state(id: &PrivateDnsZoneId, body: &serde_json::Value, prior: &Object) -> 
     let mut o = prior.clone();
     o.set("id", id.to_string());
     o.set("name", id.name());
-    o.set("resource_group_name", pl::keep_spelling(Value::string(id.resource_group()), prior, "resource_group_name", pl::lower));
+    o.set(
+        "resource_group_name",
+        pl::keep_spelling(
+            Value::string(id.resource_group()),
+            prior,
+            "resource_group_name",
+            pl::lower,
+        ),
+    );
     o.set("tags", tags_value(body, prior));
     for (attr, prop) in [
         ("number_of_record_sets", "numberOfRecordSets"),
         ("max_number_of_record_sets", "maxNumberOfRecordSets"),
-        ("number_of_virtual_network_links", "numberOfVirtualNetworkLinks"),
-        ("max_number_of_virtual_network_links", "maxNumberOfVirtualNetworkLinks"),
-        ("number_of_virtual_network_links_with_registration", "numberOfVirtualNetworkLinksWithRegistration"),
-        ("max_number_of_virtual_network_links_with_registration", "maxNumberOfVirtualNetworkLinksWithRegistration"),
+        (
+            "number_of_virtual_network_links",
+            "numberOfVirtualNetworkLinks",
+        ),
+        (
+            "max_number_of_virtual_network_links",
+            "maxNumberOfVirtualNetworkLinks",
+        ),
+        (
+            "number_of_virtual_network_links_with_registration",
+            "numberOfVirtualNetworkLinksWithRegistration",
+        ),
+        (
+            "max_number_of_virtual_network_links_with_registration",
+            "maxNumberOfVirtualNetworkLinksWithRegistration",
+        ),
     ] {
         o.set(attr, jint(body, &format!("/properties/{prop}")));
     }
@@ -97,11 +118,23 @@ impl Resource<AmlClient> for PrivateDnsZone {
         "Import a private DNS zone by its ARM ID (`az network private-dns zone show -g <rg> -n <zone> --query id`)."
     }
 
-    async fn existing(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Option<String>, Error> {
+    async fn existing(
+        &self,
+        ctx: &Ctx<'_, AmlClient>,
+        planned: &Object,
+    ) -> Result<Option<String>, Error> {
         let arm = ctx.client.arm().await?;
         let id = zone_id(arm.subscription_id(), planned)?;
-        let found = arm.get(&id, api_versions::PRIVATE_DNS, Deadline(ctx.deadline)).await.map_err(|e| Error::from(e).context(format!("checking for private DNS zone {id}")))?;
-        Ok(found.map(|r| r.body.get("id").and_then(|v| v.as_str()).map_or_else(|| id.to_string(), str::to_string)))
+        let found = arm
+            .get(&id, api_versions::PRIVATE_DNS, Deadline(ctx.deadline))
+            .await
+            .map_err(|e| Error::from(e).context(format!("checking for private DNS zone {id}")))?;
+        Ok(found.map(|r| {
+            r.body
+                .get("id")
+                .and_then(|v| v.as_str())
+                .map_or_else(|| id.to_string(), str::to_string)
+        }))
     }
 
     async fn create(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Object, Error> {
@@ -109,27 +142,53 @@ impl Resource<AmlClient> for PrivateDnsZone {
         let id = zone_id(arm.subscription_id(), planned)?;
         let body = json!({"location": "global", "tags": tags_json(planned)});
         let r = arm
-            .put(&id, api_versions::PRIVATE_DNS, &body, WriteOptions::default(), Deadline(ctx.deadline))
+            .put(
+                &id,
+                api_versions::PRIVATE_DNS,
+                &body,
+                WriteOptions::default(),
+                Deadline(ctx.deadline),
+            )
             .await
             .map_err(|e| Error::from(e).context(format!("creating private DNS zone {id}")))?;
         Ok(to_state(&id, &r.body, planned))
     }
 
-    async fn read(&self, ctx: &Ctx<'_, AmlClient>, state: &Object) -> Result<Option<Object>, Error> {
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, AmlClient>,
+        state: &Object,
+    ) -> Result<Option<Object>, Error> {
         let arm = ctx.client.arm().await?;
         let id = zone_id(arm.subscription_id(), state)?;
-        let found = arm.get(&id, api_versions::PRIVATE_DNS, Deadline(ctx.deadline)).await.map_err(|e| Error::from(e).context(format!("reading private DNS zone {id}")))?;
+        let found = arm
+            .get(&id, api_versions::PRIVATE_DNS, Deadline(ctx.deadline))
+            .await
+            .map_err(|e| Error::from(e).context(format!("reading private DNS zone {id}")))?;
         Ok(found.map(|r| to_state(&id, &r.body, state)))
     }
 
-    async fn update(&self, ctx: &Ctx<'_, AmlClient>, _prior: &Object, planned: &Object) -> Result<Object, Error> {
+    async fn update(
+        &self,
+        ctx: &Ctx<'_, AmlClient>,
+        _prior: &Object,
+        planned: &Object,
+    ) -> Result<Object, Error> {
         let arm = ctx.client.arm().await?;
         let id = zone_id(arm.subscription_id(), planned)?;
         let body = json!({"tags": tags_json(planned)});
         let r = arm
-            .patch(&id, api_versions::PRIVATE_DNS, &body, WriteOptions::default(), Deadline(ctx.deadline))
+            .patch(
+                &id,
+                api_versions::PRIVATE_DNS,
+                &body,
+                WriteOptions::default(),
+                Deadline(ctx.deadline),
+            )
             .await
-            .map_err(|e| Error::from(e).context(format!("updating the tags of private DNS zone {id}")))?;
+            .map_err(|e| {
+                Error::from(e).context(format!("updating the tags of private DNS zone {id}"))
+            })?;
         Ok(to_state(&id, &r.body, planned))
     }
 
@@ -151,7 +210,8 @@ impl Resource<AmlClient> for PrivateDnsZone {
     }
 
     fn import(&self, id: &str) -> Result<Object, Error> {
-        let id = PrivateDnsZoneId::parse(id).map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
+        let id = PrivateDnsZoneId::parse(id)
+            .map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
         let mut o = Object::new(Value::object::<[(&str, Value); 0], &str>([]));
         o.set("id", id.to_string());
         Ok(o)

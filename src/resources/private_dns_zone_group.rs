@@ -37,20 +37,26 @@ fn record_set_type() -> Type {
 
 fn group_id(o: &Object) -> Result<PrivateDnsZoneGroupId, Error> {
     if let Some(id) = o.string("id") {
-        return PrivateDnsZoneGroupId::parse_lenient(&id).map_err(|e| Error::new(e.message).at(Path::root().attr("id")));
+        return PrivateDnsZoneGroupId::parse_lenient(&id)
+            .map_err(|e| Error::new(e.message).at(Path::root().attr("id")));
     }
     let pe = o.string("private_endpoint_id").unwrap_or_default();
-    let pe = PrivateEndpointId::parse(&pe).map_err(|e| Error::new(e.message).at(Path::root().attr("private_endpoint_id")))?;
+    let pe = PrivateEndpointId::parse(&pe)
+        .map_err(|e| Error::new(e.message).at(Path::root().attr("private_endpoint_id")))?;
     Ok(pe.private_dns_zone_group(&o.string("name").unwrap_or_default()))
 }
 
 fn zone_ids(o: &Object) -> Vec<String> {
-    o.get::<Vec<String>>("private_dns_zone_ids").known().unwrap_or_default()
+    o.get::<Vec<String>>("private_dns_zone_ids")
+        .known()
+        .unwrap_or_default()
 }
 
 /// The zone's name, from its ID.
 fn zone_name(id: &str) -> String {
-    PrivateDnsZoneId::parse_lenient(id).map(|z| z.name().to_string()).unwrap_or_else(|_| id.rsplit('/').next().unwrap_or(id).to_string())
+    PrivateDnsZoneId::parse_lenient(id)
+        .map(|z| z.name().to_string())
+        .unwrap_or_else(|_| id.rsplit('/').next().unwrap_or(id).to_string())
 }
 
 fn body(planned: &Object) -> Json {
@@ -75,18 +81,53 @@ fn to_state(id: &PrivateDnsZoneGroupId, body: &Json, prior: &Object) -> Object {
     let mut o = prior.clone();
     o.set("id", id.to_string());
     o.set("name", id.name());
-    o.set("private_endpoint_id", pl::keep_spelling(Value::string(id.private_endpoint().to_string()), prior, "private_endpoint_id", pl::lower));
-    let configs = body.pointer("/properties/privateDnsZoneConfigs").and_then(Json::as_array).cloned().unwrap_or_default();
+    o.set(
+        "private_endpoint_id",
+        pl::keep_spelling(
+            Value::string(id.private_endpoint().to_string()),
+            prior,
+            "private_endpoint_id",
+            pl::lower,
+        ),
+    );
+    let configs = body
+        .pointer("/properties/privateDnsZoneConfigs")
+        .and_then(Json::as_array)
+        .cloned()
+        .unwrap_or_default();
     let prior_ids = zone_ids(prior);
     let mut ids = Vec::new();
     let mut sets = Vec::new();
     for c in &configs {
-        let Some(zid) = c.pointer("/properties/privateDnsZoneId").and_then(Json::as_str) else { continue };
-        let spelled = prior_ids.iter().find(|p| p.eq_ignore_ascii_case(zid)).cloned().unwrap_or_else(|| zid.to_string());
+        let Some(zid) = c
+            .pointer("/properties/privateDnsZoneId")
+            .and_then(Json::as_str)
+        else {
+            continue;
+        };
+        let spelled = prior_ids
+            .iter()
+            .find(|p| p.eq_ignore_ascii_case(zid))
+            .cloned()
+            .unwrap_or_else(|| zid.to_string());
         ids.push(Value::string(spelled));
         let zone = zone_name(zid);
-        for r in c.pointer("/properties/recordSets").and_then(Json::as_array).cloned().unwrap_or_default() {
-            let ips = r.get("ipAddresses").and_then(Json::as_array).map(|a| a.iter().filter_map(Json::as_str).map(Value::string).collect()).unwrap_or_default();
+        for r in c
+            .pointer("/properties/recordSets")
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default()
+        {
+            let ips = r
+                .get("ipAddresses")
+                .and_then(Json::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Json::as_str)
+                        .map(Value::string)
+                        .collect()
+                })
+                .unwrap_or_default();
             sets.push(Value::object([
                 ("zone", Value::string(zone.clone())),
                 ("name", jstr(&r, "/recordSetName")),
@@ -97,7 +138,10 @@ fn to_state(id: &PrivateDnsZoneGroupId, body: &Json, prior: &Object) -> Object {
         }
     }
     // Keep the configured order when the remote list holds the same zones.
-    let remote: Vec<String> = ids.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    let remote: Vec<String> = ids
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
     if !prior_ids.is_empty() && same_zones(&remote, &prior_ids) {
         ids = prior_ids.into_iter().map(Value::string).collect();
     }
@@ -161,7 +205,9 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
     }
 
     fn validate(&self, config: &Object, diags: &mut Diagnostics) {
-        let Value::List(items) = config.attr("private_dns_zone_ids") else { return };
+        let Value::List(items) = config.attr("private_dns_zone_ids") else {
+            return;
+        };
         let mut seen: Vec<String> = Vec::new();
         for (i, v) in items.iter().enumerate() {
             let path = Path::root().attr("private_dns_zone_ids").index(i as i64);
@@ -172,7 +218,13 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
             }
             let name = zone_name(s).to_ascii_lowercase();
             if seen.contains(&name) {
-                diags.error_at(path, "Duplicate zone", format!("The zone {name:?} is listed twice; a zone group holds each zone once."));
+                diags.error_at(
+                    path,
+                    "Duplicate zone",
+                    format!(
+                        "The zone {name:?} is listed twice; a zone group holds each zone once."
+                    ),
+                );
             }
             seen.push(name);
         }
@@ -189,34 +241,69 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
                 if plan.requires_replace.is_empty() {
                     // Nothing remote changes: the records stay as they are.
                     plan.planned.set("id", prior.attr("id").clone());
-                    plan.planned.set("record_sets", prior.attr("record_sets").clone());
+                    plan.planned
+                        .set("record_sets", prior.attr("record_sets").clone());
                 }
             }
         }
         // Warn when a workspace endpoint misses an AML zone (only when the endpoint exists already).
-        let (Some(pe), object::Value::Known(zones)) = (plan.planned.string("private_endpoint_id"), plan.config.get::<Vec<String>>("private_dns_zone_ids")) else {
+        let (Some(pe), object::Value::Known(zones)) = (
+            plan.planned.string("private_endpoint_id"),
+            plan.config.get::<Vec<String>>("private_dns_zone_ids"),
+        ) else {
             return Ok(());
         };
-        let Ok(pe) = PrivateEndpointId::parse(&pe) else { return Ok(()) };
+        let Ok(pe) = PrivateEndpointId::parse(&pe) else {
+            return Ok(());
+        };
         let arm = ctx.client.arm().await?;
-        let found = match arm.get(&pe, api_versions::NETWORK, Deadline(ctx.deadline)).await {
+        let found = match arm
+            .get(&pe, api_versions::NETWORK, Deadline(ctx.deadline))
+            .await
+        {
             Ok(f) => f,
             Err(e) if e.kind == ErrorKind::NotFound => None,
-            Err(e) => return Err(Error::from(e).context(format!("reading private endpoint {pe} to check its DNS zones"))),
+            Err(e) => {
+                return Err(Error::from(e).context(format!(
+                    "reading private endpoint {pe} to check its DNS zones"
+                )))
+            }
         };
         let Some(found) = found else { return Ok(()) };
-        let target = ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"]
-            .iter()
-            .find_map(|f| found.body.pointer(&format!("/properties/{f}/0/properties/privateLinkServiceId")).and_then(Json::as_str))
-            .unwrap_or_default()
-            .to_string();
+        let target = [
+            "privateLinkServiceConnections",
+            "manualPrivateLinkServiceConnections",
+        ]
+        .iter()
+        .find_map(|f| {
+            found
+                .body
+                .pointer(&format!(
+                    "/properties/{f}/0/properties/privateLinkServiceId"
+                ))
+                .and_then(Json::as_str)
+        })
+        .unwrap_or_default()
+        .to_string();
         if TargetKind::of_lenient(&target) != Some(TargetKind::Workspace) {
             return Ok(());
         }
-        let have: Vec<String> = zones.iter().map(|z| zone_name(z).to_ascii_lowercase()).collect();
-        let missing: Vec<&String> = arm.cloud().aml_private_dns_zones.iter().filter(|z| !have.contains(&z.to_ascii_lowercase())).collect();
+        let have: Vec<String> = zones
+            .iter()
+            .map(|z| zone_name(z).to_ascii_lowercase())
+            .collect();
+        let missing: Vec<&String> = arm
+            .cloud()
+            .aml_private_dns_zones
+            .iter()
+            .filter(|z| !have.contains(&z.to_ascii_lowercase()))
+            .collect();
         if !missing.is_empty() {
-            let names = missing.iter().map(|z| format!("`{z}`")).collect::<Vec<_>>().join(" and ");
+            let names = missing
+                .iter()
+                .map(|z| format!("`{z}`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
             plan.diagnostics.warning_at(
                 zones_path,
                 format!("AML private DNS zone missing: {}", missing.iter().map(|z| z.as_str()).collect::<Vec<_>>().join(", ")),
@@ -232,15 +319,30 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
         Ok(())
     }
 
-    async fn existing(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Option<String>, Error> {
+    async fn existing(
+        &self,
+        ctx: &Ctx<'_, AmlClient>,
+        planned: &Object,
+    ) -> Result<Option<String>, Error> {
         let arm = ctx.client.arm().await?;
         let id = group_id(planned)?;
         let pe = id.private_endpoint();
         // An endpoint has one zone group: any group there (e.g. one Azure Policy wrote) collides.
-        match arm.list(&pe.collection("privateDnsZoneGroups"), api_versions::NETWORK, Deadline(ctx.deadline)).await {
-            Ok(groups) => Ok(groups.iter().find_map(|g| g.get("id").and_then(Json::as_str).map(str::to_string))),
+        match arm
+            .list(
+                &pe.collection("privateDnsZoneGroups"),
+                api_versions::NETWORK,
+                Deadline(ctx.deadline),
+            )
+            .await
+        {
+            Ok(groups) => Ok(groups
+                .iter()
+                .find_map(|g| g.get("id").and_then(Json::as_str).map(str::to_string))),
             Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::from(e).context(format!("listing the DNS zone groups of private endpoint {pe}"))),
+            Err(e) => Err(Error::from(e).context(format!(
+                "listing the DNS zone groups of private endpoint {pe}"
+            ))),
         }
     }
 
@@ -248,25 +350,49 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
         let arm = ctx.client.arm().await?;
         let id = group_id(planned)?;
         let r = arm
-            .put(&id, api_versions::NETWORK, &body(planned), WriteOptions::default(), Deadline(ctx.deadline))
+            .put(
+                &id,
+                api_versions::NETWORK,
+                &body(planned),
+                WriteOptions::default(),
+                Deadline(ctx.deadline),
+            )
             .await
             .map_err(|e| Error::from(e).context(format!("creating private DNS zone group {id}")))?;
         Ok(to_state(&id, &r.body, planned))
     }
 
-    async fn read(&self, ctx: &Ctx<'_, AmlClient>, state: &Object) -> Result<Option<Object>, Error> {
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, AmlClient>,
+        state: &Object,
+    ) -> Result<Option<Object>, Error> {
         let arm = ctx.client.arm().await?;
         let id = group_id(state)?;
-        let found = arm.get(&id, api_versions::NETWORK, Deadline(ctx.deadline)).await.map_err(|e| Error::from(e).context(format!("reading private DNS zone group {id}")))?;
+        let found = arm
+            .get(&id, api_versions::NETWORK, Deadline(ctx.deadline))
+            .await
+            .map_err(|e| Error::from(e).context(format!("reading private DNS zone group {id}")))?;
         Ok(found.map(|r| to_state(&id, &r.body, state)))
     }
 
-    async fn update(&self, ctx: &Ctx<'_, AmlClient>, _prior: &Object, planned: &Object) -> Result<Object, Error> {
+    async fn update(
+        &self,
+        ctx: &Ctx<'_, AmlClient>,
+        _prior: &Object,
+        planned: &Object,
+    ) -> Result<Object, Error> {
         // Every argument replaces the group; an update only re-applies the same zones.
         let arm = ctx.client.arm().await?;
         let id = group_id(planned)?;
         let r = arm
-            .put(&id, api_versions::NETWORK, &body(planned), WriteOptions::default(), Deadline(ctx.deadline))
+            .put(
+                &id,
+                api_versions::NETWORK,
+                &body(planned),
+                WriteOptions::default(),
+                Deadline(ctx.deadline),
+            )
             .await
             .map_err(|e| Error::from(e).context(format!("updating private DNS zone group {id}")))?;
         Ok(to_state(&id, &r.body, planned))
@@ -275,11 +401,14 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
     async fn delete(&self, ctx: &Ctx<'_, AmlClient>, state: &Object) -> Result<(), Error> {
         let arm = ctx.client.arm().await?;
         let id = group_id(state)?;
-        arm.delete(&id, api_versions::NETWORK, Deadline(ctx.deadline)).await.map_err(|e| Error::from(e).context(format!("deleting private DNS zone group {id}")))
+        arm.delete(&id, api_versions::NETWORK, Deadline(ctx.deadline))
+            .await
+            .map_err(|e| Error::from(e).context(format!("deleting private DNS zone group {id}")))
     }
 
     fn import(&self, id: &str) -> Result<Object, Error> {
-        let id = PrivateDnsZoneGroupId::parse(id).map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
+        let id = PrivateDnsZoneGroupId::parse(id)
+            .map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
         let mut o = Object::new(Value::object::<[(&str, Value); 0], &str>([]));
         o.set("id", id.to_string());
         Ok(o)
@@ -307,21 +436,42 @@ mod tests {
     fn body_names_configs_after_zones() {
         let sub = "00000000-0000-4000-8000-00000000a3b1";
         let z = format!("/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms");
-        let o = Object::new(Value::object([("private_dns_zone_ids", Value::List(vec![Value::string(&z)]))]));
-        assert_eq!(body(&o), json!({"properties": {"privateDnsZoneConfigs": [{"name": "privatelink.api.azureml.ms", "properties": {"privateDnsZoneId": z}}]}}));
+        let o = Object::new(Value::object([(
+            "private_dns_zone_ids",
+            Value::List(vec![Value::string(&z)]),
+        )]));
+        assert_eq!(
+            body(&o),
+            json!({"properties": {"privateDnsZoneConfigs": [{"name": "privatelink.api.azureml.ms", "properties": {"privateDnsZoneId": z}}]}})
+        );
     }
 
     #[test]
     fn zone_ids_are_checked_with_their_index() {
         let sub = "00000000-0000-4000-8000-00000000a3b1";
         let z = format!("/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms");
-        let vnet = format!("/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v");
-        let cfg = Object::new(Value::object([("private_dns_zone_ids", Value::List(vec![Value::string(&z), Value::string(&vnet), Value::string(z.to_uppercase().replace("SUBSCRIPTIONS", "subscriptions"))]))]));
+        let vnet = format!(
+            "/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v"
+        );
+        let cfg = Object::new(Value::object([(
+            "private_dns_zone_ids",
+            Value::List(vec![
+                Value::string(&z),
+                Value::string(&vnet),
+                Value::string(z.to_uppercase().replace("SUBSCRIPTIONS", "subscriptions")),
+            ]),
+        )]));
         let mut d = Diagnostics::new();
         PrivateDnsZoneGroup.validate(&cfg, &mut d);
-        let errs: Vec<String> = d.iter().map(|x| format!("{:?} {}", x.path, x.detail)).collect();
+        let errs: Vec<String> = d
+            .iter()
+            .map(|x| format!("{:?} {}", x.path, x.detail))
+            .collect();
         assert_eq!(errs.len(), 2, "{errs:?}");
-        assert!(errs[0].contains("1") && errs[0].contains("This is a virtual network ID"), "{errs:?}");
+        assert!(
+            errs[0].contains("1") && errs[0].contains("This is a virtual network ID"),
+            "{errs:?}"
+        );
         assert!(errs[1].contains("listed twice"), "{errs:?}");
     }
 }

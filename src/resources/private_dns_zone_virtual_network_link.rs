@@ -27,10 +27,12 @@ pub const RESOLUTION_POLICIES: &[&str] = &["Default", "NxDomainRedirect"];
 
 fn link_id(o: &Object) -> Result<VirtualNetworkLinkId, Error> {
     if let Some(id) = o.string("id") {
-        return VirtualNetworkLinkId::parse_lenient(&id).map_err(|e| Error::new(e.message).at(Path::root().attr("id")));
+        return VirtualNetworkLinkId::parse_lenient(&id)
+            .map_err(|e| Error::new(e.message).at(Path::root().attr("id")));
     }
     let zone = o.string("private_dns_zone_id").unwrap_or_default();
-    let zone = PrivateDnsZoneId::parse(&zone).map_err(|e| Error::new(e.message).at(Path::root().attr("private_dns_zone_id")))?;
+    let zone = PrivateDnsZoneId::parse(&zone)
+        .map_err(|e| Error::new(e.message).at(Path::root().attr("private_dns_zone_id")))?;
     Ok(zone.virtual_network_link(&o.string("name").unwrap_or_default()))
 }
 
@@ -50,11 +52,39 @@ fn to_state(id: &VirtualNetworkLinkId, body: &serde_json::Value, prior: &Object)
     let mut o = prior.clone();
     o.set("id", id.to_string());
     o.set("name", id.name());
-    o.set("private_dns_zone_id", pl::keep_spelling(Value::string(id.private_dns_zone().to_string()), prior, "private_dns_zone_id", pl::lower));
-    o.set("virtual_network_id", pl::keep_spelling(pl::jstr(body, "/properties/virtualNetwork/id"), prior, "virtual_network_id", pl::lower));
-    o.set("registration_enabled", body.pointer("/properties/registrationEnabled").and_then(|v| v.as_bool()).unwrap_or(false));
+    o.set(
+        "private_dns_zone_id",
+        pl::keep_spelling(
+            Value::string(id.private_dns_zone().to_string()),
+            prior,
+            "private_dns_zone_id",
+            pl::lower,
+        ),
+    );
+    o.set(
+        "virtual_network_id",
+        pl::keep_spelling(
+            pl::jstr(body, "/properties/virtualNetwork/id"),
+            prior,
+            "virtual_network_id",
+            pl::lower,
+        ),
+    );
+    o.set(
+        "registration_enabled",
+        body.pointer("/properties/registrationEnabled")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+    );
     let policy = pl::jstr(body, "/properties/resolutionPolicy");
-    o.set("resolution_policy", if policy.is_null() { Value::string("Default") } else { policy });
+    o.set(
+        "resolution_policy",
+        if policy.is_null() {
+            Value::string("Default")
+        } else {
+            policy
+        },
+    );
     o.set("tags", tags_value(body, prior));
     o
 }
@@ -119,10 +149,17 @@ impl Resource<AmlClient> for PrivateDnsZoneVirtualNetworkLink {
         "Import a link by its ARM ID (`az network private-dns link vnet show -g <rg> -z <zone> -n <link> --query id`)."
     }
 
-    async fn existing(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Option<String>, Error> {
+    async fn existing(
+        &self,
+        ctx: &Ctx<'_, AmlClient>,
+        planned: &Object,
+    ) -> Result<Option<String>, Error> {
         let arm = ctx.client.arm().await?;
         let id = link_id(planned)?;
-        let found = arm.get(&id, api_versions::PRIVATE_DNS, Deadline(ctx.deadline)).await.map_err(|e| Error::from(e).context(format!("checking for link {id}")))?;
+        let found = arm
+            .get(&id, api_versions::PRIVATE_DNS, Deadline(ctx.deadline))
+            .await
+            .map_err(|e| Error::from(e).context(format!("checking for link {id}")))?;
         Ok(found.map(|_| id.to_string()))
     }
 
@@ -130,26 +167,62 @@ impl Resource<AmlClient> for PrivateDnsZoneVirtualNetworkLink {
         let arm = ctx.client.arm().await?;
         let id = link_id(planned)?;
         let r = arm
-            .put(&id, api_versions::PRIVATE_DNS, &body(planned), WriteOptions::default(), Deadline(ctx.deadline))
+            .put(
+                &id,
+                api_versions::PRIVATE_DNS,
+                &body(planned),
+                WriteOptions::default(),
+                Deadline(ctx.deadline),
+            )
             .await
-            .map_err(|e| Error::from(e).context(format!("creating private DNS zone virtual network link {id}")))?;
+            .map_err(|e| {
+                Error::from(e).context(format!(
+                    "creating private DNS zone virtual network link {id}"
+                ))
+            })?;
         Ok(to_state(&id, &r.body, planned))
     }
 
-    async fn read(&self, ctx: &Ctx<'_, AmlClient>, state: &Object) -> Result<Option<Object>, Error> {
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, AmlClient>,
+        state: &Object,
+    ) -> Result<Option<Object>, Error> {
         let arm = ctx.client.arm().await?;
         let id = link_id(state)?;
-        let found = arm.get(&id, api_versions::PRIVATE_DNS, Deadline(ctx.deadline)).await.map_err(|e| Error::from(e).context(format!("reading private DNS zone virtual network link {id}")))?;
+        let found = arm
+            .get(&id, api_versions::PRIVATE_DNS, Deadline(ctx.deadline))
+            .await
+            .map_err(|e| {
+                Error::from(e).context(format!(
+                    "reading private DNS zone virtual network link {id}"
+                ))
+            })?;
         Ok(found.map(|r| to_state(&id, &r.body, state)))
     }
 
-    async fn update(&self, ctx: &Ctx<'_, AmlClient>, _prior: &Object, planned: &Object) -> Result<Object, Error> {
+    async fn update(
+        &self,
+        ctx: &Ctx<'_, AmlClient>,
+        _prior: &Object,
+        planned: &Object,
+    ) -> Result<Object, Error> {
         let arm = ctx.client.arm().await?;
         let id = link_id(planned)?;
         let r = arm
-            .put(&id, api_versions::PRIVATE_DNS, &body(planned), WriteOptions::default(), Deadline(ctx.deadline))
+            .put(
+                &id,
+                api_versions::PRIVATE_DNS,
+                &body(planned),
+                WriteOptions::default(),
+                Deadline(ctx.deadline),
+            )
             .await
-            .map_err(|e| Error::from(e).context(format!("updating private DNS zone virtual network link {id}")))?;
+            .map_err(|e| {
+                Error::from(e).context(format!(
+                    "updating private DNS zone virtual network link {id}"
+                ))
+            })?;
         Ok(to_state(&id, &r.body, planned))
     }
 
@@ -158,11 +231,16 @@ impl Resource<AmlClient> for PrivateDnsZoneVirtualNetworkLink {
         let id = link_id(state)?;
         let deadline = Deadline(ctx.deadline);
         let doing = format!("deleting private DNS zone virtual network link {id}");
-        arm.delete(&id, api_versions::PRIVATE_DNS, deadline).await.map_err(|e| Error::from(e).context(&doing))?;
+        arm.delete(&id, api_versions::PRIVATE_DNS, deadline)
+            .await
+            .map_err(|e| Error::from(e).context(&doing))?;
         // The operation can report success while the link is still visible: wait until it is gone.
         let mut wait = Duration::from_millis(200);
         loop {
-            let still = arm.get(&id, api_versions::PRIVATE_DNS, deadline).await.map_err(|e| Error::from(e).context(&doing))?;
+            let still = arm
+                .get(&id, api_versions::PRIVATE_DNS, deadline)
+                .await
+                .map_err(|e| Error::from(e).context(&doing))?;
             if still.is_none() {
                 return Ok(());
             }
@@ -176,7 +254,8 @@ impl Resource<AmlClient> for PrivateDnsZoneVirtualNetworkLink {
     }
 
     fn import(&self, id: &str) -> Result<Object, Error> {
-        let id = VirtualNetworkLinkId::parse(id).map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
+        let id = VirtualNetworkLinkId::parse(id)
+            .map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
         let mut o = Object::new(Value::object::<[(&str, Value); 0], &str>([]));
         o.set("id", id.to_string());
         Ok(o)

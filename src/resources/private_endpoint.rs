@@ -32,11 +32,18 @@ const MANUAL: &str = "manualPrivateLinkServiceConnections";
 const AUTO: &str = "privateLinkServiceConnections";
 
 fn dns_config_type() -> Type {
-    Type::object([("fqdn", Type::String), ("ip_addresses", Type::list(Type::String))])
+    Type::object([
+        ("fqdn", Type::String),
+        ("ip_addresses", Type::list(Type::String)),
+    ])
 }
 
 fn connection_state_type() -> Type {
-    Type::object([("status", Type::String), ("description", Type::String), ("actions_required", Type::String)])
+    Type::object([
+        ("status", Type::String),
+        ("description", Type::String),
+        ("actions_required", Type::String),
+    ])
 }
 
 fn ipv4(v: &Value) -> Result<(), String> {
@@ -49,7 +56,8 @@ fn ipv4(v: &Value) -> Result<(), String> {
 
 fn endpoint_id(arm_sub: &str, o: &Object) -> Result<PrivateEndpointId, Error> {
     if let Some(id) = o.string("id") {
-        return PrivateEndpointId::parse_lenient(&id).map_err(|e| Error::new(e.message).at(Path::root().attr("id")));
+        return PrivateEndpointId::parse_lenient(&id)
+            .map_err(|e| Error::new(e.message).at(Path::root().attr("id")));
     }
     let rg = o.string("resource_group_name").unwrap_or_default();
     Ok(ResourceGroupId::new(arm_sub, &rg).private_endpoint(&o.string("name").unwrap_or_default()))
@@ -61,10 +69,17 @@ fn subresource(planned: &Object) -> Result<String, Error> {
         return Ok(s);
     }
     let target = planned.string("target_resource_id").unwrap_or_default();
-    let kind = TargetKind::of(&target).map_err(|e| Error::new(e).at(Path::root().attr("target_resource_id")))?;
-    kind.default_subresource().map(str::to_string).ok_or_else(|| {
-        Error::new(format!("subresource_name is required for {}", kind.describe())).at(Path::root().attr("subresource_name"))
-    })
+    let kind = TargetKind::of(&target)
+        .map_err(|e| Error::new(e).at(Path::root().attr("target_resource_id")))?;
+    kind.default_subresource()
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Error::new(format!(
+                "subresource_name is required for {}",
+                kind.describe()
+            ))
+            .at(Path::root().attr("subresource_name"))
+        })
 }
 
 /// The PUT body of the endpoint. Zone groups are child resources and never part of it.
@@ -95,7 +110,10 @@ fn body(planned: &Object) -> Result<Json, Error> {
         .iter()
         .map(|c| {
             let mut p = json!({"privateIPAddress": c.string("private_ip_address")});
-            if let Some(g) = c.string("subresource_name").or_else(|| subresource(planned).ok()) {
+            if let Some(g) = c
+                .string("subresource_name")
+                .or_else(|| subresource(planned).ok())
+            {
                 p["groupId"] = json!(g);
             }
             if let Some(m) = c.string("member_name") {
@@ -107,7 +125,9 @@ fn body(planned: &Object) -> Result<Json, Error> {
     if !ipcs.is_empty() {
         props["ipConfigurations"] = Json::Array(ipcs);
     }
-    Ok(json!({"location": planned.string("location"), "tags": tags_json(planned), "properties": props}))
+    Ok(
+        json!({"location": planned.string("location"), "tags": tags_json(planned), "properties": props}),
+    )
 }
 
 /// The endpoint's one connection and whether it is manual.
@@ -128,20 +148,58 @@ fn connection_status(body: &Json) -> Option<String> {
 }
 
 /// The endpoint as state, from its ARM body. `cloud_zones` computes `private_dns_zone_names`.
-fn to_state(id: &PrivateEndpointId, body: &Json, prior: &Object, cloud: &crate::arm::Cloud) -> Object {
+fn to_state(
+    id: &PrivateEndpointId,
+    body: &Json,
+    prior: &Object,
+    cloud: &crate::arm::Cloud,
+) -> Object {
     let mut o = prior.clone();
     o.set("id", id.to_string());
     o.set("name", id.name());
-    o.set("resource_group_name", pl::keep_spelling(Value::string(id.resource_group()), prior, "resource_group_name", pl::lower));
-    o.set("location", pl::keep_spelling(jstr(body, "/location"), prior, "location", pl::location_key));
-    o.set("subnet_id", pl::keep_spelling(jstr(body, "/properties/subnet/id"), prior, "subnet_id", pl::lower));
+    o.set(
+        "resource_group_name",
+        pl::keep_spelling(
+            Value::string(id.resource_group()),
+            prior,
+            "resource_group_name",
+            pl::lower,
+        ),
+    );
+    o.set(
+        "location",
+        pl::keep_spelling(jstr(body, "/location"), prior, "location", pl::location_key),
+    );
+    o.set(
+        "subnet_id",
+        pl::keep_spelling(
+            jstr(body, "/properties/subnet/id"),
+            prior,
+            "subnet_id",
+            pl::lower,
+        ),
+    );
     let conn = connection(body);
-    let target = conn.map(|(c, _)| jstr(c, "/properties/privateLinkServiceId")).unwrap_or(Value::Null);
-    o.set("target_resource_id", pl::keep_spelling(target.clone(), prior, "target_resource_id", pl::lower));
-    let sub = conn.map(|(c, _)| jstr(c, "/properties/groupIds/0")).unwrap_or(Value::Null);
-    o.set("subresource_name", pl::keep_spelling(sub.clone(), prior, "subresource_name", pl::lower));
+    let target = conn
+        .map(|(c, _)| jstr(c, "/properties/privateLinkServiceId"))
+        .unwrap_or(Value::Null);
+    o.set(
+        "target_resource_id",
+        pl::keep_spelling(target.clone(), prior, "target_resource_id", pl::lower),
+    );
+    let sub = conn
+        .map(|(c, _)| jstr(c, "/properties/groupIds/0"))
+        .unwrap_or(Value::Null);
+    o.set(
+        "subresource_name",
+        pl::keep_spelling(sub.clone(), prior, "subresource_name", pl::lower),
+    );
     o.set("manual_connection", conn.is_some_and(|(_, m)| m));
-    o.set("request_message", conn.map(|(c, _)| jstr(c, "/properties/requestMessage")).unwrap_or(Value::Null));
+    o.set(
+        "request_message",
+        conn.map(|(c, _)| jstr(c, "/properties/requestMessage"))
+            .unwrap_or(Value::Null),
+    );
     let state = conn.and_then(|(c, _)| c.pointer("/properties/privateLinkServiceConnectionState"));
     o.set(
         "connection_state",
@@ -154,11 +212,28 @@ fn to_state(id: &PrivateEndpointId, body: &Json, prior: &Object, cloud: &crate::
             None => Value::Null,
         },
     );
-    o.set("custom_network_interface_name", jstr(body, "/properties/customNetworkInterfaceName"));
-    o.set("network_interface_id", jstr(body, "/properties/networkInterfaces/0/id"));
-    let dns: Vec<&Json> = body.pointer("/properties/customDnsConfigs").and_then(Json::as_array).map(|a| a.iter().collect()).unwrap_or_default();
+    o.set(
+        "custom_network_interface_name",
+        jstr(body, "/properties/customNetworkInterfaceName"),
+    );
+    o.set(
+        "network_interface_id",
+        jstr(body, "/properties/networkInterfaces/0/id"),
+    );
+    let dns: Vec<&Json> = body
+        .pointer("/properties/customDnsConfigs")
+        .and_then(Json::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
     let strings = |v: Option<&Json>| -> Vec<String> {
-        v.and_then(Json::as_array).map(|a| a.iter().filter_map(Json::as_str).map(str::to_string).collect()).unwrap_or_default()
+        v.and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Json::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
     };
     let mut ips: Vec<String> = Vec::new();
     let mut configs = Vec::new();
@@ -171,18 +246,31 @@ fn to_state(id: &PrivateEndpointId, body: &Json, prior: &Object, cloud: &crate::
         }
         configs.push(Value::object([
             ("fqdn", jstr(c, "/fqdn")),
-            ("ip_addresses", Value::List(addrs.into_iter().map(Value::string).collect())),
+            (
+                "ip_addresses",
+                Value::List(addrs.into_iter().map(Value::string).collect()),
+            ),
         ]));
     }
-    let ipcs = body.pointer("/properties/ipConfigurations").and_then(Json::as_array).cloned().unwrap_or_default();
+    let ipcs = body
+        .pointer("/properties/ipConfigurations")
+        .and_then(Json::as_array)
+        .cloned()
+        .unwrap_or_default();
     for c in &ipcs {
-        if let Some(a) = c.pointer("/properties/privateIPAddress").and_then(Json::as_str) {
+        if let Some(a) = c
+            .pointer("/properties/privateIPAddress")
+            .and_then(Json::as_str)
+        {
             if !ips.iter().any(|i| i == a) {
                 ips.push(a.to_string());
             }
         }
     }
-    o.set("private_ip_addresses", Value::List(ips.into_iter().map(Value::string).collect()));
+    o.set(
+        "private_ip_addresses",
+        Value::List(ips.into_iter().map(Value::string).collect()),
+    );
     o.set("custom_dns_configs", Value::List(configs));
     o.set(
         "ip_configuration",
@@ -191,7 +279,10 @@ fn to_state(id: &PrivateEndpointId, body: &Json, prior: &Object, cloud: &crate::
                 .map(|c| {
                     Value::object([
                         ("name", jstr(c, "/name")),
-                        ("private_ip_address", jstr(c, "/properties/privateIPAddress")),
+                        (
+                            "private_ip_address",
+                            jstr(c, "/properties/privateIPAddress"),
+                        ),
                         ("subresource_name", jstr(c, "/properties/groupId")),
                         ("member_name", jstr(c, "/properties/memberName")),
                     ])
@@ -200,8 +291,16 @@ fn to_state(id: &PrivateEndpointId, body: &Json, prior: &Object, cloud: &crate::
         ),
     );
     o.set("tags", tags_value(body, prior));
-    let zones = match (target.as_str().and_then(TargetKind::of_lenient), sub.as_str()) {
-        (Some(kind), Some(s)) => Value::List(kind.dns_zones(s, cloud).into_iter().map(Value::string).collect()),
+    let zones = match (
+        target.as_str().and_then(TargetKind::of_lenient),
+        sub.as_str(),
+    ) {
+        (Some(kind), Some(s)) => Value::List(
+            kind.dns_zones(s, cloud)
+                .into_iter()
+                .map(Value::string)
+                .collect(),
+        ),
         _ => Value::List(Vec::new()),
     };
     o.set("private_dns_zone_names", zones);
@@ -365,26 +464,50 @@ impl Resource<AmlClient> for PrivateEndpoint {
     }
 
     async fn plan(&self, ctx: &Ctx<'_, AmlClient>, plan: &mut Plan) -> Result<(), Error> {
-        let Some(target) = plan.planned.string("target_resource_id") else { return Ok(()) };
-        let Ok(kind) = TargetKind::of(&target) else { return Ok(()) };
+        let Some(target) = plan.planned.string("target_resource_id") else {
+            return Ok(());
+        };
+        let Ok(kind) = TargetKind::of(&target) else {
+            return Ok(());
+        };
         if plan.config.get::<String>("subresource_name").is_null() {
             if let Some(d) = kind.default_subresource() {
                 // Keep the prior spelling (ARM may echo another case) so that no replacement is planned.
-                let keep = plan.prior.as_ref().and_then(|p| p.string("subresource_name")).filter(|p| p.eq_ignore_ascii_case(d));
-                plan.planned.set("subresource_name", keep.unwrap_or_else(|| d.to_string()));
+                let keep = plan
+                    .prior
+                    .as_ref()
+                    .and_then(|p| p.string("subresource_name"))
+                    .filter(|p| p.eq_ignore_ascii_case(d));
+                plan.planned
+                    .set("subresource_name", keep.unwrap_or_else(|| d.to_string()));
             }
         }
         if let Some(sub) = plan.planned.string("subresource_name") {
             let cloud = ctx.client.arm().await?.cloud();
-            plan.planned.set("private_dns_zone_names", Value::List(kind.dns_zones(&sub, cloud).into_iter().map(Value::string).collect()));
+            plan.planned.set(
+                "private_dns_zone_names",
+                Value::List(
+                    kind.dns_zones(&sub, cloud)
+                        .into_iter()
+                        .map(Value::string)
+                        .collect(),
+                ),
+            );
         }
         Ok(())
     }
 
-    async fn existing(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Option<String>, Error> {
+    async fn existing(
+        &self,
+        ctx: &Ctx<'_, AmlClient>,
+        planned: &Object,
+    ) -> Result<Option<String>, Error> {
         let arm = ctx.client.arm().await?;
         let id = endpoint_id(arm.subscription_id(), planned)?;
-        let found = arm.get(&id, api_versions::NETWORK, Deadline(ctx.deadline)).await.map_err(|e| Error::from(e).context(format!("checking for private endpoint {id}")))?;
+        let found = arm
+            .get(&id, api_versions::NETWORK, Deadline(ctx.deadline))
+            .await
+            .map_err(|e| Error::from(e).context(format!("checking for private endpoint {id}")))?;
         Ok(found.map(|_| id.to_string()))
     }
 
@@ -395,37 +518,65 @@ impl Resource<AmlClient> for PrivateEndpoint {
         let doing = format!("creating private endpoint {id}");
         let manual = planned.bool_or("manual_connection", false);
         let mut r = arm
-            .put(&id, api_versions::NETWORK, &body(planned)?, WriteOptions::default(), deadline)
+            .put(
+                &id,
+                api_versions::NETWORK,
+                &body(planned)?,
+                WriteOptions::default(),
+                deadline,
+            )
             .await
             .map_err(|e| Error::from(e).context(&doing))?;
         // Wait for the connection to settle: Approved (auto) or Pending (manual).
         let want = if manual { "Pending" } else { "Approved" };
         let mut wait = Duration::from_millis(500);
         loop {
-            let prov = r.body.pointer("/properties/provisioningState").and_then(Json::as_str).unwrap_or("Succeeded").to_string();
+            let prov = r
+                .body
+                .pointer("/properties/provisioningState")
+                .and_then(Json::as_str)
+                .unwrap_or("Succeeded")
+                .to_string();
             let status = connection_status(&r.body).unwrap_or_default();
             let partial = || to_state(&id, &r.body, planned, arm.cloud());
             if prov.eq_ignore_ascii_case("Failed") {
-                return Err(Error::new(format!("{doing}: provisioning failed")).with_partial_state(partial()));
+                return Err(Error::new(format!("{doing}: provisioning failed"))
+                    .with_partial_state(partial()));
             }
-            if prov.eq_ignore_ascii_case("Succeeded") && (status.eq_ignore_ascii_case(want) || (manual && status.eq_ignore_ascii_case("Approved"))) {
+            if prov.eq_ignore_ascii_case("Succeeded")
+                && (status.eq_ignore_ascii_case(want)
+                    || (manual && status.eq_ignore_ascii_case("Approved")))
+            {
                 break;
             }
-            if ["Rejected", "Disconnected"].iter().any(|s| status.eq_ignore_ascii_case(s)) {
+            if ["Rejected", "Disconnected"]
+                .iter()
+                .any(|s| status.eq_ignore_ascii_case(s))
+            {
                 return Err(Error::new(format!("{doing}: the connection to {} is {status}", planned.string("target_resource_id").unwrap_or_default()))
                     .detail("The target's owner rejected or removed the connection. Approve it on the target, or delete this endpoint.")
                     .with_partial_state(partial()));
             }
             if wait >= deadline.remaining() {
-                return Err(Error::new(format!("{doing}: still {prov} with the connection {status:?} at the time limit"))
-                    .detail("Raise the `create` timeout if Azure is slow.")
-                    .with_partial_state(partial()));
+                return Err(Error::new(format!(
+                    "{doing}: still {prov} with the connection {status:?} at the time limit"
+                ))
+                .detail("Raise the `create` timeout if Azure is slow.")
+                .with_partial_state(partial()));
             }
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(Duration::from_secs(15));
-            r = match arm.get(&id, api_versions::NETWORK, deadline).await.map_err(|e| Error::from(e).context(&doing))? {
+            r = match arm
+                .get(&id, api_versions::NETWORK, deadline)
+                .await
+                .map_err(|e| Error::from(e).context(&doing))?
+            {
                 Some(r) => r,
-                None => return Err(Error::new(format!("{doing}: the endpoint disappeared while its connection was being set up"))),
+                None => {
+                    return Err(Error::new(format!(
+                        "{doing}: the endpoint disappeared while its connection was being set up"
+                    )))
+                }
             };
         }
         if manual {
@@ -442,19 +593,37 @@ impl Resource<AmlClient> for PrivateEndpoint {
         Ok(to_state(&id, &r.body, planned, arm.cloud()))
     }
 
-    async fn read(&self, ctx: &Ctx<'_, AmlClient>, state: &Object) -> Result<Option<Object>, Error> {
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, AmlClient>,
+        state: &Object,
+    ) -> Result<Option<Object>, Error> {
         let arm = ctx.client.arm().await?;
         let id = endpoint_id(arm.subscription_id(), state)?;
-        let found = arm.get(&id, api_versions::NETWORK, Deadline(ctx.deadline)).await.map_err(|e| Error::from(e).context(format!("reading private endpoint {id}")))?;
+        let found = arm
+            .get(&id, api_versions::NETWORK, Deadline(ctx.deadline))
+            .await
+            .map_err(|e| Error::from(e).context(format!("reading private endpoint {id}")))?;
         Ok(found.map(|r| to_state(&id, &r.body, state, arm.cloud())))
     }
 
-    async fn update(&self, ctx: &Ctx<'_, AmlClient>, _prior: &Object, planned: &Object) -> Result<Object, Error> {
+    async fn update(
+        &self,
+        ctx: &Ctx<'_, AmlClient>,
+        _prior: &Object,
+        planned: &Object,
+    ) -> Result<Object, Error> {
         let arm = ctx.client.arm().await?;
         let id = endpoint_id(arm.subscription_id(), planned)?;
         // Only tags change in place; PUT the whole endpoint (the connection is kept, zone groups are children).
         let r = arm
-            .put(&id, api_versions::NETWORK, &body(planned)?, WriteOptions::default(), Deadline(ctx.deadline))
+            .put(
+                &id,
+                api_versions::NETWORK,
+                &body(planned)?,
+                WriteOptions::default(),
+                Deadline(ctx.deadline),
+            )
             .await
             .map_err(|e| Error::from(e).context(format!("updating private endpoint {id}")))?;
         Ok(to_state(&id, &r.body, planned, arm.cloud()))
@@ -463,11 +632,14 @@ impl Resource<AmlClient> for PrivateEndpoint {
     async fn delete(&self, ctx: &Ctx<'_, AmlClient>, state: &Object) -> Result<(), Error> {
         let arm = ctx.client.arm().await?;
         let id = endpoint_id(arm.subscription_id(), state)?;
-        arm.delete(&id, api_versions::NETWORK, Deadline(ctx.deadline)).await.map_err(|e| Error::from(e).context(format!("deleting private endpoint {id}")))
+        arm.delete(&id, api_versions::NETWORK, Deadline(ctx.deadline))
+            .await
+            .map_err(|e| Error::from(e).context(format!("deleting private endpoint {id}")))
     }
 
     fn import(&self, id: &str) -> Result<Object, Error> {
-        let id = PrivateEndpointId::parse(id).map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
+        let id = PrivateEndpointId::parse(id)
+            .map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
         let mut o = Object::new(Value::object::<[(&str, Value); 0], &str>([]));
         o.set("id", id.to_string());
         Ok(o)
@@ -507,9 +679,17 @@ mod tests {
     fn errors(attrs: &[(&str, Value)]) -> Vec<(String, String)> {
         let cfg = config(attrs);
         let mut d = Diagnostics::new();
-        crate::tfplugin::service::validate_block(&PrivateEndpoint.schema().block, cfg.raw(), &Path::root(), &mut d);
+        crate::tfplugin::service::validate_block(
+            &PrivateEndpoint.schema().block,
+            cfg.raw(),
+            &Path::root(),
+            &mut d,
+        );
         PrivateEndpoint.validate(&cfg, &mut d);
-        d.iter().filter(|x| x.is_error()).map(|x| (format!("{:?}", x.path), x.summary.clone())).collect()
+        d.iter()
+            .filter(|x| x.is_error())
+            .map(|x| (format!("{:?}", x.path), x.summary.clone()))
+            .collect()
     }
 
     #[test]
@@ -519,21 +699,78 @@ mod tests {
         let cases: Vec<(Vec<(&str, Value)>, Option<&str>)> = vec![
             (vec![], None),
             (vec![("subnet_id", vnet.clone())], Some("subnet_id")),
-            (vec![("target_resource_id", vnet)], Some("target_resource_id")),
-            (vec![("target_resource_id", storage.clone())], Some("subresource_name")),
-            (vec![("target_resource_id", storage.clone()), ("subresource_name", Value::string("blob"))], None),
-            (vec![("target_resource_id", storage), ("subresource_name", Value::string("amlworkspace"))], Some("subresource_name")),
-            (vec![("subresource_name", Value::string("blob"))], Some("subresource_name")),
-            (vec![("subresource_name", Value::string("AMLWorkspace"))], None),
-            (vec![("request_message", Value::string("please"))], Some("request_message")),
-            (vec![("manual_connection", Value::Bool(true))], Some("request_message")),
-            (vec![("manual_connection", Value::Bool(true)), ("request_message", Value::string("please"))], None),
-            (vec![("manual_connection", Value::Bool(true)), ("request_message", Value::string("x".repeat(141)))], Some("request_message")),
-            (vec![("manual_connection", Value::Bool(true)), ("request_message", Value::unknown())], None),
+            (
+                vec![("target_resource_id", vnet)],
+                Some("target_resource_id"),
+            ),
+            (
+                vec![("target_resource_id", storage.clone())],
+                Some("subresource_name"),
+            ),
+            (
+                vec![
+                    ("target_resource_id", storage.clone()),
+                    ("subresource_name", Value::string("blob")),
+                ],
+                None,
+            ),
+            (
+                vec![
+                    ("target_resource_id", storage),
+                    ("subresource_name", Value::string("amlworkspace")),
+                ],
+                Some("subresource_name"),
+            ),
+            (
+                vec![("subresource_name", Value::string("blob"))],
+                Some("subresource_name"),
+            ),
+            (
+                vec![("subresource_name", Value::string("AMLWorkspace"))],
+                None,
+            ),
+            (
+                vec![("request_message", Value::string("please"))],
+                Some("request_message"),
+            ),
+            (
+                vec![("manual_connection", Value::Bool(true))],
+                Some("request_message"),
+            ),
+            (
+                vec![
+                    ("manual_connection", Value::Bool(true)),
+                    ("request_message", Value::string("please")),
+                ],
+                None,
+            ),
+            (
+                vec![
+                    ("manual_connection", Value::Bool(true)),
+                    ("request_message", Value::string("x".repeat(141))),
+                ],
+                Some("request_message"),
+            ),
+            (
+                vec![
+                    ("manual_connection", Value::Bool(true)),
+                    ("request_message", Value::unknown()),
+                ],
+                None,
+            ),
             (vec![("name", Value::string("pe mlw"))], Some("name")),
             (vec![("name", Value::string("-pe"))], Some("name")),
-            (vec![("resource_group_name", Value::string("rg."))], Some("resource_group_name")),
-            (vec![("target_resource_id", Value::unknown()), ("subnet_id", Value::unknown())], None),
+            (
+                vec![("resource_group_name", Value::string("rg."))],
+                Some("resource_group_name"),
+            ),
+            (
+                vec![
+                    ("target_resource_id", Value::unknown()),
+                    ("subnet_id", Value::unknown()),
+                ],
+                None,
+            ),
         ];
         for (attrs, want) in cases {
             let errs = errors(&attrs);
@@ -541,7 +778,10 @@ mod tests {
                 None => assert!(errs.is_empty(), "{attrs:?}: {errs:?}"),
                 Some(attr) => {
                     assert_eq!(errs.len(), 1, "{attrs:?}: {errs:?}");
-                    assert!(errs[0].0.contains(&format!("\"{attr}\"")), "{attrs:?}: {errs:?}");
+                    assert!(
+                        errs[0].0.contains(&format!("\"{attr}\"")),
+                        "{attrs:?}: {errs:?}"
+                    );
                 }
             }
         }
@@ -550,11 +790,21 @@ mod tests {
     #[test]
     fn body_uses_the_default_subresource_and_the_right_connection_list() {
         let b = body(&config(&[])).unwrap();
-        assert_eq!(b["properties"][AUTO][0]["properties"]["groupIds"], json!(["amlworkspace"]));
+        assert_eq!(
+            b["properties"][AUTO][0]["properties"]["groupIds"],
+            json!(["amlworkspace"])
+        );
         assert_eq!(b["properties"][MANUAL], json!([]));
         assert!(b["properties"].get("privateDnsZoneGroups").is_none());
-        let b = body(&config(&[("manual_connection", Value::Bool(true)), ("request_message", Value::string("hi"))])).unwrap();
-        assert_eq!(b["properties"][MANUAL][0]["properties"]["requestMessage"], "hi");
+        let b = body(&config(&[
+            ("manual_connection", Value::Bool(true)),
+            ("request_message", Value::string("hi")),
+        ]))
+        .unwrap();
+        assert_eq!(
+            b["properties"][MANUAL][0]["properties"]["requestMessage"],
+            "hi"
+        );
         assert_eq!(b["properties"][AUTO], json!([]));
     }
 
@@ -579,9 +829,25 @@ mod tests {
         let prior = config(&[("location", Value::string("East US"))]);
         let s = to_state(&id, &arm, &prior, &cloud);
         assert_eq!(s.string("location").as_deref(), Some("East US"));
-        assert_eq!(s.get::<Vec<String>>("private_ip_addresses").known().unwrap(), vec!["10.0.1.4", "10.0.1.5"]);
-        assert_eq!(s.get::<Vec<String>>("private_dns_zone_names").known().unwrap(), vec!["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"]);
-        assert_eq!(s.string("subresource_name").as_deref(), Some("amlworkspace"));
+        assert_eq!(
+            s.get::<Vec<String>>("private_ip_addresses")
+                .known()
+                .unwrap(),
+            vec!["10.0.1.4", "10.0.1.5"]
+        );
+        assert_eq!(
+            s.get::<Vec<String>>("private_dns_zone_names")
+                .known()
+                .unwrap(),
+            vec![
+                "privatelink.api.azureml.ms",
+                "privatelink.notebooks.azure.net"
+            ]
+        );
+        assert_eq!(
+            s.string("subresource_name").as_deref(),
+            Some("amlworkspace")
+        );
         assert!(!s.bool_or("manual_connection", true));
         assert_eq!(s.string("network_interface_id").as_deref(), Some("/nic"));
         assert_eq!(connection_status(&arm).as_deref(), Some("Approved"));
