@@ -677,6 +677,27 @@ fn faults_at_ten_percent_change_no_outcome() {
         emu.admin("DELETE", "faults", None);
         assert_eq!(managed_objects(&emu), Vec::<String>::new(), "seed {seed}");
     }
+
+    // Half of the endpoint and zone group writes refused with 409 AnotherOperationInProgress (the
+    // subnet or endpoint is still updating): retried within the timeout, same outcome.
+    emu.admin("DELETE", "requests", None);
+    emu.admin(
+        "POST",
+        "faults",
+        Some(json!({ "spec": "seed=5,409=0.5,methods=PUT,paths=*/privateEndpoints/*" })),
+    );
+    let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    assert!(
+        out.contains("Resources: 6 added, 0 changed, 0 destroyed"),
+        "{out}"
+    );
+    let injected = emu.admin("GET", "faults", None)["injected"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(injected > 0, "no 409 was injected");
+    emu.admin("DELETE", "faults", None);
+    assert_no_changes(&ws);
+    ws.ok(&["destroy", "-auto-approve", "-no-color"]);
 }
 
 #[test]
