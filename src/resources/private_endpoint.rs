@@ -696,7 +696,9 @@ mod tests {
     fn plan_time_checks_point_at_the_attribute() {
         let storage = Value::string(format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo/providers/Microsoft.Storage/storageAccounts/stamldemo"));
         let vnet = Value::string(format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo/providers/Microsoft.Network/virtualNetworks/vnet-aml"));
-        let cases: Vec<(Vec<(&str, Value)>, Option<&str>)> = vec![
+        // (attributes over the base configuration, the attribute the one error is about)
+        type Case<'a> = (Vec<(&'a str, Value)>, Option<&'a str>);
+        let cases: Vec<Case> = vec![
             (vec![], None),
             (vec![("subnet_id", vnet.clone())], Some("subnet_id")),
             (

@@ -637,7 +637,9 @@ mod tests {
     #[test]
     fn targets_and_default_subresources() {
         let p = rg();
-        let cases: Vec<(String, Result<(TargetKind, Option<&str>), &str>)> = vec![
+        // (target ID, its kind and default sub-resource, or part of the error)
+        type Case<'a> = (String, Result<(TargetKind, Option<&'a str>), &'a str>);
+        let cases: Vec<Case> = vec![
             (
                 format!("{p}/Microsoft.MachineLearningServices/workspaces/mlw-demo"),
                 Ok((TargetKind::Workspace, Some("amlworkspace"))),
