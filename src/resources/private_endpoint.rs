@@ -147,7 +147,7 @@ fn connection_status(body: &Json) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The endpoint as state, from its ARM body. `cloud_zones` computes `private_dns_zone_names`.
+/// The endpoint as state, from its ARM body; `private_dns_zone_names` comes from the target type and `cloud`.
 fn to_state(
     id: &PrivateEndpointId,
     body: &Json,
