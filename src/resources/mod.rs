@@ -2,6 +2,11 @@
 //! in [`all`].
 
 pub mod network_rule;
+pub mod private_dns_zone;
+pub mod private_dns_zone_group;
+pub mod private_dns_zone_virtual_network_link;
+pub mod private_endpoint;
+mod private_link;
 pub mod workspace_network_access;
 
 use std::sync::Arc;
@@ -12,6 +17,10 @@ use crate::tfplugin::traits::Resource;
 /// Every resource type, in documentation order.
 pub fn all() -> Vec<Arc<dyn Resource<AmlClient>>> {
     vec![
+        Arc::new(private_endpoint::PrivateEndpoint),
+        Arc::new(private_dns_zone_group::PrivateDnsZoneGroup),
+        Arc::new(private_dns_zone::PrivateDnsZone),
+        Arc::new(private_dns_zone_virtual_network_link::PrivateDnsZoneVirtualNetworkLink),
         Arc::new(network_rule::NetworkRule),
         Arc::new(workspace_network_access::WorkspaceNetworkAccess),
     ]
