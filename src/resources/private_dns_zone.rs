@@ -126,16 +126,7 @@ impl Resource<AmlClient> for PrivateDnsZone {
     ) -> Result<Option<String>, Error> {
         let arm = ctx.client.arm().await?;
         let id = zone_id(arm.subscription_id(), planned)?;
-        let found = arm
-            .get(&id, api_versions::PRIVATE_DNS, Deadline(ctx.deadline))
-            .await
-            .map_err(|e| Error::from(e).context(format!("checking for private DNS zone {id}")))?;
-        Ok(found.map(|r| {
-            r.body
-                .get("id")
-                .and_then(|v| v.as_str())
-                .map_or_else(|| id.to_string(), str::to_string)
-        }))
+        pl::existing_id(ctx, &id, api_versions::PRIVATE_DNS, "private DNS zone").await
     }
 
     async fn create(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Object, Error> {
@@ -162,10 +153,13 @@ impl Resource<AmlClient> for PrivateDnsZone {
     ) -> Result<Option<Object>, Error> {
         let arm = ctx.client.arm().await?;
         let id = zone_id(arm.subscription_id(), state)?;
-        let found = arm
-            .get(&id, api_versions::PRIVATE_DNS, Deadline(ctx.deadline))
-            .await
-            .map_err(|e| Error::from(e).context(format!("reading private DNS zone {id}")))?;
+        let found = pl::get(
+            ctx,
+            &id,
+            api_versions::PRIVATE_DNS,
+            "reading private DNS zone",
+        )
+        .await?;
         Ok(found.map(|r| to_state(&id, &r.body, state)))
     }
 

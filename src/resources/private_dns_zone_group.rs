@@ -368,12 +368,14 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
         ctx: &Ctx<'_, AmlClient>,
         state: &Object,
     ) -> Result<Option<Object>, Error> {
-        let arm = ctx.client.arm().await?;
         let id = group_id(state)?;
-        let found = arm
-            .get(&id, api_versions::NETWORK, Deadline(ctx.deadline))
-            .await
-            .map_err(|e| Error::from(e).context(format!("reading private DNS zone group {id}")))?;
+        let found = pl::get(
+            ctx,
+            &id,
+            api_versions::NETWORK,
+            "reading private DNS zone group",
+        )
+        .await?;
         Ok(found.map(|r| to_state(&id, &r.body, state)))
     }
 

@@ -155,13 +155,8 @@ impl Resource<AmlClient> for PrivateDnsZoneVirtualNetworkLink {
         ctx: &Ctx<'_, AmlClient>,
         planned: &Object,
     ) -> Result<Option<String>, Error> {
-        let arm = ctx.client.arm().await?;
         let id = link_id(planned)?;
-        let found = arm
-            .get(&id, api_versions::PRIVATE_DNS, Deadline(ctx.deadline))
-            .await
-            .map_err(|e| Error::from(e).context(format!("checking for link {id}")))?;
-        Ok(found.map(|_| id.to_string()))
+        pl::existing_id(ctx, &id, api_versions::PRIVATE_DNS, "virtual network link").await
     }
 
     async fn create(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Object, Error> {
@@ -189,16 +184,14 @@ impl Resource<AmlClient> for PrivateDnsZoneVirtualNetworkLink {
         ctx: &Ctx<'_, AmlClient>,
         state: &Object,
     ) -> Result<Option<Object>, Error> {
-        let arm = ctx.client.arm().await?;
         let id = link_id(state)?;
-        let found = arm
-            .get(&id, api_versions::PRIVATE_DNS, Deadline(ctx.deadline))
-            .await
-            .map_err(|e| {
-                Error::from(e).context(format!(
-                    "reading private DNS zone virtual network link {id}"
-                ))
-            })?;
+        let found = pl::get(
+            ctx,
+            &id,
+            api_versions::PRIVATE_DNS,
+            "reading private DNS zone virtual network link",
+        )
+        .await?;
         Ok(found.map(|r| to_state(&id, &r.body, state)))
     }
 

@@ -507,11 +507,7 @@ impl Resource<AmlClient> for PrivateEndpoint {
     ) -> Result<Option<String>, Error> {
         let arm = ctx.client.arm().await?;
         let id = endpoint_id(arm.subscription_id(), planned)?;
-        let found = arm
-            .get(&id, api_versions::NETWORK, Deadline(ctx.deadline))
-            .await
-            .map_err(|e| Error::from(e).context(format!("checking for private endpoint {id}")))?;
-        Ok(found.map(|_| id.to_string()))
+        pl::existing_id(ctx, &id, api_versions::NETWORK, "private endpoint").await
     }
 
     async fn create(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Object, Error> {
@@ -603,10 +599,7 @@ impl Resource<AmlClient> for PrivateEndpoint {
     ) -> Result<Option<Object>, Error> {
         let arm = ctx.client.arm().await?;
         let id = endpoint_id(arm.subscription_id(), state)?;
-        let found = arm
-            .get(&id, api_versions::NETWORK, Deadline(ctx.deadline))
-            .await
-            .map_err(|e| Error::from(e).context(format!("reading private endpoint {id}")))?;
+        let found = pl::get(ctx, &id, api_versions::NETWORK, "reading private endpoint").await?;
         Ok(found.map(|r| to_state(&id, &r.body, state, arm.cloud())))
     }
 

@@ -15,9 +15,11 @@ use crate::arm::ids::{
     PrivateEndpointId, ResourceId, SearchServiceId, StorageAccountId, SubnetId, VirtualNetworkId,
     WorkspaceId,
 };
-use crate::arm::Cloud;
+use crate::arm::{Cloud, Deadline, Response};
+use crate::provider::AmlClient;
 use crate::tfplugin::cty::Value;
 use crate::tfplugin::object::Object;
+use crate::tfplugin::traits::{Ctx, Error};
 
 // ---------------------------------------------------------------------------------------------
 // Names
@@ -537,6 +539,37 @@ pub fn keep_spelling(remote: Value, prior: &Object, name: &str, key: fn(&str) ->
 /// Lower-case comparison key.
 pub fn lower(s: &str) -> String {
     s.to_ascii_lowercase()
+}
+
+/// GETs a resource within the handler's deadline: 404 is `None`, and an error says what was being
+/// done ("reading private endpoint {id}").
+pub async fn get(
+    ctx: &Ctx<'_, AmlClient>,
+    id: &(impl AsRef<str> + std::fmt::Display + ?Sized),
+    api_version: &str,
+    doing: &str,
+) -> Result<Option<Response>, Error> {
+    let arm = ctx.client.arm().await?;
+    arm.get(id, api_version, Deadline(ctx.deadline))
+        .await
+        .map_err(|e| Error::from(e).context(format!("{doing} {id}")))
+}
+
+/// The ID of the object at `id` if it exists, as ARM spells it: the framework's "already exists —
+/// import it" check. `what` names the object ("private DNS zone").
+pub async fn existing_id(
+    ctx: &Ctx<'_, AmlClient>,
+    id: &(impl AsRef<str> + std::fmt::Display + ?Sized),
+    api_version: &str,
+    what: &str,
+) -> Result<Option<String>, Error> {
+    let found = get(ctx, id, api_version, &format!("checking for {what}")).await?;
+    Ok(found.map(|r| {
+        r.body
+            .get("id")
+            .and_then(Json::as_str)
+            .map_or_else(|| id.to_string(), str::to_string)
+    }))
 }
 
 #[cfg(test)]
