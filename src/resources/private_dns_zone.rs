@@ -20,7 +20,6 @@ use crate::tfplugin::traits::{Ctx, Error, Resource};
 #[derive(Debug)]
 pub struct PrivateDnsZone;
 
-#[allow(clippy::result_large_err)] // the framework's Error, as in Resource::import
 fn zone_id(arm_sub: &str, o: &Object) -> Result<PrivateDnsZoneId, Error> {
     if let Some(id) = o.string("id") {
         return PrivateDnsZoneId::parse_lenient(&id)

@@ -35,7 +35,6 @@ fn record_set_type() -> Type {
     ])
 }
 
-#[allow(clippy::result_large_err)] // the framework's Error, as in Resource::import
 fn group_id(o: &Object) -> Result<PrivateDnsZoneGroupId, Error> {
     if let Some(id) = o.string("id") {
         return PrivateDnsZoneGroupId::parse_lenient(&id)

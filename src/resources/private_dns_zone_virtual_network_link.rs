@@ -25,7 +25,6 @@ pub struct PrivateDnsZoneVirtualNetworkLink;
 /// The resolution policies ARM accepts.
 pub const RESOLUTION_POLICIES: &[&str] = &["Default", "NxDomainRedirect"];
 
-#[allow(clippy::result_large_err)] // the framework's Error, as in Resource::import
 fn link_id(o: &Object) -> Result<VirtualNetworkLinkId, Error> {
     if let Some(id) = o.string("id") {
         return VirtualNetworkLinkId::parse_lenient(&id)

@@ -54,7 +54,6 @@ fn ipv4(v: &Value) -> Result<(), String> {
     }
 }
 
-#[allow(clippy::result_large_err)] // the framework's Error, as in Resource::import
 fn endpoint_id(arm_sub: &str, o: &Object) -> Result<PrivateEndpointId, Error> {
     if let Some(id) = o.string("id") {
         return PrivateEndpointId::parse_lenient(&id)
@@ -65,7 +64,6 @@ fn endpoint_id(arm_sub: &str, o: &Object) -> Result<PrivateEndpointId, Error> {
 }
 
 /// The sub-resource to request: the configured one, else the target type's default.
-#[allow(clippy::result_large_err)] // the framework's Error, as in Resource::import
 fn subresource(planned: &Object) -> Result<String, Error> {
     if let Some(s) = planned.string("subresource_name") {
         return Ok(s);
@@ -85,7 +83,6 @@ fn subresource(planned: &Object) -> Result<String, Error> {
 }
 
 /// The PUT body of the endpoint. Zone groups are child resources and never part of it.
-#[allow(clippy::result_large_err)] // the framework's Error, as in Resource::import
 fn body(planned: &Object) -> Result<Json, Error> {
     let manual = planned.bool_or("manual_connection", false);
     let name = planned.string("name").unwrap_or_default();
