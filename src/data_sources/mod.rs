@@ -13,8 +13,8 @@ use crate::tfplugin::traits::DataSource;
 /// Every data source type, in documentation order.
 pub fn all() -> Vec<Arc<dyn DataSource<AmlClient>>> {
     vec![
-        Arc::new(managed_network_outbound_rules::ManagedNetworkOutboundRules),
         Arc::new(private_dns_zone_names::PrivateDnsZoneNames),
         Arc::new(workspace::Workspace),
+        Arc::new(managed_network_outbound_rules::ManagedNetworkOutboundRules),
     ]
 }

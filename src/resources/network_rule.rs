@@ -135,7 +135,6 @@ fn ip_path() -> Path {
     Path::root().attr("ip_address")
 }
 
-#[allow(clippy::result_large_err)] // the framework's Error, as in Resource::import
 fn workspace_of(obj: &Object) -> Result<WorkspaceId, Error> {
     let raw = obj.string("workspace_id").unwrap_or_default();
     WorkspaceId::parse(&raw)

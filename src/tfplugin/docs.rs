@@ -109,13 +109,16 @@ pub fn render_block_page(
     out
 }
 
+/// A docs section heading and which attributes it lists.
+type AttributeGroup = (&'static str, fn(&Attribute) -> bool);
+
 fn render_attributes(
     block: &Block,
     prefix: &str,
     out: &mut String,
     nested: &mut Vec<(String, NestedBlock)>,
 ) {
-    let groups: [(&str, fn(&Attribute) -> bool); 3] = [
+    let groups: [AttributeGroup; 3] = [
         ("Required", |a| a.mode == Mode::Required),
         ("Optional", |a| {
             matches!(a.mode, Mode::Optional | Mode::OptionalComputed)

@@ -171,6 +171,11 @@ fn for_each_element(
     }
 }
 
+/// Whether `planned` differs from `prior` only in the `timeouts` block (nothing to do remotely).
+pub fn only_timeouts_changed(block: &Block, prior: &Value, planned: &Value) -> bool {
+    !differs_beyond_timeouts(block, prior, planned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,9 +384,4 @@ mod tests {
         )]);
         assert_eq!(got.planned, want);
     }
-}
-
-/// Whether `planned` differs from `prior` only in the `timeouts` block (nothing to do remotely).
-pub fn only_timeouts_changed(block: &Block, prior: &Value, planned: &Value) -> bool {
-    !differs_beyond_timeouts(block, prior, planned)
 }

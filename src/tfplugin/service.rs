@@ -961,7 +961,7 @@ impl<P: ProviderDef> ProviderService<P> {
                 d.push(e.to_diagnostic());
                 let state = match e.partial_state {
                     Some(partial) => {
-                        settle(&planned, entry.schema.block.complete(partial.into_raw()))
+                        settle(&planned, entry.schema.block.complete((*partial).into_raw()))
                     }
                     None => prior,
                 };

@@ -24,7 +24,7 @@ pub struct Error {
     pub path: Option<Path>,
     /// On a failed create or update: what exists remotely now (Terraform then saves it as
     /// tainted instead of forgetting it).
-    pub partial_state: Option<Object>,
+    pub partial_state: Option<Box<Object>>,
 }
 
 impl Error {
@@ -52,7 +52,7 @@ impl Error {
 
     /// Attaches the remote object as it exists after a partial failure.
     pub fn with_partial_state(mut self, state: Object) -> Self {
-        self.partial_state = Some(state);
+        self.partial_state = Some(Box::new(state));
         self
     }
 

@@ -124,7 +124,7 @@ pub fn attribute_description(attr: &Attribute) -> String {
         text.push(' ');
         text.push_str(&note);
     }
-    if let Some(default) = attr.default.as_ref().and_then(|d| default_text(d)) {
+    if let Some(default) = attr.default.as_ref().and_then(default_text) {
         text.push_str(&format!(" Defaults to `{default}`."));
     }
     if attr.requires_replace {

@@ -119,6 +119,50 @@ fn arb_value(ty: &Type, depth: u32) -> BoxedStrategy<Value> {
     .boxed()
 }
 
+/// Whether a refined unknown in `v` has a number bound whose decimal text is too long to fit the
+/// refinement payload (1 KiB).
+fn has_huge_bound(v: &Value) -> bool {
+    match v {
+        Value::Unknown(r) => [&r.number_lower, &r.number_upper]
+            .into_iter()
+            .flatten()
+            .any(|(n, _)| n.to_string().len() > 400),
+        Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) => xs.iter().any(has_huge_bound),
+        Value::Map(m) | Value::Object(m) => m.values().any(has_huge_bound),
+        Value::Dynamic(_, inner) => has_huge_bound(inner),
+        _ => false,
+    }
+}
+
+/// `v` with every number bound removed from its refined unknowns.
+fn without_number_bounds(v: &Value) -> Value {
+    match v {
+        Value::Unknown(r) => {
+            let mut r = r.clone();
+            r.number_lower = None;
+            r.number_upper = None;
+            Value::Unknown(r)
+        }
+        Value::List(xs) => Value::List(xs.iter().map(without_number_bounds).collect()),
+        Value::Set(xs) => Value::Set(xs.iter().map(without_number_bounds).collect()),
+        Value::Tuple(xs) => Value::Tuple(xs.iter().map(without_number_bounds).collect()),
+        Value::Map(m) => Value::Map(
+            m.iter()
+                .map(|(k, x)| (k.clone(), without_number_bounds(x)))
+                .collect(),
+        ),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), without_number_bounds(x)))
+                .collect(),
+        ),
+        Value::Dynamic(t, inner) => {
+            Value::Dynamic(t.clone(), Box::new(without_number_bounds(inner)))
+        }
+        other => other.clone(),
+    }
+}
+
 fn arb_typed_value() -> impl Strategy<Value = (Type, Value)> {
     arb_type(true).prop_flat_map(|t| arb_value(&t, 0).prop_map(move |v| (t.clone(), v)))
 }
@@ -131,7 +175,12 @@ proptest! {
         prop_assert!(v.conforms_to(&ty).is_ok(), "{:?}", v.conforms_to(&ty));
         let bytes = msgpack::encode(&v, &ty).expect("conforming values encode");
         let back = msgpack::decode(&bytes, &ty).expect("our own bytes decode");
-        prop_assert_eq!(&back, &v);
+        // Exact, except that number bounds too large for Terraform's 1 KiB refinement payload are
+        // dropped (a weaker claim that stays true), and only then.
+        if back != v {
+            prop_assert!(has_huge_bound(&v), "lossy round trip without a huge bound");
+            prop_assert_eq!(&back, &without_number_bounds(&v));
+        }
         // Re-encoding is stable byte for byte.
         prop_assert_eq!(msgpack::encode(&back, &ty).unwrap(), bytes);
     }
