@@ -656,4 +656,36 @@ resource "aml_workspace_managed_network" "mn" {
         "protocol",
         "protocol",
     );
+
+    // Import of the managed network by workspace ID, then the forward change, provisioned.
+    std::fs::remove_file(ws.path("bad.tf")).unwrap();
+    ws.ok(&["state", "rm", "aml_workspace_managed_network.mn"]);
+    ws.ok(&[
+        "import",
+        "-no-color",
+        "aml_workspace_managed_network.mn",
+        &ws_id(&emu),
+    ]);
+    // Import cannot know the provider-side `provision = false`: one in-place update, no API write.
+    let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    assert!(has(&out, "0 added, 1 changed, 0 destroyed"), "{out}");
+    no_changes(&ws);
+    ws.write(
+        "main.tf",
+        &format!(
+            "{HEAD}\nresource \"aml_workspace_managed_network\" \"mn\" {{\n  workspace_id   = \"{}\"\n  isolation_mode = \"AllowOnlyApprovedOutbound\"\n}}\n",
+            ws_id(&emu)
+        ),
+    );
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    let doc = emu.resource(&ws_id(&emu));
+    assert_eq!(
+        doc["properties"]["managedNetwork"]["isolationMode"],
+        "AllowOnlyApprovedOutbound"
+    );
+    assert_eq!(
+        doc["properties"]["managedNetwork"]["status"]["status"],
+        "Active"
+    );
+    no_changes(&ws);
 }

@@ -179,6 +179,7 @@ impl Resource<AmlClient> for WorkspaceManagedNetwork {
                 "SKU of the Azure Firewall that enforces FQDN rules in approved-outbound mode: `Standard` (the \
                  service's default) or `Basic`.",
             )
+            .stable()
             .validate(Validator::OneOf(&["Standard", "Basic"])),
         )
         .attribute(
@@ -197,9 +198,13 @@ impl Resource<AmlClient> for WorkspaceManagedNetwork {
             )
             .default(Value::bool(false)),
         )
-        .attribute(Attribute::computed("status", Type::String, "`Inactive` or `Active`."))
-        .attribute(Attribute::computed("spark_ready", Type::Bool, "Whether the network is ready for Spark jobs."))
-        .attribute(Attribute::computed("network_id", Type::String, "The service's ID of the managed network."));
+        .attribute(Attribute::computed("status", Type::String, "`Inactive` or `Active`.").stable())
+        .attribute(
+            Attribute::computed("spark_ready", Type::Bool, "Whether the network is ready for Spark jobs.").stable(),
+        )
+        .attribute(
+            Attribute::computed("network_id", Type::String, "The service's ID of the managed network.").stable(),
+        );
         Schema::new(block)
     }
 
@@ -246,7 +251,23 @@ impl Resource<AmlClient> for WorkspaceManagedNetwork {
         }
         let changes = !from.eq_ignore_ascii_case(&to);
         let provision = plan.planned.bool_or("provision", true);
-        if changes && provision {
+        let spark = plan.planned.bool_or("include_spark", false);
+        let prior_active = plan
+            .prior
+            .as_ref()
+            .is_some_and(|p| p.string("status").as_deref() == Some("Active"));
+        let prior_spark = plan
+            .prior
+            .as_ref()
+            .is_some_and(|p| p.bool_or("spark_ready", false));
+        let will_provision = provision && (changes || !prior_active || (spark && !prior_spark));
+        if changes && plan.config.attr("firewall_sku").is_null() {
+            plan.planned.set("firewall_sku", Value::unknown());
+        }
+        if changes {
+            plan.planned.set("network_id", Value::unknown());
+        }
+        if will_provision {
             plan.planned.set("status", Value::unknown());
             plan.planned.set("spark_ready", Value::unknown());
             plan.planned.set("network_id", Value::unknown());
@@ -267,14 +288,6 @@ impl Resource<AmlClient> for WorkspaceManagedNetwork {
                     ),
                 );
             }
-        }
-        if plan.planned.bool_or("include_spark", false)
-            && plan
-                .prior
-                .as_ref()
-                .is_some_and(|p| !p.bool_or("spark_ready", false))
-        {
-            plan.planned.set("spark_ready", Value::unknown());
         }
         Ok(())
     }
