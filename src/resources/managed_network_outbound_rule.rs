@@ -331,6 +331,17 @@ fn list_or_null(v: Option<&Json>) -> Value {
     }
 }
 
+/// A list from the service, keeping the prior empty list when the service has none (so an
+/// explicit `[]` does not read back as null).
+fn list_keep(remote: Option<&Json>, prior: &Value) -> Value {
+    let v = list_or_null(remote);
+    if v.is_null() && prior.elements().is_some_and(|e| e.is_empty()) {
+        prior.clone()
+    } else {
+        v
+    }
+}
+
 /// Keeps the prior value when the remote value is the service default and the prior one is
 /// null or that default (so an unset optional argument does not show as drift).
 fn defaulted(remote: Value, default: Value, prior: &Value) -> Value {
@@ -398,7 +409,7 @@ fn state_of(rule: &Json, ws: &WorkspaceId, prior: &Object) -> Object {
                         {
                             Value::Null
                         } else {
-                            list_or_null(d.get("addressPrefixes"))
+                            list_keep(d.get("addressPrefixes"), pb.attr("address_prefixes"))
                         },
                     ),
                 ]),
@@ -432,7 +443,7 @@ fn state_of(rule: &Json, ws: &WorkspaceId, prior: &Object) -> Object {
                             pb.attr("spark_enabled"),
                         ),
                     ),
-                    ("fqdns", list_or_null(p.get("fqdns"))),
+                    ("fqdns", list_keep(p.get("fqdns"), pb.attr("fqdns"))),
                 ]),
             );
         }
@@ -840,6 +851,66 @@ impl ManagedNetworkOutboundRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the service lists after a write of `planned`: the request plus its computed fields.
+    fn listed(planned: &Object) -> Json {
+        let mut p = props_of(planned);
+        p["status"] = json!("Active");
+        p["errorInformation"] = Json::Null;
+        if p["type"] == "PrivateEndpoint" {
+            p["destination"]["sparkStatus"] = json!("Inactive");
+            if p.get("fqdns").is_none() {
+                p["fqdns"] = json!([]);
+            }
+        }
+        json!({"name": planned.string("name"), "properties": p})
+    }
+
+    #[test]
+    fn state_reads_back_as_planned() {
+        let ws = WorkspaceId::parse("/subscriptions/00000000-0000-4000-8000-00000000a3b1/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw").unwrap();
+        let base = |block: &str, v: Value| {
+            let mut o = Object::new(Value::object([
+                ("workspace_id", Value::string(ws.to_string())),
+                ("name", Value::string("rule1")),
+            ]));
+            for k in KINDS {
+                o.set(k, Value::Null);
+            }
+            o.set(block, v);
+            o
+        };
+        let cases = [
+            base("fqdn", Value::object([("destination", Value::string("pypi.org"))])),
+            base(
+                "service_tag",
+                Value::object([
+                    ("service_tag", Value::string("Sql")),
+                    ("protocol", Value::string("TCP")),
+                    ("port_ranges", Value::string("443")),
+                    ("action", Value::Null),
+                    ("address_prefixes", Value::Null),
+                ]),
+            ),
+            base(
+                "private_endpoint",
+                Value::object([
+                    ("service_resource_id", Value::string("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa")),
+                    ("subresource_target", Value::string("blob")),
+                    ("spark_enabled", Value::Null),
+                    ("fqdns", Value::List(vec![])),
+                ]),
+            ),
+        ];
+        for planned in cases {
+            let got = state_of(&listed(&planned), &ws, &planned);
+            for k in KINDS {
+                assert_eq!(got.attr(k), planned.attr(k), "{k}");
+            }
+            assert_eq!(got.string("status").as_deref(), Some("Active"));
+            assert_eq!(got.string("id"), Some(format!("{ws}/outboundRules/rule1")));
+        }
+    }
 
     #[test]
     fn names() {
