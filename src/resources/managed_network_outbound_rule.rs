@@ -257,7 +257,6 @@ fn validate_workspace_id(v: &Value) -> Result<(), String> {
     )
 }
 
-#[allow(clippy::result_large_err)]
 fn workspace_of(obj: &Object) -> Result<WorkspaceId, Error> {
     let raw = obj.string("workspace_id").unwrap_or_default();
     WorkspaceId::parse(&raw)
