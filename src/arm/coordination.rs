@@ -384,6 +384,13 @@ impl Coordinator {
         Ok(r)
     }
 
+    /// Forgets the shared read of workspace `id`. Call it after changing the workspace without the
+    /// coordinator (an action such as `provisionManagedNetwork`), so that the next read sees it.
+    pub fn forget(&self, id: &str) {
+        let state = self.key_state(id);
+        *state.cache.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     /// Runs write cycles for one workspace until its queue is empty.
     async fn drive<S: WorkspaceStore>(&self, store: &S, id: &str, state: &KeyState) {
         loop {

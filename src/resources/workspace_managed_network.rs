@@ -429,6 +429,8 @@ impl WorkspaceManagedNetwork {
                         "provisioning the managed network of workspace {ws}"
                     ))
                 })?;
+            // Provisioning changed the workspace behind the coordinator's back.
+            arm.coordinator().forget(ws.as_ref());
             if let Some(r) = arm
                 .get(&ws, api_versions::ML, Deadline(ctx.deadline))
                 .await
