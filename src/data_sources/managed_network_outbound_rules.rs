@@ -2,6 +2,7 @@
 //! system rules included, with category, type, destination and status, for audits
 //! (`workspaces/{ws}/outboundRules`, stable api-version [`api_versions::ML`]).
 
+use crate::resources::common::validate_workspace_id;
 use async_trait::async_trait;
 use serde_json::Value as Json;
 
@@ -36,13 +37,6 @@ fn rule_type() -> Type {
 
 fn s(v: Option<&Json>) -> Value {
     v.and_then(Json::as_str).map_or(Value::Null, Value::string)
-}
-
-fn validate_workspace_id(v: &Value) -> Result<(), String> {
-    match v.as_str() {
-        Some(s) => WorkspaceId::parse(s).map(|_| ()).map_err(|e| e.message),
-        None => Ok(()),
-    }
 }
 
 /// One listed rule as this data source exports it.

@@ -6,6 +6,7 @@
 //! verifies (and repairs) the sibling rules after each write, so rules created together are
 //! never lost (azapi #453). Inputs are checked at plan time with the attribute path.
 
+use super::common::{validate_workspace_id, workspace_of};
 use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
@@ -249,18 +250,6 @@ fn validate_fqdn(v: &Value) -> Result<(), String> {
 }
 fn validate_ports(v: &Value) -> Result<(), String> {
     validate_with(check_ports, v)
-}
-fn validate_workspace_id(v: &Value) -> Result<(), String> {
-    validate_with(
-        |s| WorkspaceId::parse(s).map(|_| ()).map_err(|e| e.message),
-        v,
-    )
-}
-
-fn workspace_of(obj: &Object) -> Result<WorkspaceId, Error> {
-    let raw = obj.string("workspace_id").unwrap_or_default();
-    WorkspaceId::parse(&raw)
-        .map_err(|e| Error::new(e.message).at(Path::root().attr("workspace_id")))
 }
 
 /// Which rule blocks are set (known or unknown, not null).

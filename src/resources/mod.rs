@@ -1,6 +1,7 @@
 //! Managed resources, one file per type (the file name is the type without `aml_`), listed once
 //! in [`all`].
 
+pub(crate) mod common;
 pub mod managed_network_outbound_rule;
 pub mod network_rule;
 pub mod private_dns_zone;

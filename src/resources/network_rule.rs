@@ -7,6 +7,7 @@
 //! few conditional PATCHes and never drops a rule it does not own. Addresses are checked at
 //! plan time (IPv4 only, public only, no host bits in a CIDR).
 
+use super::common::{validate_workspace_id, workspace_of};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -102,13 +103,6 @@ fn validate_ip(v: &Value) -> Result<(), String> {
     }
 }
 
-fn validate_workspace_id(v: &Value) -> Result<(), String> {
-    match v.as_str() {
-        Some(s) => WorkspaceId::parse(s).map(|_| ()).map_err(|e| e.message),
-        None => Ok(()),
-    }
-}
-
 /// The rule's ID: `<workspace ID>/networkRules/<address>`, with the `/` of a CIDR as `%2F`.
 pub fn rule_id(workspace_id: &str, ip: &str) -> String {
     format!("{workspace_id}{ID_INFIX}{}", ip.replace('/', "%2F"))
@@ -133,12 +127,6 @@ pub fn parse_rule_id(id: &str) -> Result<(WorkspaceId, String), String> {
 
 fn ip_path() -> Path {
     Path::root().attr("ip_address")
-}
-
-fn workspace_of(obj: &Object) -> Result<WorkspaceId, Error> {
-    let raw = obj.string("workspace_id").unwrap_or_default();
-    WorkspaceId::parse(&raw)
-        .map_err(|e| Error::new(e.message).at(Path::root().attr("workspace_id")))
 }
 
 #[async_trait]

@@ -7,6 +7,7 @@
 //! refuses a backward change with the reason, and destroy cannot disable the network, so it only
 //! forgets the resource, with a warning.
 
+use super::common::{validate_workspace_id, workspace_of};
 use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
@@ -67,19 +68,6 @@ pub fn refused_transition(from: &str, to: &str, changeable: Option<&[String]>) -
         ));
     }
     None
-}
-
-fn validate_workspace_id(v: &Value) -> Result<(), String> {
-    match v.as_str() {
-        Some(s) => WorkspaceId::parse(s).map(|_| ()).map_err(|e| e.message),
-        None => Ok(()),
-    }
-}
-
-fn workspace_of(obj: &Object) -> Result<WorkspaceId, Error> {
-    let raw = obj.string("workspace_id").unwrap_or_default();
-    WorkspaceId::parse(&raw)
-        .map_err(|e| Error::new(e.message).at(Path::root().attr("workspace_id")))
 }
 
 fn mn_of(body: &Json) -> Json {

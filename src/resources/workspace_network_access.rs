@@ -7,6 +7,7 @@
 //! Its writes go through the same per-workspace coordinator as `aml_network_rule`, so changing
 //! the access and the rules in one apply loses neither.
 
+use super::common::{validate_workspace_id, workspace_of};
 use async_trait::async_trait;
 
 use crate::arm::ids::WorkspaceId;
@@ -25,19 +26,6 @@ pub struct WorkspaceNetworkAccess;
 
 /// The type name.
 pub const TYPE: &str = "aml_workspace_network_access";
-
-fn validate_workspace_id(v: &Value) -> Result<(), String> {
-    match v.as_str() {
-        Some(s) => WorkspaceId::parse(s).map(|_| ()).map_err(|e| e.message),
-        None => Ok(()),
-    }
-}
-
-fn workspace_of(obj: &Object) -> Result<WorkspaceId, Error> {
-    let raw = obj.string("workspace_id").unwrap_or_default();
-    WorkspaceId::parse(&raw)
-        .map_err(|e| Error::new(e.message).at(Path::root().attr("workspace_id")))
-}
 
 fn wanted(obj: &Object) -> Access {
     Access {

@@ -16,24 +16,25 @@ pub struct Emulator {
     http: reqwest::blocking::Client,
 }
 
-/// The emulator binary, built next to the provider's (cargo builds every workspace binary for
-/// `cargo test --workspace`; a lone `cargo test --test x` builds it here).
+/// The emulator binary, next to the provider's. It is built (or brought up to date) once per test
+/// process: `cargo test --test x` builds only this package's binaries, and a stale emulator would
+/// not know newer behaviour.
 pub fn emulator_bin() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-aml"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let bin = dir.join("aml-arm-emulator");
-    if !bin.exists() {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    BUILT.call_once(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "-p", "aml-arm-emulator"])
+            .args(["build", "--quiet", "-p", "aml-arm-emulator"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .expect("build the emulator");
         assert!(status.success(), "building aml-arm-emulator failed");
-    }
-    bin
+    });
+    let dir = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-aml"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    dir.join("aml-arm-emulator")
 }
 
 impl Emulator {
