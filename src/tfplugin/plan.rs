@@ -96,8 +96,9 @@ fn unknown_computed(block: &Block, planned: &mut Value, config: &Value, include_
     }
 }
 
-/// Keeps the prior spelling of case-insensitive attributes that differ only in letter case.
-fn keep_equivalent_ids(block: &Block, planned: &mut Value, prior: &Value) {
+/// Keeps the prior spelling of case-insensitive attributes that differ only in letter case (at
+/// planning, and after a refresh).
+pub fn keep_equivalent_ids(block: &Block, planned: &mut Value, prior: &Value) {
     for attr in block.attributes.iter().filter(|a| a.case_insensitive) {
         let (Some(Value::String(p)), Some(Value::String(old))) =
             (planned.get(&attr.name), prior.get(&attr.name))

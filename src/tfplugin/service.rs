@@ -281,21 +281,6 @@ pub fn validate_block(block: &Block, value: &Value, path: &Path, out: &mut Diagn
     }
 }
 
-/// Replaces any unknown left in a result by null (results must be wholly known).
-fn known_or_null(v: Value) -> Value {
-    match v {
-        Value::Unknown(_) => Value::Null,
-        Value::List(items) => Value::List(items.into_iter().map(known_or_null).collect()),
-        Value::Set(items) => Value::Set(items.into_iter().map(known_or_null).collect()),
-        Value::Tuple(items) => Value::Tuple(items.into_iter().map(known_or_null).collect()),
-        Value::Map(m) => Value::Map(m.into_iter().map(|(k, v)| (k, known_or_null(v))).collect()),
-        Value::Object(m) => {
-            Value::Object(m.into_iter().map(|(k, v)| (k, known_or_null(v))).collect())
-        }
-        other => other,
-    }
-}
-
 /// The state after apply: every value the plan knew stays exactly as planned (Terraform demands
 /// it); values the plan left unknown come from the remote object as read.
 fn settle(planned: &Value, remote: Value) -> Value {
@@ -328,17 +313,7 @@ fn normalise_read(block: &Block, prior: &Value, mut read: Value) -> Value {
     ) {
         *slot = t.clone();
     }
-    for attr in block.attributes.iter().filter(|a| a.case_insensitive) {
-        if let (Some(Value::String(old)), Some(slot)) =
-            (prior.get(&attr.name), read.get_mut(&attr.name))
-        {
-            if let Value::String(new) = slot {
-                if new != old && new.eq_ignore_ascii_case(old) {
-                    *slot = Value::String(old.clone());
-                }
-            }
-        }
-    }
+    plan::keep_equivalent_ids(block, &mut read, prior);
     read
 }
 
@@ -492,7 +467,7 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
                     format!("The stored state of this {} cannot be read: {e}.", req.type_name),
                 )
             })?;
-            let value = known_or_null(entry.schema.block.complete(value));
+            let value = entry.schema.block.complete(value).unknowns_to_null();
             wire::encode(&value, &entry.ty, "upgraded state")
         })
         .await;
@@ -567,7 +542,7 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
             let new_state = match read {
                 None => Value::Null,
                 Some(o) => {
-                    let v = known_or_null(entry.schema.block.complete(o.into_raw()));
+                    let v = entry.schema.block.complete(o.into_raw()).unknowns_to_null();
                     normalise_read(&entry.schema.block, &state, v)
                 }
             };
@@ -680,7 +655,11 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
                 .imp
                 .import(req.id.trim())
                 .map_err(|e| e.to_diagnostic())?;
-            let value = known_or_null(entry.schema.block.complete(stub.into_raw()));
+            let value = entry
+                .schema
+                .block
+                .complete(stub.into_raw())
+                .unknowns_to_null();
             wire::encode(&value, &entry.ty, "imported state")
         })
         .await;
@@ -740,7 +719,11 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
                 )
                 .await
                 .map_err(|e| e.to_diagnostic())?;
-            let value = known_or_null(entry.schema.block.complete(result.into_raw()));
+            let value = entry
+                .schema
+                .block
+                .complete(result.into_raw())
+                .unknowns_to_null();
             Ok::<_, Diagnostic>((
                 wire::encode(&value, &entry.ty, "data source state")?,
                 ctx.take_warnings(),
@@ -965,7 +948,10 @@ impl<P: ProviderDef> ProviderService<P> {
                     }
                     None => prior,
                 };
-                return Ok((wire::encode(&known_or_null(state), &entry.ty, "state")?, d));
+                return Ok((
+                    wire::encode(&state.unknowns_to_null(), &entry.ty, "state")?,
+                    d,
+                ));
             }
         };
 
@@ -998,7 +984,7 @@ impl<P: ProviderDef> ProviderService<P> {
                 written.into_raw()
             }
         };
-        let state = known_or_null(settle(&planned, entry.schema.block.complete(remote)));
+        let state = settle(&planned, entry.schema.block.complete(remote)).unknowns_to_null();
         Ok((wire::encode(&state, &entry.ty, "new state")?, d))
     }
 }
