@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use crate::arm::ids::WorkspaceId;
 use crate::arm::outbound_rules::{self, name_of};
 use crate::arm::{api_versions, Deadline};
-use crate::provider::AmlClient;
+use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{Path, Type, Value};
 use crate::tfplugin::object::Object;
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
@@ -91,7 +91,7 @@ pub fn rule_value(rule: &Json) -> Value {
 }
 
 #[async_trait]
-impl DataSource<AmlClient> for ManagedNetworkOutboundRules {
+impl DataSource<ConfiguredProvider> for ManagedNetworkOutboundRules {
     fn type_name(&self) -> &'static str {
         "aml_managed_network_outbound_rules"
     }
@@ -119,7 +119,11 @@ impl DataSource<AmlClient> for ManagedNetworkOutboundRules {
         )
     }
 
-    async fn read(&self, ctx: &Ctx<'_, AmlClient>, config: &Object) -> Result<Object, Error> {
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, ConfiguredProvider>,
+        config: &Object,
+    ) -> Result<Object, Error> {
         let raw = config.string("workspace_id").unwrap_or_default();
         let ws = WorkspaceId::parse(&raw)
             .map_err(|e| Error::new(e.message).at(Path::root().attr("workspace_id")))?;

@@ -7,11 +7,11 @@ pub mod workspace;
 
 use std::sync::Arc;
 
-use crate::provider::AmlClient;
+use crate::provider::ConfiguredProvider;
 use crate::tfplugin::traits::DataSource;
 
 /// Every data source type, in documentation order.
-pub fn all() -> Vec<Arc<dyn DataSource<AmlClient>>> {
+pub fn all() -> Vec<Arc<dyn DataSource<ConfiguredProvider>>> {
     vec![
         Arc::new(private_dns_zone_names::PrivateDnsZoneNames),
         Arc::new(workspace::Workspace),

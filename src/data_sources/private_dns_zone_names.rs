@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use crate::arm::Cloud;
 use crate::provider::config::ENVIRONMENTS;
-use crate::provider::AmlClient;
+use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{Type, Value};
 use crate::tfplugin::object::Object;
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
@@ -26,7 +26,7 @@ pub fn workspace_zones(environment: &str) -> Option<(String, String)> {
 pub struct PrivateDnsZoneNames;
 
 #[async_trait]
-impl DataSource<AmlClient> for PrivateDnsZoneNames {
+impl DataSource<ConfiguredProvider> for PrivateDnsZoneNames {
     fn type_name(&self) -> &'static str {
         "aml_private_dns_zone_names"
     }
@@ -58,7 +58,11 @@ impl DataSource<AmlClient> for PrivateDnsZoneNames {
         )
     }
 
-    async fn read(&self, ctx: &Ctx<'_, AmlClient>, config: &Object) -> Result<Object, Error> {
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, ConfiguredProvider>,
+        config: &Object,
+    ) -> Result<Object, Error> {
         let env = config
             .string("environment")
             .unwrap_or_else(|| ctx.client.settings.environment().to_string());

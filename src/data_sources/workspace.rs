@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 
 use crate::arm::ids::{ResourceGroupId, WorkspaceId};
 use crate::arm::{api_versions, Deadline};
-use crate::provider::AmlClient;
+use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{Path, Type, Value};
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::object::Object;
@@ -129,7 +129,7 @@ pub fn posture(body: &Json, out: &mut Object) {
 }
 
 #[async_trait]
-impl DataSource<AmlClient> for Workspace {
+impl DataSource<ConfiguredProvider> for Workspace {
     fn type_name(&self) -> &'static str {
         "aml_workspace"
     }
@@ -194,7 +194,11 @@ impl DataSource<AmlClient> for Workspace {
         }
     }
 
-    async fn read(&self, ctx: &Ctx<'_, AmlClient>, config: &Object) -> Result<Object, Error> {
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, ConfiguredProvider>,
+        config: &Object,
+    ) -> Result<Object, Error> {
         let arm = ctx.client.arm().await?;
         let id = match config.string("id") {
             Some(id) => WorkspaceId::parse(&id)

@@ -26,16 +26,16 @@ pub const ADDRESS: &str = "registry.terraform.io/secure-ml/aml";
 /// What every handler receives once the provider is configured: the settings, and the ARM
 /// client, built on first use so that features needing no Azure work without credentials.
 #[derive(Debug)]
-pub struct AmlClient {
+pub struct ConfiguredProvider {
     /// The provider settings after environment fallbacks.
     pub settings: Settings,
     arm: OnceCell<ArmClient>,
 }
 
-impl AmlClient {
+impl ConfiguredProvider {
     /// A client for `settings`; nothing is contacted yet.
     pub fn new(settings: Settings) -> Self {
-        AmlClient {
+        ConfiguredProvider {
             settings,
             arm: OnceCell::new(),
         }
@@ -90,7 +90,7 @@ pub struct AmlProvider;
 
 #[async_trait]
 impl ProviderDef for AmlProvider {
-    type Client = AmlClient;
+    type Client = ConfiguredProvider;
 
     fn schema(&self) -> Schema {
         config::schema()
@@ -105,7 +105,7 @@ impl ProviderDef for AmlProvider {
         &self,
         config: &Object,
         terraform_version: &str,
-    ) -> Result<AmlClient, Diagnostics> {
+    ) -> Result<ConfiguredProvider, Diagnostics> {
         let settings = Settings::from_config(config, &|k| std::env::var(k).ok());
         let mut diags = Diagnostics::new();
         config::validate(config, &settings, &mut diags);
@@ -113,14 +113,14 @@ impl ProviderDef for AmlProvider {
             return Err(diags);
         }
         tracing::debug!(terraform_version, settings = ?settings, "provider configured");
-        Ok(AmlClient::new(settings))
+        Ok(ConfiguredProvider::new(settings))
     }
 
-    fn resources(&self) -> Vec<Arc<dyn Resource<AmlClient>>> {
+    fn resources(&self) -> Vec<Arc<dyn Resource<ConfiguredProvider>>> {
         crate::resources::all()
     }
 
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource<AmlClient>>> {
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource<ConfiguredProvider>>> {
         crate::data_sources::all()
     }
 

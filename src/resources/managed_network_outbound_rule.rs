@@ -13,7 +13,7 @@ use serde_json::{json, Value as Json};
 use crate::arm::ids::{OutboundRuleId, ResourceId, WorkspaceId};
 use crate::arm::outbound_rules::{self, is_system, name_of};
 use crate::arm::{api_versions, Deadline};
-use crate::provider::AmlClient;
+use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{Path, Type, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::object::Object;
@@ -455,7 +455,7 @@ fn block_path(kind: &str) -> Path {
 }
 
 #[async_trait]
-impl Resource<AmlClient> for ManagedNetworkOutboundRule {
+impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
     fn type_name(&self) -> &'static str {
         TYPE
     }
@@ -602,7 +602,7 @@ impl Resource<AmlClient> for ManagedNetworkOutboundRule {
         }
     }
 
-    async fn plan(&self, ctx: &Ctx<'_, AmlClient>, plan: &mut Plan) -> Result<(), Error> {
+    async fn plan(&self, ctx: &Ctx<'_, ConfiguredProvider>, plan: &mut Plan) -> Result<(), Error> {
         let Some(ws) = plan
             .planned
             .string("workspace_id")
@@ -708,7 +708,7 @@ impl Resource<AmlClient> for ManagedNetworkOutboundRule {
 
     async fn existing(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         planned: &Object,
     ) -> Result<Option<String>, Error> {
         let ws = workspace_of(planned)?;
@@ -722,13 +722,17 @@ impl Resource<AmlClient> for ManagedNetworkOutboundRule {
         }
     }
 
-    async fn create(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Object, Error> {
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, ConfiguredProvider>,
+        planned: &Object,
+    ) -> Result<Object, Error> {
         self.write(ctx, planned).await
     }
 
     async fn read(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         state: &Object,
     ) -> Result<Option<Object>, Error> {
         let ws = workspace_of(state)?;
@@ -751,14 +755,14 @@ impl Resource<AmlClient> for ManagedNetworkOutboundRule {
 
     async fn update(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         _prior: &Object,
         planned: &Object,
     ) -> Result<Object, Error> {
         self.write(ctx, planned).await
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, AmlClient>, state: &Object) -> Result<(), Error> {
+    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
         let ws = workspace_of(state)?;
         let name = state.string("name").unwrap_or_default();
         let arm = ctx.client.arm().await?;
@@ -791,7 +795,7 @@ impl Resource<AmlClient> for ManagedNetworkOutboundRule {
     }
 }
 
-fn warn_repaired(ctx: &Ctx<'_, AmlClient>, ws: &WorkspaceId, repaired: &[String]) {
+fn warn_repaired(ctx: &Ctx<'_, ConfiguredProvider>, ws: &WorkspaceId, repaired: &[String]) {
     if !repaired.is_empty() {
         ctx.warn(Diagnostic::warning(
             "Outbound rules lost by the service were written again",
@@ -805,7 +809,11 @@ fn warn_repaired(ctx: &Ctx<'_, AmlClient>, ws: &WorkspaceId, repaired: &[String]
 }
 
 impl ManagedNetworkOutboundRule {
-    async fn write(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Object, Error> {
+    async fn write(
+        &self,
+        ctx: &Ctx<'_, ConfiguredProvider>,
+        planned: &Object,
+    ) -> Result<Object, Error> {
         let ws = workspace_of(planned)?;
         let name = planned.string("name").unwrap_or_default();
         let arm = ctx.client.arm().await?;

@@ -14,11 +14,11 @@ pub mod workspace_network_access;
 
 use std::sync::Arc;
 
-use crate::provider::AmlClient;
+use crate::provider::ConfiguredProvider;
 use crate::tfplugin::traits::Resource;
 
 /// Every resource type, in documentation order.
-pub fn all() -> Vec<Arc<dyn Resource<AmlClient>>> {
+pub fn all() -> Vec<Arc<dyn Resource<ConfiguredProvider>>> {
     vec![
         Arc::new(private_endpoint::PrivateEndpoint),
         Arc::new(private_dns_zone_group::PrivateDnsZoneGroup),

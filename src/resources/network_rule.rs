@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use crate::arm::ids::WorkspaceId;
 use crate::arm::network_acls::{self, AddIpRule, AddOutcome, Ipv4Net, MAX_IP_RULES};
 use crate::arm::{api_versions, Deadline};
-use crate::provider::AmlClient;
+use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{Path, Type, Value};
 use crate::tfplugin::diagnostics::Diagnostic;
 use crate::tfplugin::object::Object;
@@ -130,7 +130,7 @@ fn ip_path() -> Path {
 }
 
 #[async_trait]
-impl Resource<AmlClient> for NetworkRule {
+impl Resource<ConfiguredProvider> for NetworkRule {
     fn type_name(&self) -> &'static str {
         TYPE
     }
@@ -186,7 +186,7 @@ impl Resource<AmlClient> for NetworkRule {
          in the state has this form, so it can be imported again as it is."
     }
 
-    async fn plan(&self, ctx: &Ctx<'_, AmlClient>, plan: &mut Plan) -> Result<(), Error> {
+    async fn plan(&self, ctx: &Ctx<'_, ConfiguredProvider>, plan: &mut Plan) -> Result<(), Error> {
         // Terraform applies an instance right after planning it: tell the coordinator that an
         // edit of this workspace is coming, so that parallel creates share a write.
         if plan.is_create() {
@@ -203,7 +203,11 @@ impl Resource<AmlClient> for NetworkRule {
         Ok(())
     }
 
-    async fn create(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Object, Error> {
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, ConfiguredProvider>,
+        planned: &Object,
+    ) -> Result<Object, Error> {
         let ws = workspace_of(planned)?;
         let ip = planned.string("ip_address").unwrap_or_default();
         let arm = ctx.client.arm().await?;
@@ -251,7 +255,7 @@ impl Resource<AmlClient> for NetworkRule {
 
     async fn read(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         state: &Object,
     ) -> Result<Option<Object>, Error> {
         let ws = workspace_of(state)?;
@@ -274,7 +278,7 @@ impl Resource<AmlClient> for NetworkRule {
 
     async fn update(
         &self,
-        _ctx: &Ctx<'_, AmlClient>,
+        _ctx: &Ctx<'_, ConfiguredProvider>,
         _prior: &Object,
         planned: &Object,
     ) -> Result<Object, Error> {
@@ -282,7 +286,7 @@ impl Resource<AmlClient> for NetworkRule {
         Ok(planned.clone())
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, AmlClient>, state: &Object) -> Result<(), Error> {
+    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
         let ws = workspace_of(state)?;
         let ip = state.string("ip_address").unwrap_or_default();
         let arm = ctx.client.arm().await?;

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::private_link::{self as pl, jint, tags_json, tags_value};
 use crate::arm::ids::{PrivateDnsZoneId, ResourceGroupId};
 use crate::arm::{api_versions, Deadline, WriteOptions};
-use crate::provider::AmlClient;
+use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{Path, Type, Value};
 use crate::tfplugin::object::Object;
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
@@ -71,7 +71,7 @@ fn to_state(id: &PrivateDnsZoneId, body: &serde_json::Value, prior: &Object) -> 
 }
 
 #[async_trait]
-impl Resource<AmlClient> for PrivateDnsZone {
+impl Resource<ConfiguredProvider> for PrivateDnsZone {
     fn type_name(&self) -> &'static str {
         "aml_private_dns_zone"
     }
@@ -120,7 +120,7 @@ impl Resource<AmlClient> for PrivateDnsZone {
 
     async fn existing(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         planned: &Object,
     ) -> Result<Option<String>, Error> {
         let arm = ctx.client.arm().await?;
@@ -128,7 +128,11 @@ impl Resource<AmlClient> for PrivateDnsZone {
         pl::existing_id(ctx, &id, api_versions::PRIVATE_DNS, "private DNS zone").await
     }
 
-    async fn create(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Object, Error> {
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, ConfiguredProvider>,
+        planned: &Object,
+    ) -> Result<Object, Error> {
         let arm = ctx.client.arm().await?;
         let id = zone_id(arm.subscription_id(), planned)?;
         let body = json!({"location": "global", "tags": tags_json(planned)});
@@ -147,7 +151,7 @@ impl Resource<AmlClient> for PrivateDnsZone {
 
     async fn read(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         state: &Object,
     ) -> Result<Option<Object>, Error> {
         let arm = ctx.client.arm().await?;
@@ -164,7 +168,7 @@ impl Resource<AmlClient> for PrivateDnsZone {
 
     async fn update(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         _prior: &Object,
         planned: &Object,
     ) -> Result<Object, Error> {
@@ -186,7 +190,7 @@ impl Resource<AmlClient> for PrivateDnsZone {
         Ok(to_state(&id, &r.body, planned))
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, AmlClient>, state: &Object) -> Result<(), Error> {
+    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
         let arm = ctx.client.arm().await?;
         let id = zone_id(arm.subscription_id(), state)?;
         arm.delete(&id, api_versions::PRIVATE_DNS, Deadline(ctx.deadline)).await.map_err(|e| {

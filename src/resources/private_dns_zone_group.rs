@@ -13,7 +13,7 @@ use serde_json::{json, Value as Json};
 use super::private_link::{self as pl, jstr, TargetKind};
 use crate::arm::ids::{PrivateDnsZoneGroupId, PrivateDnsZoneId, PrivateEndpointId};
 use crate::arm::{api_versions, Deadline, ErrorKind, WriteOptions};
-use crate::provider::AmlClient;
+use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{Path, Type, Value};
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::object::{self, Object};
@@ -151,7 +151,7 @@ fn to_state(id: &PrivateDnsZoneGroupId, body: &Json, prior: &Object) -> Object {
 }
 
 #[async_trait]
-impl Resource<AmlClient> for PrivateDnsZoneGroup {
+impl Resource<ConfiguredProvider> for PrivateDnsZoneGroup {
     fn type_name(&self) -> &'static str {
         "aml_private_dns_zone_group"
     }
@@ -230,7 +230,7 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
         }
     }
 
-    async fn plan(&self, ctx: &Ctx<'_, AmlClient>, plan: &mut Plan) -> Result<(), Error> {
+    async fn plan(&self, ctx: &Ctx<'_, ConfiguredProvider>, plan: &mut Plan) -> Result<(), Error> {
         let zones_path = Path::root().attr("private_dns_zone_ids");
         // A new order (or letter case) of the same zones is no change.
         if let Some(prior) = &plan.prior {
@@ -321,7 +321,7 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
 
     async fn existing(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         planned: &Object,
     ) -> Result<Option<String>, Error> {
         let arm = ctx.client.arm().await?;
@@ -346,7 +346,11 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
         }
     }
 
-    async fn create(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Object, Error> {
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, ConfiguredProvider>,
+        planned: &Object,
+    ) -> Result<Object, Error> {
         let arm = ctx.client.arm().await?;
         let id = group_id(planned)?;
         let r = arm
@@ -364,7 +368,7 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
 
     async fn read(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         state: &Object,
     ) -> Result<Option<Object>, Error> {
         let id = group_id(state)?;
@@ -380,7 +384,7 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
 
     async fn update(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         _prior: &Object,
         planned: &Object,
     ) -> Result<Object, Error> {
@@ -400,7 +404,7 @@ impl Resource<AmlClient> for PrivateDnsZoneGroup {
         Ok(to_state(&id, &r.body, planned))
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, AmlClient>, state: &Object) -> Result<(), Error> {
+    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
         let arm = ctx.client.arm().await?;
         let id = group_id(state)?;
         arm.delete(&id, api_versions::NETWORK, Deadline(ctx.deadline))

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::private_link::{self as pl, tags_json, tags_value};
 use crate::arm::ids::{PrivateDnsZoneId, VirtualNetworkLinkId};
 use crate::arm::{api_versions, Deadline, WriteOptions};
-use crate::provider::AmlClient;
+use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{Path, Type, Value};
 use crate::tfplugin::object::Object;
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
@@ -90,7 +90,7 @@ fn to_state(id: &VirtualNetworkLinkId, body: &serde_json::Value, prior: &Object)
 }
 
 #[async_trait]
-impl Resource<AmlClient> for PrivateDnsZoneVirtualNetworkLink {
+impl Resource<ConfiguredProvider> for PrivateDnsZoneVirtualNetworkLink {
     fn type_name(&self) -> &'static str {
         "aml_private_dns_zone_virtual_network_link"
     }
@@ -151,14 +151,18 @@ impl Resource<AmlClient> for PrivateDnsZoneVirtualNetworkLink {
 
     async fn existing(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         planned: &Object,
     ) -> Result<Option<String>, Error> {
         let id = link_id(planned)?;
         pl::existing_id(ctx, &id, api_versions::PRIVATE_DNS, "virtual network link").await
     }
 
-    async fn create(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Object, Error> {
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, ConfiguredProvider>,
+        planned: &Object,
+    ) -> Result<Object, Error> {
         let arm = ctx.client.arm().await?;
         let id = link_id(planned)?;
         let r = arm
@@ -180,7 +184,7 @@ impl Resource<AmlClient> for PrivateDnsZoneVirtualNetworkLink {
 
     async fn read(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         state: &Object,
     ) -> Result<Option<Object>, Error> {
         let id = link_id(state)?;
@@ -196,7 +200,7 @@ impl Resource<AmlClient> for PrivateDnsZoneVirtualNetworkLink {
 
     async fn update(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         _prior: &Object,
         planned: &Object,
     ) -> Result<Object, Error> {
@@ -219,7 +223,7 @@ impl Resource<AmlClient> for PrivateDnsZoneVirtualNetworkLink {
         Ok(to_state(&id, &r.body, planned))
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, AmlClient>, state: &Object) -> Result<(), Error> {
+    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
         let arm = ctx.client.arm().await?;
         let id = link_id(state)?;
         let deadline = Deadline(ctx.deadline);

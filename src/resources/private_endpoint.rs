@@ -16,7 +16,7 @@ use serde_json::{json, Value as Json};
 use super::private_link::{self as pl, jstr, tags_json, tags_value, TargetKind};
 use crate::arm::ids::{PrivateEndpointId, ResourceGroupId};
 use crate::arm::{api_versions, Deadline, WriteOptions};
-use crate::provider::AmlClient;
+use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{Path, Type, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::object::{self, Object};
@@ -308,7 +308,7 @@ fn to_state(
 }
 
 #[async_trait]
-impl Resource<AmlClient> for PrivateEndpoint {
+impl Resource<ConfiguredProvider> for PrivateEndpoint {
     fn type_name(&self) -> &'static str {
         "aml_private_endpoint"
     }
@@ -463,7 +463,7 @@ impl Resource<AmlClient> for PrivateEndpoint {
         }
     }
 
-    async fn plan(&self, ctx: &Ctx<'_, AmlClient>, plan: &mut Plan) -> Result<(), Error> {
+    async fn plan(&self, ctx: &Ctx<'_, ConfiguredProvider>, plan: &mut Plan) -> Result<(), Error> {
         let Some(target) = plan.planned.string("target_resource_id") else {
             return Ok(());
         };
@@ -499,7 +499,7 @@ impl Resource<AmlClient> for PrivateEndpoint {
 
     async fn existing(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         planned: &Object,
     ) -> Result<Option<String>, Error> {
         let arm = ctx.client.arm().await?;
@@ -507,7 +507,11 @@ impl Resource<AmlClient> for PrivateEndpoint {
         pl::existing_id(ctx, &id, api_versions::NETWORK, "private endpoint").await
     }
 
-    async fn create(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Object, Error> {
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, ConfiguredProvider>,
+        planned: &Object,
+    ) -> Result<Object, Error> {
         let arm = ctx.client.arm().await?;
         let id = endpoint_id(arm.subscription_id(), planned)?;
         let deadline = Deadline(ctx.deadline);
@@ -591,7 +595,7 @@ impl Resource<AmlClient> for PrivateEndpoint {
 
     async fn read(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         state: &Object,
     ) -> Result<Option<Object>, Error> {
         let arm = ctx.client.arm().await?;
@@ -602,7 +606,7 @@ impl Resource<AmlClient> for PrivateEndpoint {
 
     async fn update(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         _prior: &Object,
         planned: &Object,
     ) -> Result<Object, Error> {
@@ -622,7 +626,7 @@ impl Resource<AmlClient> for PrivateEndpoint {
         Ok(to_state(&id, &r.body, planned, arm.cloud()))
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, AmlClient>, state: &Object) -> Result<(), Error> {
+    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
         let arm = ctx.client.arm().await?;
         let id = endpoint_id(arm.subscription_id(), state)?;
         arm.delete(&id, api_versions::NETWORK, Deadline(ctx.deadline))

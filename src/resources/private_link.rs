@@ -16,7 +16,7 @@ use crate::arm::ids::{
     WorkspaceId,
 };
 use crate::arm::{Cloud, Deadline, Response};
-use crate::provider::AmlClient;
+use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::Value;
 use crate::tfplugin::object::Object;
 use crate::tfplugin::traits::{Ctx, Error};
@@ -544,7 +544,7 @@ pub fn lower(s: &str) -> String {
 /// GETs a resource within the handler's deadline: 404 is `None`, and an error says what was being
 /// done ("reading private endpoint {id}").
 pub async fn get(
-    ctx: &Ctx<'_, AmlClient>,
+    ctx: &Ctx<'_, ConfiguredProvider>,
     id: &(impl AsRef<str> + std::fmt::Display + ?Sized),
     api_version: &str,
     doing: &str,
@@ -558,7 +558,7 @@ pub async fn get(
 /// The ID of the object at `id` if it exists, as ARM spells it: the framework's "already exists —
 /// import it" check. `what` names the object ("private DNS zone").
 pub async fn existing_id(
-    ctx: &Ctx<'_, AmlClient>,
+    ctx: &Ctx<'_, ConfiguredProvider>,
     id: &(impl AsRef<str> + std::fmt::Display + ?Sized),
     api_version: &str,
     what: &str,

@@ -14,7 +14,7 @@ use serde_json::{json, Value as Json};
 use crate::arm::ids::WorkspaceId;
 use crate::arm::outbound_rules;
 use crate::arm::{api_versions, Deadline};
-use crate::provider::AmlClient;
+use crate::provider::ConfiguredProvider;
 use crate::resources::network_rule::READ_MAX_AGE;
 use crate::tfplugin::cty::{Path, Type, Value};
 use crate::tfplugin::diagnostics::Diagnostic;
@@ -125,7 +125,7 @@ fn fill(state: &mut Object, body: &Json, ws: &WorkspaceId) {
 }
 
 #[async_trait]
-impl Resource<AmlClient> for WorkspaceManagedNetwork {
+impl Resource<ConfiguredProvider> for WorkspaceManagedNetwork {
     fn type_name(&self) -> &'static str {
         TYPE
     }
@@ -203,7 +203,7 @@ impl Resource<AmlClient> for WorkspaceManagedNetwork {
         "Import with the workspace's ARM ID. The workspace's isolation mode must not be `Disabled`."
     }
 
-    async fn plan(&self, ctx: &Ctx<'_, AmlClient>, plan: &mut Plan) -> Result<(), Error> {
+    async fn plan(&self, ctx: &Ctx<'_, ConfiguredProvider>, plan: &mut Plan) -> Result<(), Error> {
         let Some(ws) = plan
             .planned
             .string("workspace_id")
@@ -279,13 +279,17 @@ impl Resource<AmlClient> for WorkspaceManagedNetwork {
         Ok(())
     }
 
-    async fn create(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Object, Error> {
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, ConfiguredProvider>,
+        planned: &Object,
+    ) -> Result<Object, Error> {
         self.apply(ctx, None, planned).await
     }
 
     async fn read(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         state: &Object,
     ) -> Result<Option<Object>, Error> {
         let ws = workspace_of(state)?;
@@ -314,14 +318,14 @@ impl Resource<AmlClient> for WorkspaceManagedNetwork {
 
     async fn update(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         prior: &Object,
         planned: &Object,
     ) -> Result<Object, Error> {
         self.apply(ctx, Some(prior), planned).await
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, AmlClient>, state: &Object) -> Result<(), Error> {
+    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
         let ws = state.string("workspace_id").unwrap_or_default();
         ctx.warn(Diagnostic::warning(
             "The managed network was left in place",
@@ -349,7 +353,7 @@ impl Resource<AmlClient> for WorkspaceManagedNetwork {
 impl WorkspaceManagedNetwork {
     async fn apply(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         prior: Option<&Object>,
         planned: &Object,
     ) -> Result<Object, Error> {

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use crate::arm::ids::WorkspaceId;
 use crate::arm::network_acls::{self, Access};
 use crate::arm::{api_versions, Deadline};
-use crate::provider::AmlClient;
+use crate::provider::ConfiguredProvider;
 use crate::resources::network_rule::READ_MAX_AGE;
 use crate::tfplugin::cty::{Path, Type, Value};
 use crate::tfplugin::object::Object;
@@ -35,7 +35,7 @@ fn wanted(obj: &Object) -> Access {
 }
 
 #[async_trait]
-impl Resource<AmlClient> for WorkspaceNetworkAccess {
+impl Resource<ConfiguredProvider> for WorkspaceNetworkAccess {
     fn type_name(&self) -> &'static str {
         TYPE
     }
@@ -106,7 +106,7 @@ impl Resource<AmlClient> for WorkspaceNetworkAccess {
          destroy leaves the workspace as it was at import."
     }
 
-    async fn plan(&self, _ctx: &Ctx<'_, AmlClient>, plan: &mut Plan) -> Result<(), Error> {
+    async fn plan(&self, _ctx: &Ctx<'_, ConfiguredProvider>, plan: &mut Plan) -> Result<(), Error> {
         let disabled = plan.config.string("public_network_access").as_deref() == Some("Disabled");
         if disabled && plan.config.string("default_action").is_some() {
             plan.diagnostics.warning_at(
@@ -120,7 +120,11 @@ impl Resource<AmlClient> for WorkspaceNetworkAccess {
         Ok(())
     }
 
-    async fn create(&self, ctx: &Ctx<'_, AmlClient>, planned: &Object) -> Result<Object, Error> {
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, ConfiguredProvider>,
+        planned: &Object,
+    ) -> Result<Object, Error> {
         let ws = workspace_of(planned)?;
         let arm = ctx.client.arm().await?;
         let want = wanted(planned);
@@ -151,7 +155,7 @@ impl Resource<AmlClient> for WorkspaceNetworkAccess {
 
     async fn read(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         state: &Object,
     ) -> Result<Option<Object>, Error> {
         let ws = workspace_of(state)?;
@@ -196,7 +200,7 @@ impl Resource<AmlClient> for WorkspaceNetworkAccess {
 
     async fn update(
         &self,
-        ctx: &Ctx<'_, AmlClient>,
+        ctx: &Ctx<'_, ConfiguredProvider>,
         prior: &Object,
         planned: &Object,
     ) -> Result<Object, Error> {
@@ -218,7 +222,7 @@ impl Resource<AmlClient> for WorkspaceNetworkAccess {
         Ok(state)
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, AmlClient>, state: &Object) -> Result<(), Error> {
+    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
         let ws = workspace_of(state)?;
         let arm = ctx.client.arm().await?;
         let restore = Access {
