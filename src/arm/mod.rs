@@ -13,6 +13,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub(crate) mod lro;
+pub mod models;
 pub mod network_acls;
 pub mod outbound_rules;
 pub mod pipeline;

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod errors;
+pub mod handler;
 
 use std::sync::Arc;
 
@@ -132,4 +133,53 @@ impl ProviderDef for AmlProvider {
 /// The gRPC service for the `aml` provider, ready to serve.
 pub fn service() -> ProviderService<AmlProvider> {
     ProviderService::new(AmlProvider)
+}
+
+#[cfg(test)]
+mod model_tests {
+    use crate::tfplugin::model::check_model;
+
+    /// Features not yet moved to a typed model; this list only shrinks.
+    const UNTYPED: &[&str] = &[
+        "aml_private_endpoint",
+        "aml_private_dns_zone_group",
+        "aml_private_dns_zone_virtual_network_link",
+        "aml_network_rule",
+        "aml_workspace_network_access",
+        "aml_workspace_managed_network",
+        "aml_managed_network_outbound_rule",
+        "aml_workspace",
+        "aml_private_dns_zone_names",
+        "aml_managed_network_outbound_rules",
+    ];
+
+    /// Every registered resource and data source has a typed model whose fields are exactly the
+    /// schema's attributes and nested blocks (the framework's `timeouts` aside), with the same
+    /// types: a misspelled or mistyped field fails here instead of reading as null.
+    #[test]
+    fn every_model_matches_its_schema() {
+        let mut problems = Vec::new();
+        let resources = crate::resources::all();
+        let data_sources = crate::data_sources::all();
+        let features = resources
+            .iter()
+            .map(|r| (r.type_name(), r.schema(), r.model_fields()))
+            .chain(
+                data_sources
+                    .iter()
+                    .map(|d| (d.type_name(), d.schema(), d.model_fields())),
+            );
+        for (name, schema, fields) in features {
+            match fields {
+                Some(fields) => problems.extend(
+                    check_model(&schema.block, &fields, &["timeouts"])
+                        .into_iter()
+                        .map(|p| format!("{name}: {p}")),
+                ),
+                None if UNTYPED.contains(&name) => {}
+                None => problems.push(format!("{name}: no typed model")),
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
 }

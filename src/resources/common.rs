@@ -1,8 +1,11 @@
-//! What the workspace-level features share: the `workspace_id` argument, checked at plan time
-//! (strictly, with the ID parser's precise message) and parsed again when a handler needs it.
+//! What the features share: the `workspace_id` argument, checked at plan time (strictly, with
+//! the ID parser's precise message) and parsed again when a handler needs it; attribute paths;
+//! and the few conversions of ARM values into model values (empty strings, tags, spellings).
 
 use crate::arm::ids::WorkspaceId;
+use crate::provider::handler::{Arm, Doing};
 use crate::tfplugin::cty::{Path, Value};
+use crate::tfplugin::model;
 use crate::tfplugin::object::Object;
 use crate::tfplugin::traits::Error;
 
@@ -19,4 +22,83 @@ pub fn workspace_of(obj: &Object) -> Result<WorkspaceId, Error> {
     let raw = obj.string("workspace_id").unwrap_or_default();
     WorkspaceId::parse(&raw)
         .map_err(|e| Error::new(e.message).at(Path::root().attr("workspace_id")))
+}
+
+/// The workspace a `workspace_id` value names; an error points at the attribute.
+pub fn workspace_id(v: &model::Value<String>) -> Result<WorkspaceId, Error> {
+    let raw = v.as_known().map_or("", String::as_str);
+    WorkspaceId::parse(raw).map_err(|e| Error::new(e.message).at(attr(WORKSPACE_ID)))
+}
+
+const WORKSPACE_ID: &str = "workspace_id";
+
+/// The path of a top-level attribute (use the model's constant: `attr(Model::NAME)`).
+pub fn attr(name: &str) -> Path {
+    Path::root().attr(name)
+}
+
+// ---------------------------------------------------------------------------------------------
+// ARM values as model values, declared once.
+
+/// A string from ARM: absent or empty reads as null.
+pub fn text(s: Option<String>) -> model::Value<String> {
+    s.filter(|s| !s.is_empty())
+        .map_or(model::Value::Null, model::Value::Known)
+}
+
+/// An optional value from ARM: absent reads as null.
+pub fn known<T>(v: Option<T>) -> model::Value<T> {
+    v.map_or(model::Value::Null, model::Value::Known)
+}
+
+/// A resource's tags as ARM takes them: an empty map when unset.
+pub fn tags_body(tags: &model::Value<Tags>) -> Tags {
+    tags.as_known().cloned().unwrap_or_default()
+}
+
+/// ARM's tags as state: no tags read as null, unless the prior state held an empty map.
+pub fn tags_state(remote: Option<Tags>, prior: &model::Value<Tags>) -> model::Value<Tags> {
+    let tags = remote.unwrap_or_default();
+    let prior_empty = matches!(prior, model::Value::Known(m) if m.is_empty());
+    if tags.is_empty() && !prior_empty {
+        model::Value::Null
+    } else {
+        model::Value::Known(tags)
+    }
+}
+
+/// The remote spelling, or the prior one when both mean the same under `key` (ARM answers some
+/// names in another case, and locations without spaces).
+pub fn keep_spelling(
+    remote: model::Value<String>,
+    prior: &model::Value<String>,
+    key: fn(&str) -> String,
+) -> model::Value<String> {
+    match (&remote, prior) {
+        (model::Value::Known(r), model::Value::Known(p)) if key(r) == key(p) => prior.clone(),
+        _ => remote,
+    }
+}
+
+/// Tags: a string map.
+pub type Tags = std::collections::BTreeMap<String, String>;
+
+/// The ID of the object at `id` if it exists, as ARM spells it: what the framework's "already
+/// exists — import it" check needs. `what` names the object ("private DNS zone").
+pub async fn existing_id(
+    arm: &Arm<'_>,
+    id: &(impl AsRef<str> + std::fmt::Display + ?Sized),
+    api_version: &str,
+    what: &str,
+) -> Result<Option<String>, Error> {
+    let found = arm
+        .get(id, api_version)
+        .await
+        .doing(format!("checking for {what} {id}"))?;
+    Ok(found.map(|r| {
+        r.body
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .map_or_else(|| id.to_string(), str::to_string)
+    }))
 }

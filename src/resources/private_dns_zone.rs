@@ -4,74 +4,92 @@
 //! operations (`final-state-via: location`), completed by the ARM client.
 
 use async_trait::async_trait;
-use serde_json::json;
 
-use super::private_link::{self as pl, jint, tags_json, tags_value};
+use super::common::{attr, existing_id, keep_spelling, known, tags_body, tags_state, Tags};
+use super::private_link as pl;
+use crate::arm::api_versions::PRIVATE_DNS;
 use crate::arm::ids::{PrivateDnsZoneId, ResourceGroupId};
-use crate::arm::{api_versions, Deadline, WriteOptions};
+use crate::arm::models::private_dns_zone::{PrivateDnsZone as Zone, TagsPatch};
+use crate::arm::ErrorKind;
+use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
-use crate::tfplugin::cty::{Path, Type, Value};
-use crate::tfplugin::object::Object;
+use crate::tfplugin::cty::Type;
+use crate::tfplugin::model::{Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
 use crate::tfplugin::timeouts::Timeouts;
-use crate::tfplugin::traits::{Ctx, Error, Resource};
+use crate::tfplugin::traits::Error;
+use crate::tfplugin::typed::TypedResource;
 
 /// The resource.
 #[derive(Debug)]
 pub struct PrivateDnsZone;
 
-fn zone_id(arm_sub: &str, o: &Object) -> Result<PrivateDnsZoneId, Error> {
-    if let Some(id) = o.string("id") {
-        return PrivateDnsZoneId::parse_lenient(&id)
-            .map_err(|e| Error::new(e.message).at(Path::root().attr("id")));
+/// The resource's configuration and state.
+#[derive(Model, Clone, Debug)]
+pub struct PrivateDnsZoneModel {
+    /// The zone's ARM ID.
+    pub id: Value<String>,
+    /// The zone name.
+    pub name: Value<String>,
+    /// The resource group.
+    pub resource_group_name: Value<String>,
+    /// Tags.
+    pub tags: Value<Tags>,
+    /// Record sets in the zone.
+    pub number_of_record_sets: Value<i64>,
+    /// The most record sets.
+    pub max_number_of_record_sets: Value<i64>,
+    /// Linked virtual networks.
+    pub number_of_virtual_network_links: Value<i64>,
+    /// The most linked virtual networks.
+    pub max_number_of_virtual_network_links: Value<i64>,
+    /// Linked virtual networks with registration.
+    pub number_of_virtual_network_links_with_registration: Value<i64>,
+    /// The most linked virtual networks with registration.
+    pub max_number_of_virtual_network_links_with_registration: Value<i64>,
+}
+
+type M = PrivateDnsZoneModel;
+
+fn zone_id(arm_sub: &str, m: &M) -> Result<PrivateDnsZoneId, Error> {
+    if let Value::Known(id) = &m.id {
+        return PrivateDnsZoneId::parse_lenient(id)
+            .map_err(|e| Error::new(e.message).at(attr(M::ID)));
     }
-    let name = o.string("name").unwrap_or_default();
-    let rg = o.string("resource_group_name").unwrap_or_default();
-    Ok(ResourceGroupId::new(arm_sub, &rg).private_dns_zone(&name))
+    let (rg, name) = (m.resource_group_name.as_known(), m.name.as_known());
+    Ok(ResourceGroupId::new(arm_sub, rg.map_or("", String::as_str))
+        .private_dns_zone(name.map_or("", String::as_str)))
 }
 
 /// The zone as state, from its ARM body.
-fn to_state(id: &PrivateDnsZoneId, body: &serde_json::Value, prior: &Object) -> Object {
-    let mut o = prior.clone();
-    o.set("id", id.to_string());
-    o.set("name", id.name());
-    o.set(
-        "resource_group_name",
-        pl::keep_spelling(
-            Value::string(id.resource_group()),
-            prior,
-            "resource_group_name",
+fn to_state(id: &PrivateDnsZoneId, zone: Zone, prior: &M) -> M {
+    let p = zone.properties;
+    M {
+        id: Value::Known(id.to_string()),
+        name: Value::Known(id.name().to_string()),
+        resource_group_name: keep_spelling(
+            Value::Known(id.resource_group().to_string()),
+            &prior.resource_group_name,
             pl::lower,
         ),
-    );
-    o.set("tags", tags_value(body, prior));
-    for (attr, prop) in [
-        ("number_of_record_sets", "numberOfRecordSets"),
-        ("max_number_of_record_sets", "maxNumberOfRecordSets"),
-        (
-            "number_of_virtual_network_links",
-            "numberOfVirtualNetworkLinks",
+        tags: tags_state(zone.tags, &prior.tags),
+        number_of_record_sets: known(p.number_of_record_sets),
+        max_number_of_record_sets: known(p.max_number_of_record_sets),
+        number_of_virtual_network_links: known(p.number_of_virtual_network_links),
+        max_number_of_virtual_network_links: known(p.max_number_of_virtual_network_links),
+        number_of_virtual_network_links_with_registration: known(
+            p.number_of_virtual_network_links_with_registration,
         ),
-        (
-            "max_number_of_virtual_network_links",
-            "maxNumberOfVirtualNetworkLinks",
+        max_number_of_virtual_network_links_with_registration: known(
+            p.max_number_of_virtual_network_links_with_registration,
         ),
-        (
-            "number_of_virtual_network_links_with_registration",
-            "numberOfVirtualNetworkLinksWithRegistration",
-        ),
-        (
-            "max_number_of_virtual_network_links_with_registration",
-            "maxNumberOfVirtualNetworkLinksWithRegistration",
-        ),
-    ] {
-        o.set(attr, jint(body, &format!("/properties/{prop}")));
     }
-    o
 }
 
 #[async_trait]
-impl Resource<ConfiguredProvider> for PrivateDnsZone {
+impl TypedResource<ConfiguredProvider> for PrivateDnsZone {
+    type Model = PrivateDnsZoneModel;
+
     fn type_name(&self) -> &'static str {
         "aml_private_dns_zone"
     }
@@ -87,12 +105,12 @@ impl Resource<ConfiguredProvider> for PrivateDnsZone {
             .attribute(
                 Attribute::required("name", Type::String, "The zone name without a trailing dot, e.g. `privatelink.api.azureml.ms`.")
                     .requires_replace()
-                    .validate(Validator::Custom(pl::dns_zone_name)),
+                    .validate(Validator::Str(pl::check_dns_zone_name)),
             )
             .attribute(
                 Attribute::required("resource_group_name", Type::String, "The resource group of the zone.")
                     .requires_replace()
-                    .validate(Validator::Custom(pl::resource_group_name)),
+                    .validate(Validator::Str(pl::check_resource_group_name)),
             )
             .attribute(Attribute::optional("tags", Type::map(Type::String), "Tags of the zone; updated in place."))
             .attribute(n("number_of_record_sets", "The number of record sets in the zone (including the SOA record)."))
@@ -118,84 +136,58 @@ impl Resource<ConfiguredProvider> for PrivateDnsZone {
         "Import a private DNS zone by its ARM ID (`az network private-dns zone show -g <rg> -n <zone> --query id`)."
     }
 
-    async fn existing(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        planned: &Object,
-    ) -> Result<Option<String>, Error> {
-        let arm = ctx.client.arm().await?;
+    async fn existing(&self, ctx: &Ctx<'_>, planned: &M) -> Result<Option<String>, Error> {
+        let arm = ctx.arm().await?;
         let id = zone_id(arm.subscription_id(), planned)?;
-        pl::existing_id(ctx, &id, api_versions::PRIVATE_DNS, "private DNS zone").await
+        existing_id(&arm, &id, PRIVATE_DNS, "private DNS zone").await
     }
 
-    async fn create(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        planned: &Object,
-    ) -> Result<Object, Error> {
-        let arm = ctx.client.arm().await?;
+    async fn create(&self, ctx: &Ctx<'_>, planned: &M) -> Result<M, Error> {
+        let arm = ctx.arm().await?;
         let id = zone_id(arm.subscription_id(), planned)?;
-        let body = json!({"location": "global", "tags": tags_json(planned)});
+        let body = Zone {
+            location: Some("global".into()),
+            tags: Some(tags_body(&planned.tags)),
+            ..Zone::default()
+        };
         let r = arm
-            .put(
-                &id,
-                api_versions::PRIVATE_DNS,
-                &body,
-                WriteOptions::default(),
-                Deadline(ctx.deadline),
-            )
+            .put(&id, PRIVATE_DNS, &body)
             .await
-            .map_err(|e| Error::from(e).context(format!("creating private DNS zone {id}")))?;
-        Ok(to_state(&id, &r.body, planned))
+            .doing(format!("creating private DNS zone {id}"))?;
+        Ok(to_state(&id, parse(&r.body)?, planned))
     }
 
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        state: &Object,
-    ) -> Result<Option<Object>, Error> {
-        let arm = ctx.client.arm().await?;
+    async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
+        let arm = ctx.arm().await?;
         let id = zone_id(arm.subscription_id(), state)?;
-        let found = pl::get(
-            ctx,
-            &id,
-            api_versions::PRIVATE_DNS,
-            "reading private DNS zone",
-        )
-        .await?;
-        Ok(found.map(|r| to_state(&id, &r.body, state)))
+        let found = arm
+            .get(&id, PRIVATE_DNS)
+            .await
+            .doing(format!("reading private DNS zone {id}"))?;
+        found
+            .map(|r| Ok(to_state(&id, parse(&r.body)?, state)))
+            .transpose()
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        _prior: &Object,
-        planned: &Object,
-    ) -> Result<Object, Error> {
-        let arm = ctx.client.arm().await?;
+    async fn update(&self, ctx: &Ctx<'_>, _prior: &M, planned: &M) -> Result<M, Error> {
+        let arm = ctx.arm().await?;
         let id = zone_id(arm.subscription_id(), planned)?;
-        let body = json!({"tags": tags_json(planned)});
+        let body = TagsPatch {
+            tags: tags_body(&planned.tags),
+        };
         let r = arm
-            .patch(
-                &id,
-                api_versions::PRIVATE_DNS,
-                &body,
-                WriteOptions::default(),
-                Deadline(ctx.deadline),
-            )
+            .patch(&id, PRIVATE_DNS, &body)
             .await
-            .map_err(|e| {
-                Error::from(e).context(format!("updating the tags of private DNS zone {id}"))
-            })?;
-        Ok(to_state(&id, &r.body, planned))
+            .doing(format!("updating the tags of private DNS zone {id}"))?;
+        Ok(to_state(&id, parse(&r.body)?, planned))
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
-        let arm = ctx.client.arm().await?;
+    async fn delete(&self, ctx: &Ctx<'_>, state: &M) -> Result<(), Error> {
+        let arm = ctx.arm().await?;
         let id = zone_id(arm.subscription_id(), state)?;
-        arm.delete(&id, api_versions::PRIVATE_DNS, Deadline(ctx.deadline)).await.map_err(|e| {
-            let conflict = e.kind == crate::arm::ErrorKind::Conflict;
-            let mut err = Error::from(e).context(format!("deleting private DNS zone {id}"));
+        let result = arm.delete(&id, PRIVATE_DNS).await;
+        let conflict = matches!(&result, Err(e) if e.kind == ErrorKind::Conflict);
+        result.doing(format!("deleting private DNS zone {id}")).map_err(|mut err| {
             if conflict {
                 err.detail = format!(
                     "A zone cannot be deleted while virtual network links exist: delete its aml_private_dns_zone_virtual_network_link \
@@ -207,11 +199,11 @@ impl Resource<ConfiguredProvider> for PrivateDnsZone {
         })
     }
 
-    fn import(&self, id: &str) -> Result<Object, Error> {
+    fn import(&self, id: &str) -> Result<M, Error> {
         let id = PrivateDnsZoneId::parse(id)
             .map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
-        let mut o = Object::new(Value::object::<[(&str, Value); 0], &str>([]));
-        o.set("id", id.to_string());
-        Ok(o)
+        let mut stub = M::from_value(&crate::tfplugin::cty::Value::Null);
+        stub.id = Value::Known(id.to_string());
+        Ok(stub)
     }
 }

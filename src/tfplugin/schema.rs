@@ -122,7 +122,9 @@ pub enum Validator {
     Length(usize, usize),
     /// A list or set length range, inclusive.
     Items(usize, usize),
-    /// A custom check; the error message is shown with the attribute's path.
+    /// A check of a string; the error message is shown with the attribute's path.
+    Str(fn(&str) -> Result<(), String>),
+    /// A custom check of any value; the error message is shown with the attribute's path.
     Custom(fn(&Value) -> Result<(), String>),
 }
 
@@ -159,6 +161,7 @@ impl Validator {
                 )),
                 None => Ok(()),
             },
+            Validator::Str(f) => value.as_str().map_or(Ok(()), f),
             Validator::Custom(f) => f(value),
         };
         if let Err(message) = outcome {
@@ -179,7 +182,7 @@ impl Validator {
             )),
             Validator::Length(min, max) => Some(format!("Between {min} and {max} characters.")),
             Validator::Items(min, max) => Some(format!("Between {min} and {max} items.")),
-            Validator::Custom(_) => None,
+            Validator::Str(_) | Validator::Custom(_) => None,
         }
     }
 }

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 
 use super::cty::{self, Path, Type};
 use super::diagnostics::{Diagnostic, Diagnostics};
+use super::model::FieldDef;
 use super::object::Object;
 use super::schema::Schema;
 use super::timeouts::Timeouts;
@@ -54,6 +55,14 @@ impl Error {
     pub fn with_partial_state(mut self, state: Object) -> Self {
         self.partial_state = Some(Box::new(state));
         self
+    }
+
+    /// The refusal to create an object that exists already, saying how to import it.
+    pub fn already_exists(type_name: &str, id: &str) -> Self {
+        Error::new(format!("A {type_name} with ID {id:?} already exists")).detail(format!(
+            "To manage it with Terraform, import it into the state: \
+             `terraform import <address> {id}` or an `import` block with `id = \"{id}\"`."
+        ))
     }
 
     /// Prefixes the summary with what was being done ("creating X: ...").
@@ -164,6 +173,12 @@ pub trait Resource<C>: Send + Sync + 'static {
     /// The Markdown text shown on the docs page under "Import" (how to find the ID).
     fn import_doc(&self) -> &'static str;
 
+    /// The fields of the resource's typed model, for the check against its schema (`None`
+    /// for a resource without one).
+    fn model_fields(&self) -> Option<Vec<FieldDef>> {
+        None
+    }
+
     /// Checks a configuration that may hold unknowns, beyond the schema's validators.
     fn validate(&self, _config: &Object, _diags: &mut Diagnostics) {}
 
@@ -215,6 +230,12 @@ pub trait DataSource<C>: Send + Sync + 'static {
     /// How long a read may take.
     fn timeout(&self) -> Duration {
         Duration::from_secs(5 * 60)
+    }
+
+    /// The fields of the data source's typed model, for the check against its schema (`None`
+    /// for a data source without one).
+    fn model_fields(&self) -> Option<Vec<FieldDef>> {
+        None
     }
 
     /// Checks a configuration that may hold unknowns, beyond the schema's validators.

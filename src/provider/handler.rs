@@ -1,0 +1,152 @@
+//! What every handler of the provider's features uses to reach ARM, so that none of them repeats
+//! the plumbing: `ctx.arm().await?` gives the ARM client bound to the handler's deadline
+//! ([`Arm`]), and [`Doing::doing`] turns an ARM error into the framework's error with what was
+//! being done ("creating private DNS zone {id}: …").
+
+use std::fmt::Display;
+use std::ops::Deref;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use super::ConfiguredProvider;
+use crate::arm::{ArmClient, ArmError, Deadline, Response, WriteOptions};
+use crate::tfplugin::traits::{self, Error};
+
+/// The handler context of this provider's features.
+pub type Ctx<'a> = traits::Ctx<'a, ConfiguredProvider>;
+
+impl Ctx<'_> {
+    /// The ARM client (authenticated on first use), bound to this handler's deadline.
+    pub async fn arm(&self) -> Result<Arm<'_>, Error> {
+        Ok(Arm {
+            client: self.client.arm().await?,
+            deadline: Deadline(self.deadline),
+        })
+    }
+}
+
+/// The ARM client with the handler's deadline: every call waits, retries and polls at most
+/// until then. Everything else of [`ArmClient`] is reached through `Deref`.
+#[derive(Clone, Copy)]
+pub struct Arm<'a> {
+    client: &'a ArmClient,
+    deadline: Deadline,
+}
+
+impl<'a> Deref for Arm<'a> {
+    type Target = ArmClient;
+
+    fn deref(&self) -> &ArmClient {
+        self.client
+    }
+}
+
+impl<'a> Arm<'a> {
+    /// The client itself (for the coordinator and helpers that take one).
+    pub fn client(&self) -> &'a ArmClient {
+        self.client
+    }
+
+    /// The handler's deadline.
+    pub fn deadline(&self) -> Deadline {
+        self.deadline
+    }
+
+    /// GET a resource; `None` when it is gone.
+    pub async fn get(
+        &self,
+        id: &(impl AsRef<str> + ?Sized),
+        api_version: &str,
+    ) -> Result<Option<Response>, ArmError> {
+        self.client.get(id, api_version, self.deadline).await
+    }
+
+    /// PUT a resource and wait for the operation; returns the final body.
+    pub async fn put(
+        &self,
+        id: &(impl AsRef<str> + ?Sized),
+        api_version: &str,
+        body: &impl Serialize,
+    ) -> Result<Response, ArmError> {
+        self.put_with(id, api_version, body, WriteOptions::default())
+            .await
+    }
+
+    /// PUT with conditional headers.
+    pub async fn put_with(
+        &self,
+        id: &(impl AsRef<str> + ?Sized),
+        api_version: &str,
+        body: &impl Serialize,
+        opts: WriteOptions,
+    ) -> Result<Response, ArmError> {
+        let body = to_json(body)?;
+        self.client
+            .put(id, api_version, &body, opts, self.deadline)
+            .await
+    }
+
+    /// PATCH a resource and wait for the operation; returns the final body.
+    pub async fn patch(
+        &self,
+        id: &(impl AsRef<str> + ?Sized),
+        api_version: &str,
+        body: &impl Serialize,
+    ) -> Result<Response, ArmError> {
+        let body = to_json(body)?;
+        self.client
+            .patch(
+                id,
+                api_version,
+                &body,
+                WriteOptions::default(),
+                self.deadline,
+            )
+            .await
+    }
+
+    /// DELETE a resource and wait until it is gone (gone already is success).
+    pub async fn delete(
+        &self,
+        id: &(impl AsRef<str> + ?Sized),
+        api_version: &str,
+    ) -> Result<(), ArmError> {
+        self.client.delete(id, api_version, self.deadline).await
+    }
+
+    /// GET every item of a collection, following `nextLink`.
+    pub async fn list(&self, collection: &str, api_version: &str) -> Result<Vec<Json>, ArmError> {
+        self.client
+            .list(collection, api_version, self.deadline)
+            .await
+    }
+}
+
+fn to_json(body: &impl Serialize) -> Result<Json, ArmError> {
+    serde_json::to_value(body)
+        .map_err(|e| ArmError::config(format!("could not encode the request body: {e}")))
+}
+
+/// Reads an ARM body as its typed model. The models take only the fields the provider uses and
+/// default what is absent, so this fails only on a body of the wrong shape.
+pub fn parse<T: DeserializeOwned>(body: &Json) -> Result<T, Error> {
+    T::deserialize(body).map_err(|e| {
+        Error::new(format!("Azure returned a body this provider cannot read: {e}")).detail(
+            "This is a bug in the provider or an API change; please report it with the request ID from TF_LOG=debug.",
+        )
+    })
+}
+
+/// Adds what was being done to an ARM error, as the framework's error.
+pub trait Doing<T> {
+    /// `Err(e)` becomes "{what}: {e}" with the ARM error's hint and request IDs as detail.
+    fn doing(self, what: impl Display) -> Result<T, Error>;
+}
+
+impl<T> Doing<T> for Result<T, ArmError> {
+    fn doing(self, what: impl Display) -> Result<T, Error> {
+        self.map_err(|e| Error::from(e).context(what))
+    }
+}
