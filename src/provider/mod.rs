@@ -148,9 +148,6 @@ mod model_tests {
         "aml_workspace_network_access",
         "aml_workspace_managed_network",
         "aml_managed_network_outbound_rule",
-        "aml_workspace",
-        "aml_private_dns_zone_names",
-        "aml_managed_network_outbound_rules",
     ];
 
     /// Every registered resource and data source has a typed model whose fields are exactly the
