@@ -9,7 +9,7 @@ use crate::arm::models::outbound_rule::{RuleListing, RuleListingDestination as D
 use crate::arm::outbound_rules;
 use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
-use crate::resources::common::{known, validate_workspace_id, workspace_id};
+use crate::resources::common::{check_workspace_id, known, workspace_id};
 use crate::tfplugin::cty::Type;
 use crate::tfplugin::model::{object_type, Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
@@ -108,7 +108,7 @@ impl TypedDataSource<ConfiguredProvider> for ManagedNetworkOutboundRules {
             .attribute(Attribute::id("The workspace's ARM ID."))
             .attribute(
                 Attribute::required("workspace_id", Type::String, "The ARM ID of the workspace.")
-                    .validate(Validator::Custom(validate_workspace_id)),
+                    .validate(Validator::Str(check_workspace_id)),
             )
             .attribute(Attribute::computed(
                 "rules",
@@ -142,5 +142,65 @@ impl TypedDataSource<ConfiguredProvider> for ManagedNetworkOutboundRules {
             workspace_id: config.workspace_id.clone(),
             rules: Value::Known(rules),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn state(rule: serde_json::Value) -> RuleModel {
+        rule_state(parse(&rule).expect("a rule body"))
+    }
+
+    fn s(v: &str) -> Value<String> {
+        Value::Known(v.to_string())
+    }
+
+    #[test]
+    fn each_rule_type_exports_its_destination() {
+        let fqdn = state(json!({
+            "id": "/x/outboundRules/pypi", "name": "pypi",
+            "properties": {"category": "UserDefined", "type": "FQDN", "destination": "pypi.org", "status": "Active"}
+        }));
+        assert_eq!(fqdn.name, s("pypi"));
+        assert_eq!(fqdn.destination, s("pypi.org"));
+        assert_eq!(fqdn.subresource_target, Value::Null);
+        assert_eq!(fqdn.fqdns, Value::Null);
+        assert_eq!(fqdn.status, s("Active"));
+        assert_eq!(fqdn.error_information, Value::Null);
+
+        let tag = state(json!({"name": "kv", "properties": {"type": "ServiceTag",
+            "destination": {"serviceTag": "AzureKeyVault", "protocol": "TCP", "portRanges": "443"}}}));
+        assert_eq!(tag.destination, s("AzureKeyVault"));
+        assert_eq!((tag.protocol, tag.port_ranges), (s("TCP"), s("443")));
+        assert_eq!(tag.id, Value::Null);
+
+        let prefixes = state(json!({"name": "p", "properties": {"type": "ServiceTag",
+            "destination": {"addressPrefixes": ["10.0.0.0/24", "10.1.0.0/24"], "protocol": "*"}}}));
+        assert_eq!(prefixes.destination, s("10.0.0.0/24,10.1.0.0/24"));
+
+        let pe = state(
+            json!({"id": "/x/outboundRules/st", "properties": {"type": "PrivateEndpoint",
+            "category": "Required", "fqdns": ["a.blob.core.windows.net"],
+            "destination": {"serviceResourceId": "/sa", "subresourceTarget": "blob"}}}),
+        );
+        assert_eq!(pe.name, s("st"));
+        assert_eq!(pe.destination, s("/sa"));
+        assert_eq!(pe.subresource_target, s("blob"));
+        assert_eq!(
+            pe.fqdns,
+            Value::Known(vec!["a.blob.core.windows.net".into()])
+        );
+
+        let odd = state(
+            json!({"name": "o", "properties": {"type": "FQDN", "destination": {"serviceTag": "x"}}}),
+        );
+        assert_eq!(odd.destination, Value::Null);
+        let bare = state(json!({}));
+        assert_eq!(bare.name, s(""));
+        assert_eq!((bare.r#type, bare.destination), (Value::Null, Value::Null));
     }
 }

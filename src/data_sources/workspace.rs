@@ -237,3 +237,98 @@ impl TypedDataSource<ConfiguredProvider> for Workspace {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn s(v: &str) -> Value<String> {
+        Value::Known(v.to_string())
+    }
+
+    #[test]
+    fn a_bare_body_reads_as_nulls_and_empty_collections() {
+        let config = M::from_value(&crate::tfplugin::cty::Value::Null);
+        let out = posture(parse(&json!({"name": "w"})).unwrap(), &config);
+        assert_eq!(out.name, s("w"));
+        assert_eq!(out.id, Value::Null);
+        assert_eq!(out.default_action, Value::Null);
+        assert_eq!(out.ip_rules, Value::Known(vec![]));
+        assert_eq!(out.private_endpoint_connections, Value::Known(vec![]));
+        assert_eq!(out.tags, Value::Known(BTreeMap::new()));
+        let mn = out
+            .managed_network
+            .known()
+            .expect("an object even when absent");
+        assert_eq!(
+            (mn.isolation_mode, mn.spark_ready),
+            (Value::Null, Value::Null)
+        );
+    }
+
+    #[test]
+    fn the_posture_maps_field_to_field() {
+        let config = M::from_value(&crate::tfplugin::cty::Value::Null);
+        let body = json!({
+            "id": "/ws", "name": "w", "kind": "Hub", "location": "eastus", "tags": {"a": "b"},
+            "properties": {
+                "workspaceId": "guid", "discoveryUrl": "https://d", "publicNetworkAccess": "Enabled",
+                "allowPublicAccessWhenBehindVnet": false,
+                "networkAcls": {"defaultAction": "Deny", "ipRules": [{"value": "1.2.3.4"}, {}, {"value": "10.0.0.0/8"}]},
+                "managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound", "firewallSku": "Standard",
+                    "networkId": "n", "status": {"status": "Active", "sparkReady": true}},
+                "privateEndpointConnections": [{"name": "c", "id": "/c", "properties": {
+                    "privateEndpoint": {"id": "/pe"},
+                    "privateLinkServiceConnectionState": {"status": "Approved", "description": "ok", "actionsRequired": "None"}}}]
+            }
+        });
+        let out = posture(parse(&body).unwrap(), &config);
+        assert_eq!(
+            (out.id, out.kind, out.location),
+            (s("/ws"), s("Hub"), s("eastus"))
+        );
+        assert_eq!(
+            (out.workspace_id, out.discovery_url),
+            (s("guid"), s("https://d"))
+        );
+        assert_eq!(out.public_network_access, s("Enabled"));
+        assert_eq!(
+            out.allow_public_access_when_behind_vnet,
+            Value::Known(false)
+        );
+        assert_eq!(out.default_action, s("Deny"));
+        assert_eq!(
+            out.ip_rules,
+            Value::Known(vec!["1.2.3.4".into(), "10.0.0.0/8".into()])
+        );
+        assert_eq!(
+            out.managed_network,
+            Value::Known(ManagedNetworkModel {
+                isolation_mode: s("AllowOnlyApprovedOutbound"),
+                firewall_sku: s("Standard"),
+                status: s("Active"),
+                spark_ready: Value::Known(true),
+                network_id: s("n"),
+            })
+        );
+        assert_eq!(
+            out.private_endpoint_connections,
+            Value::Known(vec![ConnectionModel {
+                name: s("c"),
+                id: s("/c"),
+                private_endpoint_id: s("/pe"),
+                status: s("Approved"),
+                description: s("ok"),
+                actions_required: s("None"),
+            }])
+        );
+        assert_eq!(
+            out.tags,
+            Value::Known(BTreeMap::from([("a".into(), "b".into())]))
+        );
+    }
+}
