@@ -9,8 +9,13 @@ use async_trait::async_trait;
 use tonic::Request;
 
 use super::*;
-use crate::tfplugin::schema::Attribute;
-use crate::tfplugin::traits::{FunctionError, Parameter, Signature};
+use crate::tfplugin::cty::{self, Type};
+use crate::tfplugin::object::Object;
+use crate::tfplugin::schema::{Attribute, Schema};
+use crate::tfplugin::timeouts::Timeouts;
+use crate::tfplugin::traits::{
+    Ctx, DataSource, Error, Function, FunctionError, Parameter, Resource, Signature,
+};
 
 #[derive(Default)]
 struct Remote {
@@ -179,7 +184,7 @@ impl ProviderDef for Fake {
 async fn configured() -> (ProviderService<Fake>, Type, Block) {
     let svc = ProviderService::new(Fake);
     let cfg = cty::Value::object([("region", cty::Value::Null)]);
-    let pty = svc.inner.provider_ty.clone();
+    let pty = svc.server.provider_type().clone();
     let resp = svc
         .configure(Request::new(pb::configure::Request {
             terraform_version: "1.11.4".into(),
@@ -190,7 +195,7 @@ async fn configured() -> (ProviderService<Fake>, Type, Block) {
         .unwrap()
         .into_inner();
     assert!(resp.diagnostics.is_empty());
-    let entry = svc.resource("test_thing").unwrap();
+    let entry = svc.server.resource("test_thing").unwrap();
     let (ty, block) = (entry.ty.clone(), entry.schema.block.clone());
     (svc, ty, block)
 }
@@ -297,7 +302,7 @@ async fn create_plans_unknowns_then_applies_with_read_after_write() {
     assert_eq!(state.get("id").unwrap().as_str(), Some("/things/a"));
     assert_eq!(state.get("ip").unwrap().as_str(), Some("10.0.0.4"));
     assert_eq!(a.private, b"keep-me");
-    let client = svc.client().await.unwrap();
+    let client = svc.server.client().await.unwrap();
     assert_eq!(*client.calls.lock().unwrap(), vec!["create a", "read a"]);
 }
 
