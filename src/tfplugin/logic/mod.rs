@@ -246,3 +246,9 @@ pub async fn guarded<T>(
         Ok(Err(d)) | Err(d) => (None, d),
     }
 }
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests;
