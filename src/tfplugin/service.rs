@@ -199,21 +199,15 @@ impl<P: ProviderDef> Provider for ProviderService<P> {
         let req = req.into_inner();
         let (planned, d) = guarded("PlanResourceChange", async {
             let entry = self.server.resource(&req.type_name)?;
-            let prior = wire::decode(req.prior_state.as_ref(), &entry.ty, "prior state")?;
-            let proposed = wire::decode(
-                req.proposed_new_state.as_ref(),
-                &entry.ty,
-                "proposed new state",
-            )?;
-            let config = wire::decode(req.config.as_ref(), &entry.ty, "configuration")?;
+            let ty = &entry.ty;
+            let prior = wire::decode(req.prior_state.as_ref(), ty, "prior state")?;
+            let proposed = wire::decode(req.proposed_new_state.as_ref(), ty, "proposed new state")?;
+            let config = wire::decode(req.config.as_ref(), ty, "configuration")?;
             let plan = self
                 .server
                 .plan_resource_change(entry, prior, proposed, config);
             let ((planned, replace), d) = plan.await?;
-            Ok((
-                (wire::encode(&planned, &entry.ty, "planned state")?, replace),
-                d,
-            ))
+            Ok(((wire::encode(&planned, ty, "planned state")?, replace), d))
         })
         .await;
         let (planned, replace) = planned.unzip();
