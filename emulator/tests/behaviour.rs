@@ -1550,6 +1550,9 @@ async fn online_endpoint_names_are_unique_per_region() {
         )
         .await;
     assert_eq!(r.status, 201);
+    // A write while the create runs would be refused (409); wait for it.
+    env.finish(r, &ep_path("mlw-demo", "shared-name"), ML_API)
+        .await;
     let dup = env
         .check(&[
             // Same region, another workspace (names compare case-insensitively).

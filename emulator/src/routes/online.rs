@@ -1,8 +1,8 @@
 //! Microsoft.MachineLearningServices managed online endpoints, their `deployments`, and the
 //! workspace `computes` they build on. Endpoints and deployments follow the ML "MFE" contract
 //! (spec `mfe.json`): PUT answers 201/200 with the document in `Creating`/`Updating` and an
-//! `Azure-AsyncOperation` URL (final state via the original URI); PATCH and DELETE answer 202
-//! + `Location`. An endpoint PATCH accepts only `tags` and `identity`; `keys` are write-only;
+//! `Azure-AsyncOperation` URL (final state via the original URI); PATCH and DELETE answer
+//! 202 with `Location`. An endpoint PATCH accepts only `tags` and `identity`; `keys` are write-only;
 //! `scoringUri` and `swaggerUri` are computed; endpoint names are unique per region across
 //! workspaces; `traffic` and `mirrorTraffic` may only name existing deployments. Computes are
 //! stored synchronously (enough to seed them and to name one in `imageBuildCompute`).
