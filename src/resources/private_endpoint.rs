@@ -624,12 +624,10 @@ mod tests {
     fn errors(attrs: &[(&str, cty::Value)]) -> Vec<(String, String)> {
         let cfg = config(attrs);
         let mut d = Diagnostics::new();
-        crate::tfplugin::service::validate_block(
-            &PrivateEndpoint.schema().block,
-            &cfg,
-            &Path::root(),
-            &mut d,
-        );
+        PrivateEndpoint
+            .schema()
+            .block
+            .validate(&cfg, &Path::root(), &mut d);
         TypedResource::validate(&PrivateEndpoint, &M::from_value(&cfg), &mut d);
         d.iter()
             .filter(|x| x.is_error())
