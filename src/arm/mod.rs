@@ -21,7 +21,7 @@ mod tests;
 
 use std::time::{Duration, Instant};
 
-pub use client::{ArmClient, ClientOptions, Response, WriteOptions};
+pub use client::{ArmClient, ClientOptions, Response, Wait, WaitError, WriteOptions};
 pub use cloud::Cloud;
 pub use coordination::{Coordinator, Edited, KeyedLocks, WorkspaceStore};
 pub use credentials::{AuthMethod, CredentialOptions};

@@ -8,14 +8,12 @@
 //! separate resource (`aml_private_dns_zone_group`): this one never writes or deletes zone groups,
 //! so a group written by Azure Policy stays (users.md row 5).
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
 use super::private_link::{self as pl, jstr, tags_json, tags_value, TargetKind};
 use crate::arm::ids::{PrivateEndpointId, ResourceGroupId};
-use crate::arm::{api_versions, Deadline, WriteOptions};
+use crate::arm::{api_versions, Deadline, Response, Wait, WaitError, WriteOptions};
 use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{Path, Type, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
@@ -517,7 +515,7 @@ impl Resource<ConfiguredProvider> for PrivateEndpoint {
         let deadline = Deadline(ctx.deadline);
         let doing = format!("creating private endpoint {id}");
         let manual = planned.bool_or("manual_connection", false);
-        let mut r = arm
+        let r = arm
             .put(
                 &id,
                 api_versions::NETWORK,
@@ -529,56 +527,61 @@ impl Resource<ConfiguredProvider> for PrivateEndpoint {
             .map_err(|e| Error::from(e).context(&doing))?;
         // Wait for the connection to settle: Approved (auto) or Pending (manual).
         let want = if manual { "Pending" } else { "Approved" };
-        let mut wait = Duration::from_millis(500);
-        loop {
-            let prov = r
-                .body
+        let settle_state = |body: &Json| {
+            let prov = body
                 .pointer("/properties/provisioningState")
                 .and_then(Json::as_str)
                 .unwrap_or("Succeeded")
                 .to_string();
-            let status = connection_status(&r.body).unwrap_or_default();
+            (prov, connection_status(body).unwrap_or_default())
+        };
+        let settled = |r: Option<&Response>| {
+            let Some(r) = r else {
+                return Wait::Fail(Error::new(format!(
+                    "{doing}: the endpoint disappeared while its connection was being set up"
+                )));
+            };
+            let (prov, status) = settle_state(&r.body);
             let partial = || to_state(&id, &r.body, planned, arm.cloud());
             if prov.eq_ignore_ascii_case("Failed") {
-                return Err(Error::new(format!("{doing}: provisioning failed"))
-                    .with_partial_state(partial()));
+                return Wait::Fail(
+                    Error::new(format!("{doing}: provisioning failed"))
+                        .with_partial_state(partial()),
+                );
             }
             if prov.eq_ignore_ascii_case("Succeeded")
                 && (status.eq_ignore_ascii_case(want)
                     || (manual && status.eq_ignore_ascii_case("Approved")))
             {
-                break;
+                return Wait::Done(r.clone());
             }
             if ["Rejected", "Disconnected"]
                 .iter()
                 .any(|s| status.eq_ignore_ascii_case(s))
             {
-                return Err(Error::new(format!("{doing}: the connection to {} is {status}", planned.string("target_resource_id").unwrap_or_default()))
+                return Wait::Fail(Error::new(format!("{doing}: the connection to {} is {status}", planned.string("target_resource_id").unwrap_or_default()))
                     .detail("The target's owner rejected or removed the connection. Approve it on the target, or delete this endpoint.")
                     .with_partial_state(partial()));
             }
-            if wait >= deadline.remaining() {
+            Wait::Pending
+        };
+        let r = match arm
+            .wait_until(&id, api_versions::NETWORK, deadline, Some(r), settled)
+            .await
+        {
+            Ok(r) => r,
+            Err(WaitError::Arm(e)) => return Err(Error::from(e).context(&doing)),
+            Err(WaitError::Failed(e)) => return Err(e),
+            Err(WaitError::TimedOut { last }) => {
+                let body = last.map(|r| r.body).unwrap_or(Json::Null);
+                let (prov, status) = settle_state(&body);
                 return Err(Error::new(format!(
                     "{doing}: still {prov} with the connection {status:?} at the time limit"
                 ))
                 .detail("Raise the `create` timeout if Azure is slow.")
-                .with_partial_state(partial()));
+                .with_partial_state(to_state(&id, &body, planned, arm.cloud())));
             }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(Duration::from_secs(15));
-            r = match arm
-                .get(&id, api_versions::NETWORK, deadline)
-                .await
-                .map_err(|e| Error::from(e).context(&doing))?
-            {
-                Some(r) => r,
-                None => {
-                    return Err(Error::new(format!(
-                        "{doing}: the endpoint disappeared while its connection was being set up"
-                    )))
-                }
-            };
-        }
+        };
         if manual {
             ctx.warn(Diagnostic::warning(
                 format!("Private endpoint {} awaits approval", id.name()),
