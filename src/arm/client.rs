@@ -3,7 +3,9 @@
 //!
 //! Resources call `client.put(&id, API_VERSION, &body, WriteOptions::default(), deadline).await?`
 //! and get the final resource body; retries, Retry-After, polling and token handling all live
-//! below this line (style.md item 6). A 404 on GET is `Ok(None)` (style.md item 5).
+//! below this line, so resource code has no retry or sleep loops of its own (waits for a state are
+//! [`ArmClient::wait_until`]). A 404 on GET is `Ok(None)`: a resource that is gone is a value,
+//! not an error.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,13 +14,12 @@ use serde_json::Value;
 use url::Url;
 
 use super::cloud::Cloud;
-use super::coordination::{Coordinator, KeyedLocks};
 use super::credentials::{build_credential, AuthMethod, CredentialOptions};
+use super::deadline::Deadline;
 use super::error::{ArmError, ErrorKind};
 use super::http::{build_reqwest_client, HttpResponse, Method, ReqwestTransport, Transport};
 use super::lro;
 use super::pipeline::{is_transient_code, ArmRequest, Pipeline, RetryPolicy, TokenCache};
-use super::Deadline;
 
 /// Everything needed to build an [`ArmClient`].
 #[derive(Clone, Debug, Default)]
@@ -113,8 +114,6 @@ struct Inner {
     cloud: Cloud,
     subscription_id: String,
     auth_method: Option<AuthMethod>,
-    locks: KeyedLocks,
-    coordinator: Arc<Coordinator>,
 }
 
 impl std::fmt::Debug for ArmClient {
@@ -201,8 +200,6 @@ impl ArmClient {
                 cloud,
                 subscription_id,
                 auth_method,
-                locks: KeyedLocks::new(),
-                coordinator: Arc::new(Coordinator::from_env()),
             }),
         }
     }
@@ -220,16 +217,6 @@ impl ArmClient {
     /// The authentication method chosen at construction, if built by [`ArmClient::new`].
     pub fn auth_method(&self) -> Option<AuthMethod> {
         self.inner.auth_method
-    }
-
-    /// Per-workspace write locks shared by all resources using this client.
-    pub fn locks(&self) -> &KeyedLocks {
-        &self.inner.locks
-    }
-
-    /// The per-workspace write coordinator shared by every resource that writes a workspace.
-    pub fn coordinator(&self) -> &Arc<Coordinator> {
-        &self.inner.coordinator
     }
 
     /// The absolute URL of an ARM path with its api-version.

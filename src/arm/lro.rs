@@ -16,10 +16,10 @@ use std::time::SystemTime;
 use serde_json::Value;
 use url::Url;
 
+use super::deadline::Deadline;
 use super::error::{ArmError, ErrorKind};
 use super::http::{HttpResponse, Method};
 use super::pipeline::{retry_after, ArmRequest, Pipeline, RetryPolicy};
-use super::Deadline;
 
 /// How the first response says the operation continues.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,10 +13,10 @@ use serde_json::json;
 
 use super::client::{ArmClient, WriteOptions};
 use super::cloud::Cloud;
+use super::deadline::Deadline;
 use super::error::ErrorKind;
 use super::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
 use super::pipeline::RetryPolicy;
-use super::Deadline;
 
 const ARM: &str = "https://management.azure.com";
 const RES: &str =
@@ -859,8 +859,10 @@ async fn logs_never_contain_the_client_secret_or_the_bearer_token() {
 }
 
 /// What the `wait_until` tests' check decides: gone and "ready" end the wait, "broken" fails it.
-fn check_state(r: Option<&super::Response>) -> super::Wait<&'static str, &'static str> {
-    use super::Wait;
+fn check_state(
+    r: Option<&super::client::Response>,
+) -> super::client::Wait<&'static str, &'static str> {
+    use super::client::Wait;
     match r.and_then(|r| r.body["state"].as_str()) {
         None if r.is_none() => Wait::Done("gone"),
         Some("ready") => Wait::Done("ready"),
@@ -871,7 +873,7 @@ fn check_state(r: Option<&super::Response>) -> super::Wait<&'static str, &'stati
 
 #[tokio::test]
 async fn wait_until_reads_until_the_check_decides() {
-    use super::{Response, WaitError};
+    use super::client::{Response, WaitError};
     let body = |state: &str| Response {
         body: json!({ "state": state }),
         etag: None,
@@ -880,7 +882,14 @@ async fn wait_until_reads_until_the_check_decides() {
     let busy = r#"{"state":"busy"}"#;
     let ready = r#"{"state":"ready"}"#;
     type Want = Result<&'static str, WaitError<&'static str>>;
-    let cases: Vec<(&str, Option<Response>, Vec<(u16, &str)>, Want)> = vec![
+    /// (case, first body, answers to the reads, expected result)
+    type Case = (
+        &'static str,
+        Option<Response>,
+        Vec<(u16, &'static str)>,
+        Want,
+    );
+    let cases: Vec<Case> = vec![
         ("gone at the first read", None, vec![(404, "")], Ok("gone")),
         (
             "ready after two pending reads",
@@ -937,7 +946,7 @@ async fn wait_until_reads_until_the_check_decides() {
 
 #[tokio::test]
 async fn wait_until_stops_before_a_wait_that_would_reach_the_deadline() {
-    use super::{Response, WaitError};
+    use super::client::{Response, WaitError};
     // A deadline closer than the first poll interval: no read is started at all.
     let (c, script, _) = client(vec![]);
     let busy = Response {

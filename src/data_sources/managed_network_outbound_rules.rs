@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde_json::Value as Json;
 
 use crate::arm::ids::WorkspaceId;
-use crate::arm::outbound_rules::{self, name_of};
+use crate::arm::outbound_rules::name_of;
 use crate::arm::{api_versions, Deadline};
 use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{Path, Type, Value};
@@ -127,8 +127,11 @@ impl DataSource<ConfiguredProvider> for ManagedNetworkOutboundRules {
         let raw = config.string("workspace_id").unwrap_or_default();
         let ws = WorkspaceId::parse(&raw)
             .map_err(|e| Error::new(e.message).at(Path::root().attr("workspace_id")))?;
-        let arm = ctx.client.arm().await?;
-        let rules = outbound_rules::list(arm, &ws, Deadline(ctx.deadline))
+        let rules = ctx
+            .client
+            .outbound_rules()
+            .await?
+            .list(&ws, Deadline(ctx.deadline))
             .await
             .map_err(|e| {
                 Error::from(e).context(format!(
