@@ -1,8 +1,9 @@
 //! In-process coordination of writes to one workspace.
 //!
-//! ARM keeps only some of several concurrent writes to one workspace: concurrent PUT/PATCHes of
-//! the workspace's `networkAcls`, or of its outbound rules, each succeed but later ones overwrite
-//! earlier ones (lost updates). And a write per change makes applies slow. Two tools live here:
+//! ARM keeps only some of several concurrent writes to one workspace: several outbound rules
+//! written at once all report success, yet only some of them remain. And a write per change makes
+//! applies with many rules slow (each rule write also updates the managed network's firewall).
+//! Two tools live here:
 //!
 //! - [`KeyedLocks`]: one async mutex per key (a lower-cased workspace ID), for callers that only
 //!   need to serialise.
