@@ -3,7 +3,9 @@
 //!
 //! Resources call `client.put(&id, API_VERSION, &body, WriteOptions::default(), deadline).await?`
 //! and get the final resource body; retries, Retry-After, polling and token handling all live
-//! below this line (style.md item 6). A 404 on GET is `Ok(None)` (style.md item 5).
+//! below this line, so resource code has no retry or sleep loops of its own (waits for a state are
+//! [`ArmClient::wait_until`]). A 404 on GET is `Ok(None)`: a resource that is gone is a value,
+//! not an error.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,13 +14,12 @@ use serde_json::Value;
 use url::Url;
 
 use super::cloud::Cloud;
-use super::coordination::{Coordinator, KeyedLocks};
 use super::credentials::{build_credential, AuthMethod, CredentialOptions};
+use super::deadline::Deadline;
 use super::error::{ArmError, ErrorKind};
 use super::http::{build_reqwest_client, HttpResponse, Method, ReqwestTransport, Transport};
 use super::lro;
 use super::pipeline::{is_transient_code, ArmRequest, Pipeline, RetryPolicy, TokenCache};
-use super::Deadline;
 
 /// Everything needed to build an [`ArmClient`].
 #[derive(Clone, Debug, Default)]
@@ -76,6 +77,32 @@ impl Response {
     }
 }
 
+/// What the check of [`ArmClient::wait_until`] decides about the resource as last read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Wait<T, E> {
+    /// The wait is over, with this result.
+    Done(T),
+    /// The resource will not reach the wanted state: stop with this error.
+    Fail(E),
+    /// Not yet: read the resource again after the polling interval.
+    Pending,
+}
+
+/// Why [`ArmClient::wait_until`] stopped without a result.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WaitError<E> {
+    /// Reading the resource failed (after the pipeline's own retries).
+    Arm(ArmError),
+    /// The check gave up with this error.
+    Failed(E),
+    /// The next read would start at or after the deadline. `last` is the resource as last read
+    /// (`None`: it was not found).
+    TimedOut {
+        /// The last read.
+        last: Option<Response>,
+    },
+}
+
 /// The ARM client; cheap to clone (one shared inner).
 #[derive(Clone)]
 pub struct ArmClient {
@@ -87,8 +114,6 @@ struct Inner {
     cloud: Cloud,
     subscription_id: String,
     auth_method: Option<AuthMethod>,
-    locks: KeyedLocks,
-    coordinator: Arc<Coordinator>,
 }
 
 impl std::fmt::Debug for ArmClient {
@@ -175,8 +200,6 @@ impl ArmClient {
                 cloud,
                 subscription_id,
                 auth_method,
-                locks: KeyedLocks::new(),
-                coordinator: Arc::new(Coordinator::from_env()),
             }),
         }
     }
@@ -194,16 +217,6 @@ impl ArmClient {
     /// The authentication method chosen at construction, if built by [`ArmClient::new`].
     pub fn auth_method(&self) -> Option<AuthMethod> {
         self.inner.auth_method
-    }
-
-    /// Per-workspace write locks shared by all resources using this client.
-    pub fn locks(&self) -> &KeyedLocks {
-        &self.inner.locks
-    }
-
-    /// The per-workspace write coordinator shared by every resource that writes a workspace.
-    pub fn coordinator(&self) -> &Arc<Coordinator> {
-        &self.inner.coordinator
     }
 
     /// The absolute URL of an ARM path with its api-version.
@@ -247,6 +260,47 @@ impl ArmClient {
             404 => Ok(None),
             s if (200..300).contains(&s) => Ok(Some(Response::from_http(resp))),
             _ => Err(lro::error_of(&resp)),
+        }
+    }
+
+    /// Reads the resource until `check` decides, with the deadline and wait policy of LRO polling:
+    /// the wait before read `n` is the policy's poll interval for `n` (growing by half up to its
+    /// cap), and the wait stops with [`WaitError::TimedOut`] when that wait would reach the
+    /// deadline. `check` sees the resource as read (`None` when ARM answered 404). `first`, when
+    /// given (e.g. the body a PUT returned), is checked before any read; without it the first
+    /// read is immediate.
+    pub async fn wait_until<T, E>(
+        &self,
+        id: &(impl AsRef<str> + ?Sized),
+        api_version: &str,
+        deadline: Deadline,
+        first: Option<Response>,
+        mut check: impl FnMut(Option<&Response>) -> Wait<T, E>,
+    ) -> Result<T, WaitError<E>> {
+        let mut current = match first {
+            Some(r) => Some(r),
+            None => self
+                .get(id, api_version, deadline)
+                .await
+                .map_err(WaitError::Arm)?,
+        };
+        let mut poll = 0u32;
+        loop {
+            match check(current.as_ref()) {
+                Wait::Done(t) => return Ok(t),
+                Wait::Fail(e) => return Err(WaitError::Failed(e)),
+                Wait::Pending => {}
+            }
+            poll += 1;
+            let Some(wait) = lro::poll_wait(&self.inner.pipeline.policy, None, poll, deadline)
+            else {
+                return Err(WaitError::TimedOut { last: current });
+            };
+            tokio::time::sleep(wait).await;
+            current = self
+                .get(id, api_version, deadline)
+                .await
+                .map_err(WaitError::Arm)?;
         }
     }
 

@@ -15,9 +15,9 @@ use std::time::Duration;
 use serde_json::Value;
 use url::Url;
 
+use super::deadline::Deadline;
 use super::error::ArmError;
 use super::http::{HttpRequest, Transport};
-use super::Deadline;
 
 /// AML private DNS zones (API zone, notebooks zone) per built-in cloud.
 const PUBLIC_AML_ZONES: [&str; 2] = [

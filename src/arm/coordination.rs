@@ -1,21 +1,35 @@
 //! In-process coordination of writes to one workspace.
 //!
-//! ARM keeps only some of several concurrent writes to one workspace (users.md rows 2 and 3), and
-//! a write per change makes applies slow. Two tools live here:
+//! ARM keeps only some of several concurrent writes to one workspace: several outbound rules
+//! written at once all report success, yet only some of them remain. And a write per change makes
+//! applies with many rules slow (each rule write also updates the managed network's firewall).
+//! Two tools live here:
 //!
 //! - [`KeyedLocks`]: one async mutex per key (a lower-cased workspace ID), for callers that only
 //!   need to serialise.
-//! - [`Coordinator`]: a per-workspace queue of edits. Edits submitted while a write of that
-//!   workspace is in flight are batched into the next single read-modify-write: GET (taking the
-//!   ETag) → apply every pending edit → PATCH only the changed top-level properties with
-//!   `If-Match` → on 412 (or a transient failure) read again and re-apply, within the callers'
-//!   deadlines. Each caller gets its own edit's result. Nothing sleeps to collect a batch: the
-//!   batch is whatever queued while the previous write (and this write's GET) ran. Edits only
-//!   touch what they own, and the ETag guarantees that concurrent out-of-band changes survive.
+//! - [`Coordinator`]: a per-workspace queue of edits, writing through the [`WorkspaceStore`] it
+//!   was built with (the [`ArmClient`]). One driver task per workspace runs write cycles while
+//!   edits are queued. A cycle GETs the workspace (taking the ETag), then waits for edits it is
+//!   told are on their way (see below), then takes every queued edit as one batch, applies them
+//!   in submission order to the body it read, and PATCHes only the changed top-level properties
+//!   with `If-Match`. On 412 (or a transient failure) it reads again, adds whatever queued
+//!   meanwhile, and re-applies every edit of the batch, within the latest of the callers'
+//!   deadlines; from the fourth such conflict of a cycle on it also waits before reading (100 ms,
+//!   doubling up to 1.6 s), and fails the batch with a timeout when that wait would reach the
+//!   deadline. Each caller gets its own edit's result.
+//!
+//!   The wait before taking a batch is bounded and happens only when edits are known to be
+//!   coming: (a) while an [`ExpectedEdits`] source (the provider's plan-time announcements)
+//!   reports an expected edit of this workspace, until it is submitted or the source's expiry
+//!   (300 ms after the announcement, for the provider); (b) otherwise, for at most
+//!   [`REFILL_WAIT`] (400 ms) after the previous cycle of this workspace answered its callers,
+//!   until as many new edits (of any workspace) have been submitted as that cycle answered. A
+//!   lone edit, or the first after a quiet spell, waits for nothing. Edits only touch what they
+//!   own, and the ETag guarantees that concurrent out-of-band changes survive.
 //!
 //! The coordinator knows nothing of Terraform or of what an edit means; the edits on
-//! `networkAcls` live in [`super::network_acls`]. It is in memory: Terraform runs one provider
-//! process per phase, so it coordinates the writes of one plan or apply.
+//! `networkAcls` live in [`super::network_acls`]. It is in memory and coordinates the writes of
+//! one provider process.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, Weak};
@@ -25,9 +39,10 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 use tokio::sync::{oneshot, Mutex as AsyncMutex, OwnedMutexGuard};
 
+use super::api_versions;
 use super::client::{ArmClient, Response, WriteOptions};
+use super::deadline::Deadline;
 use super::error::{ArmError, ErrorKind};
-use super::{api_versions, Deadline};
 
 /// A map of async mutexes keyed case-insensitively.
 #[derive(Debug, Default)]
@@ -113,6 +128,29 @@ impl WorkspaceStore for ArmClient {
     }
 }
 
+/// Tells a [`Coordinator`]'s write cycle which edits are on their way, so that it can wait for
+/// them before taking its batch (see the module docs). Keys are lower-cased workspace IDs.
+pub trait ExpectedEdits: Send + Sync {
+    /// Until when the oldest expected, not yet submitted edit of workspace `key` is waited for;
+    /// `None` when no edit of it is expected.
+    fn expected_until(&self, key: &str) -> Option<Instant>;
+
+    /// An edit of workspace `key` was submitted: one fewer is expected.
+    fn submitted(&self, key: &str);
+}
+
+/// An [`ExpectedEdits`] that never expects anything.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoExpectedEdits;
+
+impl ExpectedEdits for NoExpectedEdits {
+    fn expected_until(&self, _key: &str) -> Option<Instant> {
+        None
+    }
+
+    fn submitted(&self, _key: &str) {}
+}
+
 /// The environment variable that turns coalescing off (`0`, `false` or `off`): every edit then
 /// gets its own read-modify-write, still serialised per workspace. For measurements.
 pub const COALESCE_ENV: &str = "AML_COORDINATOR_COALESCE";
@@ -141,9 +179,11 @@ pub struct Stats {
     pub edits: u64,
 }
 
-/// Per-workspace edit queues with coalescing read-modify-writes; see the module docs.
-#[derive(Debug)]
-pub struct Coordinator {
+/// Per-workspace edit queues with coalescing read-modify-writes through one store; see the
+/// module docs.
+pub struct Coordinator<S: WorkspaceStore = ArmClient> {
+    store: S,
+    expected: Arc<dyn ExpectedEdits>,
     coalesce: bool,
     keys: Mutex<HashMap<String, Arc<KeyState>>>,
     stats: Mutex<Stats>,
@@ -154,9 +194,12 @@ pub struct Coordinator {
     submitted: tokio::sync::Notify,
 }
 
-impl Default for Coordinator {
-    fn default() -> Self {
-        Coordinator::new(true)
+impl<S: WorkspaceStore> std::fmt::Debug for Coordinator<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Coordinator")
+            .field("coalesce", &self.coalesce)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
     }
 }
 
@@ -183,8 +226,6 @@ struct KeyState {
     queue: Mutex<Queue>,
     read_lock: AsyncMutex<()>,
     cache: Mutex<Option<Cached>>,
-    /// When edits were announced that have not been submitted yet (see [`Coordinator::announce`]).
-    announced: Mutex<VecDeque<Instant>>,
     /// The last write's completion: when, how many callers it released, and the coordinator's
     /// submission count then.
     released: Mutex<Option<(Instant, usize, u64)>>,
@@ -196,11 +237,6 @@ impl std::fmt::Debug for KeyState {
     }
 }
 
-/// How long an announced edit is waited for. Terraform plans a resource instance and applies it
-/// right after, so an announced edit normally arrives within milliseconds; this bounds the wait
-/// when it never comes (the apply failed early, or the plan was a plan only).
-pub const ANNOUNCE_TTL: Duration = Duration::from_millis(300);
-
 /// How long a write waits, after the previous one released its callers, for the edits that
 /// take their places (see [`Coordinator::await_followers`]).
 pub const REFILL_WAIT: Duration = Duration::from_millis(400);
@@ -208,10 +244,13 @@ pub const REFILL_WAIT: Duration = Duration::from_millis(400);
 /// After this many consecutive conflicts a write cycle backs off before reading again.
 const FREE_CONFLICT_RETRIES: u32 = 3;
 
-impl Coordinator {
-    /// A coordinator; `coalesce = false` gives every edit its own write.
-    pub fn new(coalesce: bool) -> Self {
+impl<S: WorkspaceStore> Coordinator<S> {
+    /// A coordinator writing through `store`, waiting for the edits `expected` announces;
+    /// `coalesce = false` gives every edit its own write.
+    pub fn new(store: S, coalesce: bool, expected: Arc<dyn ExpectedEdits>) -> Self {
         Coordinator {
+            store,
+            expected,
             coalesce,
             keys: Mutex::new(HashMap::new()),
             stats: Mutex::new(Stats::default()),
@@ -221,7 +260,7 @@ impl Coordinator {
     }
 
     /// A coordinator configured from [`COALESCE_ENV`] (coalescing unless it says otherwise).
-    pub fn from_env() -> Self {
+    pub fn from_env(store: S, expected: Arc<dyn ExpectedEdits>) -> Self {
         let off = std::env::var(COALESCE_ENV)
             .map(|v| {
                 matches!(
@@ -230,7 +269,7 @@ impl Coordinator {
                 )
             })
             .unwrap_or(false);
-        Coordinator::new(!off)
+        Coordinator::new(store, !off, expected)
     }
 
     /// Whether edits are coalesced.
@@ -261,15 +300,13 @@ impl Coordinator {
     /// from what it sees, and its last return value is the caller's result. An edit that refuses
     /// (a limit, a duplicate) leaves the body unchanged and says so in its value. Other edits of
     /// the same batch are applied to the same body, in submission order.
-    pub async fn edit<S, T, F>(
+    pub async fn edit<T, F>(
         self: &Arc<Self>,
-        store: &S,
         id: &str,
         deadline: Deadline,
         mut edit: F,
     ) -> Result<Edited<T>, ArmError>
     where
-        S: WorkspaceStore,
         T: Send + 'static,
         F: FnMut(&mut Value) -> T + Send + 'static,
     {
@@ -292,21 +329,16 @@ impl Coordinator {
             });
             !std::mem::replace(&mut q.running, true)
         };
-        state
-            .announced
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop_front();
+        self.expected.submitted(&id.to_ascii_lowercase());
         self.submits
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.submitted.notify_waiters();
         self.count(|s| s.edits += 1);
         if start_driver {
-            let (me, store, id, state) =
-                (self.clone(), store.clone(), id.to_string(), state.clone());
+            let (me, id, state) = (self.clone(), id.to_string(), state.clone());
             tokio::spawn(async move {
                 use futures::FutureExt;
-                let run = std::panic::AssertUnwindSafe(me.drive(&store, &id, &state))
+                let run = std::panic::AssertUnwindSafe(me.drive(&id, &state))
                     .catch_unwind()
                     .await;
                 if run.is_err() {
@@ -342,26 +374,10 @@ impl Coordinator {
         })
     }
 
-    /// Announces that an edit of workspace `id` is about to be submitted: Terraform has started
-    /// creating a resource instance (planned it) and will apply it next. A write cycle about to
-    /// take its batch waits for announced edits, never for anything else, so the instances
-    /// Terraform runs in parallel share one write instead of alternating between two. A lone
-    /// edit, or one that was not announced, waits for nothing.
-    pub fn announce(&self, id: &str) {
-        if !self.coalesce {
-            return;
-        }
-        let state = self.key_state(id);
-        let mut a = state.announced.lock().unwrap_or_else(|e| e.into_inner());
-        a.retain(|t| t.elapsed() < ANNOUNCE_TTL);
-        a.push_back(Instant::now());
-    }
-
     /// Reads the workspace, accepting a body this process read or wrote within `max_age`.
     /// Concurrent readers of one workspace share one GET. `Ok(None)` when it does not exist.
-    pub async fn read<S: WorkspaceStore>(
+    pub async fn read(
         &self,
-        store: &S,
         id: &str,
         max_age: Duration,
         deadline: Deadline,
@@ -379,7 +395,7 @@ impl Coordinator {
             }
         }
         self.count(|s| s.reads += 1);
-        let r = store.read(id, deadline).await?;
+        let r = self.store.read(id, deadline).await?;
         remember(&state, r.as_ref());
         Ok(r)
     }
@@ -392,7 +408,7 @@ impl Coordinator {
     }
 
     /// Runs write cycles for one workspace until its queue is empty.
-    async fn drive<S: WorkspaceStore>(&self, store: &S, id: &str, state: &KeyState) {
+    async fn drive(&self, id: &str, state: &KeyState) {
         loop {
             let deadline = {
                 let mut q = state.queue.lock().unwrap_or_else(|e| e.into_inner());
@@ -405,16 +421,16 @@ impl Coordinator {
                     }
                 }
             };
-            // Read first, then take the batch: what queued during the GET, and the edits Terraform
-            // has announced and is about to submit, join this write.
+            // Read first, then take the batch: what queued during the GET, and the edits known
+            // to be on their way, join this write.
             self.count(|s| s.reads += 1);
-            let read = store.read(id, deadline).await;
-            self.await_followers(state).await;
+            let read = self.store.read(id, deadline).await;
+            self.await_followers(id, state).await;
             let batch = self.take_batch(state);
             if batch.is_empty() {
                 continue;
             }
-            let released = self.cycle(store, id, state, batch, read).await;
+            let released = self.cycle(id, state, batch, read).await;
             let submits = self.submits.load(std::sync::atomic::Ordering::SeqCst);
             *state.released.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some((Instant::now(), released, submits));
@@ -422,26 +438,25 @@ impl Coordinator {
     }
 
     /// Before a batch is taken, waits for edits that are known to be on their way, never for
-    /// more: every live announced edit (until submitted or [`ANNOUNCE_TTL`] old), and, for at
+    /// more: every edit [`ExpectedEdits`] reports (until submitted or its expiry), and, for at
     /// most [`REFILL_WAIT`] after the previous write released its callers, as many new edits
-    /// (of any workspace) as it released: Terraform hands each freed slot to the next instance
-    /// at once, and those of this workspace are then queued. Without
-    /// this, two groups of parallel edits alternate between writes forever (one group's
-    /// followers always arrive during the other group's write), doubling the writes and the
-    /// time. A lone edit, or the first after a quiet spell, waits for nothing.
-    async fn await_followers(&self, state: &KeyState) {
+    /// (of any workspace) as it released: a caller running a bounded number of parallel tasks
+    /// (Terraform) hands each freed slot to the next task at once, and those of this workspace
+    /// are then queued. Without this, two groups of parallel edits alternate between writes
+    /// forever (one group's followers always arrive during the other group's write), doubling
+    /// the writes and the time. A lone edit, or the first after a quiet spell, waits for nothing.
+    async fn await_followers(&self, id: &str, state: &KeyState) {
         if !self.coalesce {
             return;
         }
+        let key = id.to_ascii_lowercase();
         loop {
             let notified = self.submitted.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             let expiry = {
-                let mut a = state.announced.lock().unwrap_or_else(|e| e.into_inner());
-                a.retain(|t| t.elapsed() < ANNOUNCE_TTL);
-                match a.front() {
-                    Some(t) => *t + ANNOUNCE_TTL,
+                match self.expected.expected_until(&key) {
+                    Some(until) => until,
                     None => {
                         let submits = self.submits.load(std::sync::atomic::Ordering::SeqCst);
                         match *state.released.lock().unwrap_or_else(|e| e.into_inner()) {
@@ -480,9 +495,8 @@ impl Coordinator {
 
     /// One read-modify-write of `batch`, re-reading on conflicts.
     /// Returns how many callers it answered.
-    async fn cycle<S: WorkspaceStore>(
+    async fn cycle(
         &self,
-        store: &S,
         id: &str,
         state: &KeyState,
         mut batch: Vec<Pending>,
@@ -517,7 +531,8 @@ impl Coordinator {
             }
             self.count(|s| s.patches += 1);
             tracing::debug!(target: "arm", workspace = id, edits = batch.len(), "writing workspace");
-            match store
+            match self
+                .store
                 .patch(id, &body, current.etag.as_deref(), deadline)
                 .await
             {
@@ -553,7 +568,7 @@ impl Coordinator {
                         tokio::time::sleep(wait).await;
                     }
                     self.count(|s| s.reads += 1);
-                    read = store.read(id, deadline).await;
+                    read = self.store.read(id, deadline).await;
                     if self.coalesce {
                         batch.extend(self.take_batch(state));
                     }
@@ -602,8 +617,9 @@ fn finish(batch: Vec<Pending>, result: impl Fn(usize) -> Result<(Value, bool), A
 /// The PATCH body that turns `before` into `after`: `{"properties": {...}}` with each changed
 /// top-level property in full (keys removed inside it as `null`), or `None` when nothing changed.
 pub fn patch_body(before: &Value, after: &Value) -> Option<Value> {
-    // Never echo the managed network's rules or read-only fields: sending the service's system
-    // rules back is refused with 400 (users.md row 13), and rules have their own writer.
+    // Never echo the managed network's rules or read-only fields: a workspace update that sends
+    // the service's own system rules (category `Required` and the like) back is refused with
+    // HTTP 400, and rules have their own writer.
     let writable = |doc: &Value| {
         let mut props = doc
             .get("properties")
@@ -661,88 +677,36 @@ fn with_removed_as_null(before: Option<&Value>, after: &Value) -> Value {
     }
 }
 
+/// A fake [`WorkspaceStore`] for tests here and in the provider layer.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fake {
     use super::*;
-
-    #[test]
-    fn patch_bodies_never_echo_managed_network_rules() {
-        let before = serde_json::json!({"properties": {"managedNetwork": {"isolationMode": "Disabled",
-            "outboundRules": {"__SYS_x": {"category": "Required"}}, "status": {"status": "Inactive"}}}});
-        let mut after = before.clone();
-        after["properties"]["managedNetwork"]["isolationMode"] = "AllowOnlyApprovedOutbound".into();
-        assert_eq!(
-            patch_body(&before, &after).unwrap(),
-            serde_json::json!({"properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound"}}})
-        );
-        let mut only_rules = before.clone();
-        only_rules["properties"]["managedNetwork"]["outboundRules"] = serde_json::json!({});
-        assert_eq!(patch_body(&before, &only_rules), None);
-    }
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
-
-    #[tokio::test]
-    async fn serialises_one_key_case_insensitively_and_not_others() {
-        let locks = Arc::new(KeyedLocks::new());
-        let inside = Arc::new(AtomicUsize::new(0));
-        let max_inside = Arc::new(AtomicUsize::new(0));
-        let mut tasks = Vec::new();
-        for i in 0..8 {
-            let (locks, inside, max_inside) = (locks.clone(), inside.clone(), max_inside.clone());
-            let key = if i % 2 == 0 {
-                "/Subscriptions/S/WS"
-            } else {
-                "/subscriptions/s/ws"
-            };
-            tasks.push(tokio::spawn(async move {
-                let _g = locks.lock(key).await;
-                let n = inside.fetch_add(1, Ordering::SeqCst) + 1;
-                max_inside.fetch_max(n, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                inside.fetch_sub(1, Ordering::SeqCst);
-            }));
-        }
-        for t in tasks {
-            t.await.unwrap();
-        }
-        assert_eq!(max_inside.load(Ordering::SeqCst), 1);
-
-        let a = locks.lock("a").await;
-        let b = tokio::time::timeout(Duration::from_millis(100), locks.lock("b")).await;
-        assert!(b.is_ok(), "a different key must not wait");
-        drop((a, b));
-        assert_eq!(locks.live_keys(), 0);
-    }
-
-    // ---- Coordinator, against a fake workspace store ----
-
-    use crate::arm::network_acls::{self, AddIpRule, AddOutcome};
+    use crate::arm::network_acls;
     use serde_json::json;
 
     /// An in-memory workspace with an ETag, write latency, counters, and a hook that changes the
     /// workspace out of band right after a chosen GET (before the PATCH that follows it).
     #[derive(Clone, Default)]
-    struct Fake {
+    pub(crate) struct Fake {
         inner: Arc<Mutex<FakeState>>,
     }
 
     #[derive(Default)]
-    struct FakeState {
-        doc: Option<Value>,
-        etag: u64,
-        patches: u64,
-        gets: u64,
-        latency_ms: u64,
+    pub(crate) struct FakeState {
+        pub(crate) doc: Option<Value>,
+        pub(crate) etag: u64,
+        pub(crate) patches: u64,
+        pub(crate) gets: u64,
+        pub(crate) latency_ms: u64,
         /// After GET number n, add this rule out of band.
-        oob_after_get: Option<(u64, String)>,
+        pub(crate) oob_after_get: Option<(u64, String)>,
         /// Answer the next n PATCHes 412 without applying them.
-        fail_412: u64,
-        bodies: Vec<Value>,
+        pub(crate) fail_412: u64,
+        pub(crate) bodies: Vec<Value>,
     }
 
     impl Fake {
-        fn new(rules: &[&str]) -> Fake {
+        pub(crate) fn new(rules: &[&str]) -> Fake {
             let f = Fake::default();
             f.inner.lock().unwrap().doc = Some(
                 json!({"id": "/ws", "properties": {"publicNetworkAccess": "Enabled",
@@ -750,10 +714,10 @@ mod tests {
             );
             f
         }
-        fn state(&self) -> std::sync::MutexGuard<'_, FakeState> {
+        pub(crate) fn state(&self) -> std::sync::MutexGuard<'_, FakeState> {
             self.inner.lock().unwrap()
         }
-        fn rules(&self) -> Vec<String> {
+        pub(crate) fn rules(&self) -> Vec<String> {
             network_acls::ip_rules(self.state().doc.as_ref().unwrap())
         }
     }
@@ -813,23 +777,92 @@ mod tests {
             })
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_bodies_never_echo_managed_network_rules() {
+        let before = serde_json::json!({"properties": {"managedNetwork": {"isolationMode": "Disabled",
+            "outboundRules": {"__SYS_x": {"category": "Required"}}, "status": {"status": "Inactive"}}}});
+        let mut after = before.clone();
+        after["properties"]["managedNetwork"]["isolationMode"] = "AllowOnlyApprovedOutbound".into();
+        assert_eq!(
+            patch_body(&before, &after).unwrap(),
+            serde_json::json!({"properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound"}}})
+        );
+        let mut only_rules = before.clone();
+        only_rules["properties"]["managedNetwork"]["outboundRules"] = serde_json::json!({});
+        assert_eq!(patch_body(&before, &only_rules), None);
+    }
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn serialises_one_key_case_insensitively_and_not_others() {
+        let locks = Arc::new(KeyedLocks::new());
+        let inside = Arc::new(AtomicUsize::new(0));
+        let max_inside = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let (locks, inside, max_inside) = (locks.clone(), inside.clone(), max_inside.clone());
+            let key = if i % 2 == 0 {
+                "/Subscriptions/S/WS"
+            } else {
+                "/subscriptions/s/ws"
+            };
+            tasks.push(tokio::spawn(async move {
+                let _g = locks.lock(key).await;
+                let n = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                max_inside.fetch_max(n, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                inside.fetch_sub(1, Ordering::SeqCst);
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(max_inside.load(Ordering::SeqCst), 1);
+
+        let a = locks.lock("a").await;
+        let b = tokio::time::timeout(Duration::from_millis(100), locks.lock("b")).await;
+        assert!(b.is_ok(), "a different key must not wait");
+        drop((a, b));
+        assert_eq!(locks.live_keys(), 0);
+    }
+
+    // ---- Coordinator, against a fake workspace store ----
+
+    use super::fake::Fake;
+    use crate::arm::network_acls::{self, AddIpRule, AddOutcome};
+    use serde_json::json;
+
+    fn coordinator(f: &Fake, coalesce: bool) -> Arc<Coordinator<Fake>> {
+        Arc::new(Coordinator::new(
+            f.clone(),
+            coalesce,
+            Arc::new(NoExpectedEdits),
+        ))
+    }
 
     fn deadline() -> Deadline {
         Deadline::after(Duration::from_secs(10))
     }
 
-    async fn add(c: &Arc<Coordinator>, f: &Fake, ip: &str) -> Result<Edited<AddOutcome>, ArmError> {
+    async fn add(c: &Arc<Coordinator<Fake>>, ip: &str) -> Result<Edited<AddOutcome>, ArmError> {
         let mut e = AddIpRule::new(ip);
-        c.edit(f, "/WS", deadline(), move |doc| e.apply(doc)).await
+        c.edit("/WS", deadline(), move |doc| e.apply(doc)).await
     }
 
     /// Submits `n` adds at once (as Terraform's parallel creates do) and waits for all.
-    async fn add_many(c: &Arc<Coordinator>, f: &Fake, n: usize) -> Vec<AddOutcome> {
+    async fn add_many(c: &Arc<Coordinator<Fake>>, n: usize) -> Vec<AddOutcome> {
         let tasks: Vec<_> = (0..n)
             .map(|i| {
-                let (c, f) = (c.clone(), f.clone());
+                let c = c.clone();
                 tokio::spawn(async move {
-                    add(&c, &f, &format!("52.0.{}.{}", i / 200, i % 200 + 1))
+                    add(&c, &format!("52.0.{}.{}", i / 200, i % 200 + 1))
                         .await
                         .unwrap()
                         .value
@@ -847,8 +880,8 @@ mod tests {
     async fn concurrent_edits_coalesce_into_few_writes() {
         let f = Fake::new(&["40.0.0.1"]);
         f.state().latency_ms = 30;
-        let c = Arc::new(Coordinator::new(true));
-        let out = add_many(&c, &f, 50).await;
+        let c = coordinator(&f, true);
+        let out = add_many(&c, 50).await;
         assert!(out.iter().all(|o| *o == AddOutcome::Added));
         assert_eq!(
             f.rules().len(),
@@ -873,8 +906,8 @@ mod tests {
     #[tokio::test]
     async fn without_coalescing_every_edit_writes_alone() {
         let f = Fake::new(&[]);
-        let c = Arc::new(Coordinator::new(false));
-        let out = add_many(&c, &f, 12).await;
+        let c = coordinator(&f, false);
+        let out = add_many(&c, 12).await;
         assert!(out.iter().all(|o| *o == AddOutcome::Added));
         assert_eq!(f.state().patches, 12);
         assert_eq!(f.rules().len(), 12);
@@ -885,8 +918,8 @@ mod tests {
         let f = Fake::new(&["40.0.0.1"]);
         // Someone adds 40.0.0.2 between our first GET and our PATCH.
         f.state().oob_after_get = Some((1, "40.0.0.2".into()));
-        let c = Arc::new(Coordinator::new(true));
-        let r = add(&c, &f, "52.0.0.1").await.unwrap();
+        let c = coordinator(&f, true);
+        let r = add(&c, "52.0.0.1").await.unwrap();
         assert_eq!(r.value, AddOutcome::Added);
         assert!(r.wrote);
         assert_eq!(f.rules(), vec!["40.0.0.1", "40.0.0.2", "52.0.0.1"]);
@@ -894,7 +927,7 @@ mod tests {
         assert_eq!(c.stats().conflicts, 1);
         // Removing ours leaves theirs.
         let r = c
-            .edit(&f, "/ws", deadline(), |doc| {
+            .edit("/ws", deadline(), |doc| {
                 network_acls::remove_ip_rule(doc, "52.0.0.1")
             })
             .await
@@ -911,13 +944,13 @@ mod tests {
         rules.push("52.9.9.9".into());
         let f = Fake::new(&rules.iter().map(String::as_str).collect::<Vec<_>>());
         f.state().latency_ms = 20;
-        let c = Arc::new(Coordinator::new(true));
+        let c = coordinator(&f, true);
         let ips = ["52.9.9.9", "52.0.0.1", "52.0.0.2", "52.0.0.3"];
         let tasks: Vec<_> = ips
             .iter()
             .map(|ip| {
-                let (c, f, ip) = (c.clone(), f.clone(), ip.to_string());
-                tokio::spawn(async move { add(&c, &f, &ip).await.unwrap().value })
+                let (c, ip) = (c.clone(), ip.to_string());
+                tokio::spawn(async move { add(&c, &ip).await.unwrap().value })
             })
             .collect();
         let mut out = Vec::new();
@@ -943,7 +976,7 @@ mod tests {
     #[tokio::test]
     async fn a_write_whose_outcome_was_lost_is_not_reported_as_someone_elses_rule() {
         let f = Fake::new(&[]);
-        let c = Arc::new(Coordinator::new(true));
+        let c = coordinator(&f, true);
         // First PATCH is applied but the answer is a 412 (as a replay after a lost answer gets).
         f.state().fail_412 = 0;
         let mut e = AddIpRule::new("52.0.0.1");
@@ -951,7 +984,7 @@ mod tests {
         assert_eq!(e.apply(&mut doc), AddOutcome::Added);
         f.state().doc = Some(doc);
         let r = c
-            .edit(&f, "/ws", deadline(), move |d| e.apply(d))
+            .edit("/ws", deadline(), move |d| e.apply(d))
             .await
             .unwrap();
         assert_eq!(r.value, AddOutcome::Added);
@@ -962,8 +995,8 @@ mod tests {
     async fn conflicts_are_retried_until_the_write_lands() {
         let f = Fake::new(&[]);
         f.state().fail_412 = 5;
-        let c = Arc::new(Coordinator::new(true));
-        let r = add(&c, &f, "52.0.0.1").await.unwrap();
+        let c = coordinator(&f, true);
+        let r = add(&c, "52.0.0.1").await.unwrap();
         assert_eq!(r.value, AddOutcome::Added);
         assert_eq!(f.state().patches, 6);
         assert_eq!(f.rules(), vec!["52.0.0.1"]);
@@ -972,14 +1005,15 @@ mod tests {
     #[tokio::test]
     async fn a_missing_workspace_fails_every_caller_and_reads_share_a_get() {
         let f = Fake::default();
-        let c = Arc::new(Coordinator::new(true));
-        let e = add(&c, &f, "52.0.0.1").await.unwrap_err();
+        let c = coordinator(&f, true);
+        let e = add(&c, "52.0.0.1").await.unwrap_err();
         assert_eq!(e.kind, ErrorKind::NotFound);
         let f = Fake::new(&["52.0.0.1"]);
+        let c = coordinator(&f, true);
         let gets_before = f.state().gets;
         for _ in 0..5 {
             let r = c
-                .read(&f, "/ws", Duration::from_secs(5), deadline())
+                .read("/ws", Duration::from_secs(5), deadline())
                 .await
                 .unwrap()
                 .unwrap();
@@ -989,65 +1023,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn announced_edits_join_the_write_and_unannounced_ones_wait_for_nothing() {
-        let f = Fake::new(&[]);
-        let c = Arc::new(Coordinator::new(true));
-        // Terraform planned 6 instances; their applies arrive a few milliseconds apart.
-        for _ in 0..6 {
-            c.announce("/ws");
-        }
-        let tasks: Vec<_> = (0..6)
-            .map(|i| {
-                let (c, f) = (c.clone(), f.clone());
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_millis(8 * i)).await;
-                    add(&c, &f, &format!("52.0.0.{}", i + 1))
-                        .await
-                        .unwrap()
-                        .value
-                })
-            })
-            .collect();
-        for t in tasks {
-            assert_eq!(t.await.unwrap(), AddOutcome::Added);
-        }
-        assert_eq!(f.state().patches, 1, "announced edits share one write");
-        // An announcement that never turns into an edit delays a write by at most ANNOUNCE_TTL.
-        c.announce("/ws");
-        let t = Instant::now();
-        add(&c, &f, "52.0.0.9").await.unwrap();
-        assert!(t.elapsed() < ANNOUNCE_TTL + Duration::from_millis(200));
-        c.announce("/ws");
-        let t = Instant::now();
-        c.edit(&f, "/ws", deadline(), |d| {
-            network_acls::remove_ip_rule(d, "52.0.0.9")
-        })
-        .await
-        .unwrap();
-        c.edit(&f, "/ws", deadline(), |d| {
-            network_acls::remove_ip_rule(d, "52.0.0.8")
-        })
-        .await
-        .unwrap();
-        assert!(
-            t.elapsed() < ANNOUNCE_TTL + Duration::from_millis(200),
-            "the announcement was consumed by the first edit"
-        );
-    }
-
-    #[tokio::test]
     async fn a_panicking_edit_fails_its_batch_and_the_next_edit_still_runs() {
         let f = Fake::new(&[]);
-        let c = Arc::new(Coordinator::new(true));
+        let c = coordinator(&f, true);
         let e = c
-            .edit(&f, "/ws", deadline(), |_doc| -> bool { panic!("edit bug") })
+            .edit("/ws", deadline(), |_doc| -> bool { panic!("edit bug") })
             .await
             .unwrap_err();
         assert!(e.message.contains("abandoned"), "{e}");
-        assert_eq!(
-            add(&c, &f, "52.0.0.1").await.unwrap().value,
-            AddOutcome::Added
-        );
+        assert_eq!(add(&c, "52.0.0.1").await.unwrap().value, AddOutcome::Added);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! and what was expected. API output is parsed leniently (`parse_lenient`: any casing, a trailing
 //! slash, surrounding whitespace). `Display` and `AsRef<str>` give the canonical path. Child IDs
 //! are built from the parent's typed ID (`WorkspaceId::outbound_rule`), never by splicing strings,
-//! so a child always lives in its parent's subscription (users.md row 14).
+//! so a child always lives in its parent's subscription (building an outbound rule's ID from the
+//! provider's subscription instead of the workspace's would point at the wrong workspace).
 
 use std::fmt;
 

@@ -16,10 +16,10 @@ use std::time::SystemTime;
 use serde_json::Value;
 use url::Url;
 
+use super::deadline::Deadline;
 use super::error::{ArmError, ErrorKind};
 use super::http::{HttpResponse, Method};
-use super::pipeline::{retry_after, ArmRequest, Pipeline};
-use super::Deadline;
+use super::pipeline::{retry_after, ArmRequest, Pipeline, RetryPolicy};
 
 /// How the first response says the operation continues.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -286,11 +286,12 @@ async fn sleep_before_poll(
     deadline: Deadline,
     what: &str,
 ) -> Result<(), ArmError> {
-    let p = &pipeline.policy;
-    let wait = retry_after(last, SystemTime::now())
-        .map(|d| d.min(p.max_retry_after))
-        .unwrap_or_else(|| p.poll_interval(poll));
-    if wait >= deadline.remaining() {
+    let Some(wait) = poll_wait(
+        &pipeline.policy,
+        retry_after(last, SystemTime::now()),
+        poll,
+        deadline,
+    ) else {
         let state = parse_json(&last.body);
         let shown = state
             .get("status")
@@ -302,9 +303,24 @@ async fn sleep_before_poll(
         e.request_id = last.request_id().map(Into::into);
         e.correlation_id = last.correlation_id().map(Into::into);
         return Err(e);
-    }
+    };
     tokio::time::sleep(wait).await;
     Ok(())
+}
+
+/// The wait before poll `poll` (counting from 1) of any polling loop: the server's Retry-After
+/// (capped at the policy's `max_retry_after`), else the policy's growing interval. `None` when
+/// that wait would reach the deadline: the poll would start too late, so the caller stops now.
+pub(crate) fn poll_wait(
+    policy: &RetryPolicy,
+    retry_after: Option<std::time::Duration>,
+    poll: u32,
+    deadline: Deadline,
+) -> Option<std::time::Duration> {
+    let wait = retry_after
+        .map(|d| d.min(policy.max_retry_after))
+        .unwrap_or_else(|| policy.poll_interval(poll));
+    (wait < deadline.remaining()).then_some(wait)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod client;
 pub mod cloud;
 pub mod coordination;
 pub mod credentials;
+pub mod deadline;
 pub mod error;
 pub mod http;
 pub mod ids;
@@ -20,39 +21,11 @@ pub mod pipeline;
 #[cfg(test)]
 mod tests;
 
-use std::time::{Duration, Instant};
-
-pub use client::{ArmClient, ClientOptions, Response, WriteOptions};
+pub use client::{ArmClient, ClientOptions, Response, Wait, WaitError, WriteOptions};
 pub use cloud::Cloud;
-pub use coordination::{Coordinator, Edited, KeyedLocks, WorkspaceStore};
+pub use coordination::{Coordinator, Edited, ExpectedEdits, KeyedLocks, WorkspaceStore};
 pub use credentials::{AuthMethod, CredentialOptions};
+pub use deadline::Deadline;
 pub use error::{ArmError, ErrorDetail, ErrorKind};
+pub use outbound_rules::OutboundRules;
 pub use pipeline::RetryPolicy;
-
-/// The moment an operation must be finished by. Every call takes one; no retry or poll waits
-/// past it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Deadline(pub Instant);
-
-impl Deadline {
-    /// A deadline `timeout` from now.
-    pub fn after(timeout: Duration) -> Self {
-        Deadline(Instant::now() + timeout)
-    }
-
-    /// Time left, zero once passed.
-    pub fn remaining(&self) -> Duration {
-        self.0.saturating_duration_since(Instant::now())
-    }
-
-    /// True once the deadline has passed.
-    pub fn expired(&self) -> bool {
-        self.remaining().is_zero()
-    }
-}
-
-impl From<Duration> for Deadline {
-    fn from(d: Duration) -> Self {
-        Deadline::after(d)
-    }
-}

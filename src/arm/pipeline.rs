@@ -2,11 +2,13 @@
 //!
 //! Per call: a bearer token from a cache (refreshed five minutes before expiry, so there is no
 //! token request per call), the correlation header, then the send loop: retry on 408/429/5xx (not
-//! 501/505), on transient ARM codes inside 4xx bodies (users.md row 8), and on connection errors for
-//! idempotent verbs; wait for Retry-After (`retry-after` seconds or HTTP date, `x-ms-retry-after-ms`,
-//! `retry-after-ms`) or an exponential backoff with jitter; never past the caller's deadline.
-//! Logging is by allow-list (users.md row 11): method, URL path, api-version, status, request id,
-//! duration, attempt and a few named headers; never a token, secret, query string or body.
+//! 501/505), on transient ARM codes inside 4xx bodies (`RetryableError`, a subnet still
+//! `Updating` and the like, which private endpoint creation often meets), and on connection
+//! errors for idempotent verbs; wait for Retry-After (`retry-after` seconds or HTTP date,
+//! `x-ms-retry-after-ms`, `retry-after-ms`) or an exponential backoff with jitter; never past the
+//! caller's deadline. Logging is by allow-list, so that no secret reaches a debug log: method, URL
+//! path, api-version, status, request id, duration, attempt and a few named headers; never a
+//! token, secret, query string or body.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -16,9 +18,9 @@ use rand::Rng;
 use tokio::sync::Mutex;
 use url::Url;
 
+use super::deadline::Deadline;
 use super::error::{ArmError, ErrorKind};
 use super::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
-use super::Deadline;
 
 /// Tunables of retries and polling. The defaults suit real ARM; tests shrink them.
 #[derive(Clone, Debug, PartialEq)]

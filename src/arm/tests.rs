@@ -13,10 +13,10 @@ use serde_json::json;
 
 use super::client::{ArmClient, WriteOptions};
 use super::cloud::Cloud;
+use super::deadline::Deadline;
 use super::error::ErrorKind;
 use super::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
 use super::pipeline::RetryPolicy;
-use super::Deadline;
 
 const ARM: &str = "https://management.azure.com";
 const RES: &str =
@@ -856,4 +856,165 @@ async fn logs_never_contain_the_client_secret_or_the_bearer_token() {
     );
     // Debug of the client shows no secret either.
     assert!(!format!("{c:?}").contains(TOKEN));
+}
+
+/// What the `wait_until` tests' check decides: gone and "ready" end the wait, "broken" fails it.
+fn check_state(
+    r: Option<&super::client::Response>,
+) -> super::client::Wait<&'static str, &'static str> {
+    use super::client::Wait;
+    match r.and_then(|r| r.body["state"].as_str()) {
+        None if r.is_none() => Wait::Done("gone"),
+        Some("ready") => Wait::Done("ready"),
+        Some("broken") => Wait::Fail("broken"),
+        _ => Wait::Pending,
+    }
+}
+
+#[tokio::test]
+async fn wait_until_reads_until_the_check_decides() {
+    use super::client::{Response, WaitError};
+    let body = |state: &str| Response {
+        body: json!({ "state": state }),
+        etag: None,
+        request_id: None,
+    };
+    let busy = r#"{"state":"busy"}"#;
+    let ready = r#"{"state":"ready"}"#;
+    type Want = Result<&'static str, WaitError<&'static str>>;
+    /// (case, first body, answers to the reads, expected result)
+    type Case = (
+        &'static str,
+        Option<Response>,
+        Vec<(u16, &'static str)>,
+        Want,
+    );
+    let cases: Vec<Case> = vec![
+        ("gone at the first read", None, vec![(404, "")], Ok("gone")),
+        (
+            "ready after two pending reads",
+            None,
+            vec![(200, busy), (200, busy), (200, ready)],
+            Ok("ready"),
+        ),
+        (
+            "a deciding first body needs no read",
+            Some(body("ready")),
+            vec![],
+            Ok("ready"),
+        ),
+        (
+            "a pending first body is read again",
+            Some(body("busy")),
+            vec![(200, busy), (404, "")],
+            Ok("gone"),
+        ),
+        (
+            "the check gives up",
+            None,
+            vec![(200, busy), (200, r#"{"state":"broken"}"#)],
+            Err(WaitError::Failed("broken")),
+        ),
+    ];
+    for (name, first, answers, want) in cases {
+        let steps = answers
+            .iter()
+            .map(|(status, b)| step(Method::Get, RES, ok(*status, &[], b)))
+            .collect();
+        let (c, script, _) = client(steps);
+        let got = c.wait_until(RES, "1", soon(), first, check_state).await;
+        assert_eq!(got, want, "{name}");
+        assert_eq!(done(&script).len(), answers.len(), "{name}: reads");
+    }
+
+    // A failed read ends the wait with the ARM error.
+    let (c, script, _) = client(vec![step(
+        Method::Get,
+        RES,
+        ok(
+            403,
+            &[],
+            r#"{"error":{"code":"AuthorizationFailed","message":"no"}}"#,
+        ),
+    )]);
+    match c.wait_until(RES, "1", soon(), None, check_state).await {
+        Err(WaitError::Arm(e)) => assert_eq!(e.code.as_deref(), Some("AuthorizationFailed")),
+        other => panic!("expected an ARM error, got {other:?}"),
+    }
+    assert_eq!(done(&script).len(), 1);
+}
+
+#[tokio::test]
+async fn wait_until_stops_before_a_wait_that_would_reach_the_deadline() {
+    use super::client::{Response, WaitError};
+    // A deadline closer than the first poll interval: no read is started at all.
+    let (c, script, _) = client(vec![]);
+    let busy = Response {
+        body: json!({"state": "busy"}),
+        etag: None,
+        request_id: None,
+    };
+    let got = c
+        .wait_until(
+            RES,
+            "1",
+            Deadline::after(Duration::ZERO),
+            Some(busy.clone()),
+            check_state,
+        )
+        .await;
+    assert_eq!(got, Err(WaitError::TimedOut { last: Some(busy) }));
+    assert!(done(&script).is_empty());
+
+    // A resource that never settles: the wait ends by the deadline, with the last read.
+    let (c, script, _) = client(vec![Step {
+        method: Method::Get,
+        path: RES,
+        answer: ok(200, &[], r#"{"state":"busy"}"#),
+        repeat: true,
+    }]);
+    let started = std::time::Instant::now();
+    let got = c
+        .wait_until(
+            RES,
+            "1",
+            Deadline::after(Duration::from_millis(60)),
+            None,
+            check_state,
+        )
+        .await;
+    match got {
+        Err(WaitError::TimedOut { last: Some(r) }) => assert_eq!(r.body["state"], "busy"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(started.elapsed() <= Duration::from_millis(60));
+    assert!(
+        done(&script).len() > 3,
+        "polled at the policy's short interval"
+    );
+}
+
+#[test]
+fn poll_waits_follow_the_lro_policy_and_stop_at_the_deadline() {
+    let p = RetryPolicy::default();
+    let far = Deadline::after(Duration::from_secs(600));
+    let ms = Duration::from_millis;
+    // (Retry-After, poll number, deadline, expected wait)
+    let cases = [
+        (None, 1, far, Some(ms(500))),
+        (None, 2, far, Some(ms(750))),
+        (None, 20, far, Some(ms(5000))),
+        (Some(ms(2000)), 1, far, Some(ms(2000))),
+        (Some(Duration::from_secs(600)), 1, far, Some(ms(60_000))),
+        (None, 1, Deadline::after(ms(400)), None),
+        (None, 1, Deadline::after(Duration::ZERO), None),
+        (Some(ms(100)), 7, Deadline::after(ms(400)), Some(ms(100))),
+    ];
+    for (retry_after, poll, deadline, want) in cases {
+        assert_eq!(
+            super::lro::poll_wait(&p, retry_after, poll, deadline),
+            want,
+            "{retry_after:?} poll {poll}"
+        );
+    }
 }

@@ -6,7 +6,6 @@ use async_trait::async_trait;
 
 use crate::arm::api_versions;
 use crate::arm::models::outbound_rule::{RuleListing, RuleListingDestination as Dest};
-use crate::arm::outbound_rules;
 use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
 use crate::resources::common::{check_workspace_id, known, workspace_id};
@@ -126,8 +125,12 @@ impl TypedDataSource<ConfiguredProvider> for ManagedNetworkOutboundRules {
         config: &OutboundRulesModel,
     ) -> Result<OutboundRulesModel, Error> {
         let ws = workspace_id(&config.workspace_id)?;
-        let arm = ctx.arm().await?;
-        let rules = outbound_rules::list(arm.client(), &ws, arm.deadline())
+        let deadline = ctx.arm().await?.deadline();
+        let rules = ctx
+            .client
+            .outbound_rules()
+            .await?
+            .list(&ws, deadline)
             .await
             .doing(format!(
                 "listing the outbound rules of workspace {ws} (api-version {})",

@@ -4,13 +4,14 @@
 pub mod config;
 pub mod errors;
 pub mod handler;
+pub mod plan_facts;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
-use crate::arm::{ArmClient, ClientOptions, CredentialOptions};
+use crate::arm::{ArmClient, ClientOptions, Coordinator, CredentialOptions, OutboundRules};
 use crate::tfplugin::traits::Error;
 
 use crate::tfplugin::diagnostics::Diagnostics;
@@ -20,17 +21,28 @@ use crate::tfplugin::service::ProviderService;
 use crate::tfplugin::traits::{DataSource, Function, ProviderDef, Resource};
 
 pub use config::Settings;
+pub use plan_facts::PlanFacts;
 
 /// The provider's registry address.
 pub const ADDRESS: &str = "registry.terraform.io/secure-ml/aml";
 
-/// What every handler receives once the provider is configured: the settings, and the ARM
-/// client, built on first use so that features needing no Azure work without credentials.
+/// What every handler receives once the provider is configured: the settings, the ARM client
+/// (built on first use so that features needing no Azure work without credentials) with the
+/// per-workspace writers that share it, and what Terraform's plan has told this process.
 #[derive(Debug)]
 pub struct ConfiguredProvider {
     /// The provider settings after environment fallbacks.
     pub settings: Settings,
-    arm: OnceCell<ArmClient>,
+    arm: OnceCell<Arm>,
+    plan: PlanFacts,
+}
+
+/// The ARM client and the writers built on it, one each per provider process.
+#[derive(Debug)]
+struct Arm {
+    client: ArmClient,
+    coordinator: Arc<Coordinator>,
+    outbound_rules: OutboundRules,
 }
 
 impl ConfiguredProvider {
@@ -39,20 +51,50 @@ impl ConfiguredProvider {
         ConfiguredProvider {
             settings,
             arm: OnceCell::new(),
+            plan: PlanFacts::default(),
         }
+    }
+
+    async fn arm_parts(&self) -> Result<&Arm, Error> {
+        self.arm
+            .get_or_try_init(|| async {
+                let client = ArmClient::new(client_options(&self.settings))
+                    .await
+                    .map_err(|e| {
+                        errors::from_arm(e).context("configuring the Azure Resource Manager client")
+                    })?;
+                Ok(Arm {
+                    coordinator: Arc::new(Coordinator::from_env(
+                        client.clone(),
+                        self.plan.announcements(),
+                    )),
+                    outbound_rules: OutboundRules::new(client.clone()),
+                    client,
+                })
+            })
+            .await
     }
 
     /// The ARM client, authenticated and pointed at the configured cloud on first use.
     pub async fn arm(&self) -> Result<&ArmClient, Error> {
-        self.arm
-            .get_or_try_init(|| async {
-                ArmClient::new(client_options(&self.settings))
-                    .await
-                    .map_err(|e| {
-                        errors::from_arm(e).context("configuring the Azure Resource Manager client")
-                    })
-            })
-            .await
+        Ok(&self.arm_parts().await?.client)
+    }
+
+    /// The per-workspace write coordinator every resource that writes a workspace goes through
+    /// (it waits for the edits announced in [`ConfiguredProvider::plan_facts`]).
+    pub async fn coordinator(&self) -> Result<&Arc<Coordinator>, Error> {
+        Ok(&self.arm_parts().await?.coordinator)
+    }
+
+    /// The one writer of workspaces' outbound rules.
+    pub async fn outbound_rules(&self) -> Result<&OutboundRules, Error> {
+        Ok(&self.arm_parts().await?.outbound_rules)
+    }
+
+    /// What Terraform's plan has told this process (announced edits, planned isolation modes,
+    /// warnings already given).
+    pub fn plan_facts(&self) -> &PlanFacts {
+        &self.plan
     }
 }
 

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
 use crate::arm::ids::{OutboundRuleId, ResourceId, WorkspaceId};
-use crate::arm::outbound_rules::{self, is_system, name_of};
+use crate::arm::outbound_rules::{is_system, name_of};
 use crate::arm::{api_versions, Deadline};
 use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{Path, Type, Value};
@@ -614,15 +614,21 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
             return Ok(());
         }
         let kind = kinds_set(&plan.config).first().copied();
-        let arm = ctx.client.arm().await?;
-        let view = outbound_rules::view(arm, &ws, Deadline(ctx.deadline))
+        let view = ctx
+            .client
+            .outbound_rules()
+            .await?
+            .view(&ws, Deadline(ctx.deadline))
             .await
             .map_err(|e| Error::from(e).context(format!("reading workspace {ws}")))?;
         let Some(view) = view else {
             return Ok(());
         };
-        let mode =
-            outbound_rules::planned_isolation_mode(&ws).unwrap_or(view.isolation_mode.clone());
+        let mode = ctx
+            .client
+            .plan_facts()
+            .planned_isolation_mode(&ws)
+            .unwrap_or(view.isolation_mode.clone());
         match (kind, mode.as_str()) {
             (Some(k @ ("fqdn" | "service_tag")), m) if m != "AllowOnlyApprovedOutbound" => {
                 let first = if k == "fqdn" {
@@ -691,7 +697,8 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
                 .rules
                 .iter()
                 .any(|r| r.pointer("/properties/type").and_then(Json::as_str) == Some("FQDN"));
-            if plan.is_create() && !has_fqdn && outbound_rules::first_firewall_warning(&ws) {
+            if plan.is_create() && !has_fqdn && ctx.client.plan_facts().first_firewall_warning(&ws)
+            {
                 plan.diagnostics.warning_at(
                     block_path("fqdn"),
                     "The first FQDN rule deploys a billed Azure Firewall",
@@ -765,8 +772,13 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
     async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
         let ws = workspace_of(state)?;
         let name = state.string("name").unwrap_or_default();
-        let arm = ctx.client.arm().await?;
-        match outbound_rules::delete_rule(arm, &ws, &name, Deadline(ctx.deadline)).await {
+        match ctx
+            .client
+            .outbound_rules()
+            .await?
+            .delete_rule(&ws, &name, Deadline(ctx.deadline))
+            .await
+        {
             Ok(repaired) => {
                 warn_repaired(ctx, &ws, &repaired);
                 Ok(())
@@ -816,10 +828,13 @@ impl ManagedNetworkOutboundRule {
     ) -> Result<Object, Error> {
         let ws = workspace_of(planned)?;
         let name = planned.string("name").unwrap_or_default();
-        let arm = ctx.client.arm().await?;
         let props = props_of(planned);
         let doing = format!("writing outbound rule {name} of workspace {ws}");
-        let written = outbound_rules::put_rule(arm, &ws, &name, &props, Deadline(ctx.deadline))
+        let written = ctx
+            .client
+            .outbound_rules()
+            .await?
+            .put_rule(&ws, &name, &props, Deadline(ctx.deadline))
             .await
             .map_err(|e| Error::from(e).context(&doing))?;
         warn_repaired(ctx, &ws, &written.repaired);

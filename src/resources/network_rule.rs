@@ -195,9 +195,7 @@ impl Resource<ConfiguredProvider> for NetworkRule {
                 .string("workspace_id")
                 .and_then(|w| WorkspaceId::parse(&w).ok())
             {
-                if let Ok(arm) = ctx.client.arm().await {
-                    arm.coordinator().announce(ws.as_ref());
-                }
+                ctx.client.plan_facts().announce_edit(ws.as_ref());
             }
         }
         Ok(())
@@ -210,12 +208,13 @@ impl Resource<ConfiguredProvider> for NetworkRule {
     ) -> Result<Object, Error> {
         let ws = workspace_of(planned)?;
         let ip = planned.string("ip_address").unwrap_or_default();
-        let arm = ctx.client.arm().await?;
         let doing = format!("adding IP rule {ip} to workspace {ws}");
         let mut edit = AddIpRule::new(ip.clone());
-        let done = arm
+        let done = ctx
+            .client
             .coordinator()
-            .edit(arm, ws.as_ref(), Deadline(ctx.deadline), move |doc| {
+            .await?
+            .edit(ws.as_ref(), Deadline(ctx.deadline), move |doc| {
                 edit.apply(doc)
             })
             .await
@@ -260,10 +259,11 @@ impl Resource<ConfiguredProvider> for NetworkRule {
     ) -> Result<Option<Object>, Error> {
         let ws = workspace_of(state)?;
         let ip = state.string("ip_address").unwrap_or_default();
-        let arm = ctx.client.arm().await?;
-        let found = arm
+        let found = ctx
+            .client
             .coordinator()
-            .read(arm, ws.as_ref(), READ_MAX_AGE, Deadline(ctx.deadline))
+            .await?
+            .read(ws.as_ref(), READ_MAX_AGE, Deadline(ctx.deadline))
             .await
             .map_err(|e| Error::from(e).context(format!("reading workspace {ws}")))?;
         match found {
@@ -289,11 +289,12 @@ impl Resource<ConfiguredProvider> for NetworkRule {
     async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
         let ws = workspace_of(state)?;
         let ip = state.string("ip_address").unwrap_or_default();
-        let arm = ctx.client.arm().await?;
         let target = ip.clone();
-        match arm
+        match ctx
+            .client
             .coordinator()
-            .edit(arm, ws.as_ref(), Deadline(ctx.deadline), move |doc| {
+            .await?
+            .edit(ws.as_ref(), Deadline(ctx.deadline), move |doc| {
                 network_acls::remove_ip_rule(doc, &target)
             })
             .await

@@ -3,14 +3,12 @@
 //! api-version `PRIVATE_DNS` = 2024-06-01). Writes are long-running operations; delete also waits
 //! until a GET no longer finds the link, because the zone cannot be deleted before.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use serde_json::json;
 
 use super::private_link::{self as pl, tags_json, tags_value};
 use crate::arm::ids::{PrivateDnsZoneId, VirtualNetworkLinkId};
-use crate::arm::{api_versions, Deadline, WriteOptions};
+use crate::arm::{api_versions, Deadline, Response, Wait, WaitError, WriteOptions};
 use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{Path, Type, Value};
 use crate::tfplugin::object::Object;
@@ -232,21 +230,18 @@ impl Resource<ConfiguredProvider> for PrivateDnsZoneVirtualNetworkLink {
             .await
             .map_err(|e| Error::from(e).context(&doing))?;
         // The operation can report success while the link is still visible: wait until it is gone.
-        let mut wait = Duration::from_millis(200);
-        loop {
-            let still = arm
-                .get(&id, api_versions::PRIVATE_DNS, deadline)
-                .await
-                .map_err(|e| Error::from(e).context(&doing))?;
-            if still.is_none() {
-                return Ok(());
-            }
-            if wait >= deadline.remaining() {
-                return Err(Error::new(format!("{doing}: the link is still there after the delete operation finished"))
-                    .detail("Azure accepted the delete but the link did not go away in time. Run `terraform destroy` again, or raise the `delete` timeout."));
-            }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(Duration::from_secs(10));
+        let gone = |r: Option<&Response>| match r {
+            None => Wait::<(), ()>::Done(()),
+            Some(_) => Wait::Pending,
+        };
+        match arm
+            .wait_until(&id, api_versions::PRIVATE_DNS, deadline, None, gone)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(WaitError::Arm(e)) => Err(Error::from(e).context(&doing)),
+            Err(_) => Err(Error::new(format!("{doing}: the link is still there after the delete operation finished"))
+                .detail("Azure accepted the delete but the link did not go away in time. Run `terraform destroy` again, or raise the `delete` timeout.")),
         }
     }
 

@@ -8,8 +8,6 @@
 //! separate resource (`aml_private_dns_zone_group`): this one never writes or deletes zone groups,
 //! so a group written by Azure Policy stays (users.md row 5).
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 
 use super::common::{attr, existing_id, keep_spelling, tags_body, tags_state, text, Tags};
@@ -20,7 +18,7 @@ use crate::arm::models::private_endpoint::{
     Connection, ConnectionProperties, IpConfiguration as ArmIpConfiguration,
     IpConfigurationProperties, PrivateEndpoint as Endpoint, PrivateEndpointProperties, SubResource,
 };
-use crate::arm::Cloud;
+use crate::arm::{Cloud, Response, Wait, WaitError};
 use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{self, Type};
@@ -477,55 +475,72 @@ impl TypedResource<ConfiguredProvider> for PrivateEndpoint {
         let manual = is_manual(planned);
         let target = known_str(&planned.target_resource_id).unwrap_or_default();
         let r = arm.put(&id, NETWORK, &body(planned)?).await.doing(&doing)?;
-        let mut pe: Endpoint = parse(&r.body)?;
         // Wait for the connection to settle: Approved (auto) or Pending (manual).
         let want = if manual { "Pending" } else { "Approved" };
-        let mut wait = Duration::from_millis(500);
-        loop {
+        let settle_state = |pe: &Endpoint| {
             let prov = pe
                 .properties
                 .provisioning_state
                 .as_deref()
                 .unwrap_or("Succeeded");
-            let status = pe.connection_status().unwrap_or_default();
+            (
+                prov.to_string(),
+                pe.connection_status().unwrap_or_default().to_string(),
+            )
+        };
+        let settled = |r: Option<&Response>| {
+            let Some(r) = r else {
+                return Wait::Fail(Error::new(format!(
+                    "{doing}: the endpoint disappeared while its connection was being set up"
+                )));
+            };
+            let pe: Endpoint = match parse(&r.body) {
+                Ok(pe) => pe,
+                Err(e) => return Wait::Fail(e),
+            };
+            let (prov, status) = settle_state(&pe);
             let partial = || to_state(&id, &pe, planned, arm.cloud());
             if prov.eq_ignore_ascii_case("Failed") {
-                return Err(
-                    Error::new(format!("{doing}: provisioning failed")).with_partial(partial())
+                return Wait::Fail(
+                    Error::new(format!("{doing}: provisioning failed")).with_partial(partial()),
                 );
             }
             if prov.eq_ignore_ascii_case("Succeeded")
                 && (status.eq_ignore_ascii_case(want)
                     || (manual && status.eq_ignore_ascii_case("Approved")))
             {
-                break;
+                return Wait::Done(pe);
             }
             if ["Rejected", "Disconnected"]
                 .iter()
                 .any(|s| status.eq_ignore_ascii_case(s))
             {
-                return Err(Error::new(format!("{doing}: the connection to {target} is {status}"))
+                return Wait::Fail(Error::new(format!("{doing}: the connection to {target} is {status}"))
                     .detail("The target's owner rejected or removed the connection. Approve it on the target, or delete this endpoint.")
                     .with_partial(partial()));
             }
-            if wait >= arm.deadline().remaining() {
+            Wait::Pending
+        };
+        let pe = match arm
+            .wait_until(&id, NETWORK, arm.deadline(), Some(r), settled)
+            .await
+        {
+            Ok(pe) => pe,
+            Err(WaitError::Arm(e)) => return Err(e).doing(&doing),
+            Err(WaitError::Failed(e)) => return Err(e),
+            Err(WaitError::TimedOut { last }) => {
+                let pe: Endpoint = match last {
+                    Some(r) => parse(&r.body)?,
+                    None => Endpoint::default(),
+                };
+                let (prov, status) = settle_state(&pe);
                 return Err(Error::new(format!(
                     "{doing}: still {prov} with the connection {status:?} at the time limit"
                 ))
                 .detail("Raise the `create` timeout if Azure is slow.")
-                .with_partial(partial()));
+                .with_partial(to_state(&id, &pe, planned, arm.cloud())));
             }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(Duration::from_secs(15));
-            pe = match arm.get(&id, NETWORK).await.doing(&doing)? {
-                Some(r) => parse(&r.body)?,
-                None => {
-                    return Err(Error::new(format!(
-                        "{doing}: the endpoint disappeared while its connection was being set up"
-                    )))
-                }
-            };
-        }
+        };
         if manual {
             ctx.warn(Diagnostic::warning(
                 format!("Private endpoint {} awaits approval", id.name()),

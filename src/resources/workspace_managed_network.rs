@@ -12,7 +12,6 @@ use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
 use crate::arm::ids::WorkspaceId;
-use crate::arm::outbound_rules;
 use crate::arm::{api_versions, Deadline};
 use crate::provider::ConfiguredProvider;
 use crate::resources::network_rule::READ_MAX_AGE;
@@ -217,7 +216,7 @@ impl Resource<ConfiguredProvider> for WorkspaceManagedNetwork {
         let Some(to) = plan.planned.string("isolation_mode") else {
             return Ok(());
         };
-        outbound_rules::plan_isolation_mode(&ws, &to);
+        ctx.client.plan_facts().plan_isolation_mode(&ws, &to);
         let arm = ctx.client.arm().await?;
         let Some(found) = arm
             .get(&ws, api_versions::ML, Deadline(ctx.deadline))
@@ -293,10 +292,11 @@ impl Resource<ConfiguredProvider> for WorkspaceManagedNetwork {
         state: &Object,
     ) -> Result<Option<Object>, Error> {
         let ws = workspace_of(state)?;
-        let arm = ctx.client.arm().await?;
-        let Some(found) = arm
+        let Some(found) = ctx
+            .client
             .coordinator()
-            .read(arm, ws.as_ref(), READ_MAX_AGE, Deadline(ctx.deadline))
+            .await?
+            .read(ws.as_ref(), READ_MAX_AGE, Deadline(ctx.deadline))
             .await
             .map_err(|e| Error::from(e).context(format!("reading workspace {ws}")))?
         else {
@@ -362,9 +362,11 @@ impl WorkspaceManagedNetwork {
         let mode = planned.string("isolation_mode").unwrap_or_default();
         let sku = planned.string("firewall_sku");
         let want_mode = mode.clone();
-        let done = arm
+        let done = ctx
+            .client
             .coordinator()
-            .edit(arm, ws.as_ref(), Deadline(ctx.deadline), move |doc| {
+            .await?
+            .edit(ws.as_ref(), Deadline(ctx.deadline), move |doc| {
                 let from = mode_of(doc);
                 if let Some(reason) =
                     refused_transition(&from, &want_mode, changeable_of(doc).as_deref())
@@ -406,7 +408,7 @@ impl WorkspaceManagedNetwork {
         let mode_changed = !from.eq_ignore_ascii_case(&mode)
             || prior.is_some_and(|p| p.string("isolation_mode").as_deref() != Some(mode.as_str()));
         if planned.bool_or("provision", true) && (mode_changed || inactive || spark_missing) {
-            let _g = arm.locks().lock(&outbound_rules::lock_key(&ws)).await;
+            let _g = ctx.client.outbound_rules().await?.lock_writes(&ws).await;
             let action = format!("{ws}/provisionManagedNetwork");
             let result = arm
                 .post_idempotent(
@@ -422,7 +424,7 @@ impl WorkspaceManagedNetwork {
                     ))
                 })?;
             // Provisioning changed the workspace behind the coordinator's back.
-            arm.coordinator().forget(ws.as_ref());
+            ctx.client.coordinator().await?.forget(ws.as_ref());
             if let Some(r) = arm
                 .get(&ws, api_versions::ML, Deadline(ctx.deadline))
                 .await

@@ -126,11 +126,12 @@ impl Resource<ConfiguredProvider> for WorkspaceNetworkAccess {
         planned: &Object,
     ) -> Result<Object, Error> {
         let ws = workspace_of(planned)?;
-        let arm = ctx.client.arm().await?;
         let want = wanted(planned);
-        let done = arm
+        let done = ctx
+            .client
             .coordinator()
-            .edit(arm, ws.as_ref(), Deadline(ctx.deadline), move |doc| {
+            .await?
+            .edit(ws.as_ref(), Deadline(ctx.deadline), move |doc| {
                 network_acls::set_access(doc, &want)
             })
             .await
@@ -159,10 +160,11 @@ impl Resource<ConfiguredProvider> for WorkspaceNetworkAccess {
         state: &Object,
     ) -> Result<Option<Object>, Error> {
         let ws = workspace_of(state)?;
-        let arm = ctx.client.arm().await?;
-        let Some(found) = arm
+        let Some(found) = ctx
+            .client
             .coordinator()
-            .read(arm, ws.as_ref(), READ_MAX_AGE, Deadline(ctx.deadline))
+            .await?
+            .read(ws.as_ref(), READ_MAX_AGE, Deadline(ctx.deadline))
             .await
             .map_err(|e| Error::from(e).context(format!("reading workspace {ws}")))?
         else {
@@ -205,10 +207,11 @@ impl Resource<ConfiguredProvider> for WorkspaceNetworkAccess {
         planned: &Object,
     ) -> Result<Object, Error> {
         let ws = workspace_of(planned)?;
-        let arm = ctx.client.arm().await?;
         let want = wanted(planned);
-        arm.coordinator()
-            .edit(arm, ws.as_ref(), Deadline(ctx.deadline), move |doc| {
+        ctx.client
+            .coordinator()
+            .await?
+            .edit(ws.as_ref(), Deadline(ctx.deadline), move |doc| {
                 network_acls::set_access(doc, &want)
             })
             .await
@@ -224,7 +227,6 @@ impl Resource<ConfiguredProvider> for WorkspaceNetworkAccess {
 
     async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
         let ws = workspace_of(state)?;
-        let arm = ctx.client.arm().await?;
         let restore = Access {
             public_network_access: state.string("prior_public_network_access"),
             // The default action is put back only if this resource managed it.
@@ -232,9 +234,11 @@ impl Resource<ConfiguredProvider> for WorkspaceNetworkAccess {
                 .string("default_action")
                 .and(state.string("prior_default_action")),
         };
-        match arm
+        match ctx
+            .client
             .coordinator()
-            .edit(arm, ws.as_ref(), Deadline(ctx.deadline), move |doc| {
+            .await?
+            .edit(ws.as_ref(), Deadline(ctx.deadline), move |doc| {
                 network_acls::set_access(doc, &restore)
             })
             .await
