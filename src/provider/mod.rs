@@ -143,9 +143,6 @@ mod model_tests {
     const UNTYPED: &[&str] = &[
         "aml_private_endpoint",
         "aml_private_dns_zone_group",
-        "aml_private_dns_zone_virtual_network_link",
-        "aml_network_rule",
-        "aml_workspace_network_access",
         "aml_workspace_managed_network",
         "aml_managed_network_outbound_rule",
         "aml_workspace",

@@ -12,8 +12,7 @@ use serde_json::Value as Json;
 
 use crate::arm::ids::{
     AiServicesId, ContainerRegistryId, KeyVaultId, MlRegistryId, PrivateDnsZoneId,
-    PrivateEndpointId, ResourceId, SearchServiceId, StorageAccountId, SubnetId, VirtualNetworkId,
-    WorkspaceId,
+    PrivateEndpointId, ResourceId, SearchServiceId, StorageAccountId, SubnetId, WorkspaceId,
 };
 use crate::arm::{Cloud, Deadline, Response};
 use crate::provider::ConfiguredProvider;
@@ -127,11 +126,6 @@ pub fn resource_group_name(v: &Value) -> Result<(), String> {
     on_str(v, check_resource_group_name)
 }
 
-/// Schema validator: private DNS zone name.
-pub fn dns_zone_name(v: &Value) -> Result<(), String> {
-    on_str(v, check_dns_zone_name)
-}
-
 // ---------------------------------------------------------------------------------------------
 // IDs
 
@@ -204,10 +198,6 @@ macro_rules! id_validator {
 id_validator!(
     /// Schema validator: a subnet ID.
     subnet_id, SubnetId, "subnet"
-);
-id_validator!(
-    /// Schema validator: a virtual network ID.
-    virtual_network_id, VirtualNetworkId, "virtual network"
 );
 id_validator!(
     /// Schema validator: a private DNS zone ID.
@@ -649,11 +639,6 @@ mod tests {
             "{err}"
         );
         assert!(subnet_id(&Value::string(&subnet)).is_ok());
-        let err = virtual_network_id(&Value::string(&subnet)).unwrap_err();
-        assert!(
-            err.starts_with("This is a subnet ID, not a virtual network ID."),
-            "{err}"
-        );
         let err = subnet_id(&Value::string("snet-pe")).unwrap_err();
         assert!(err.contains("expected a subnet ID like"), "{err}");
         let ws = format!(
