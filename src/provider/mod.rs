@@ -141,13 +141,8 @@ mod model_tests {
 
     /// Features not yet moved to a typed model; this list only shrinks.
     const UNTYPED: &[&str] = &[
-        "aml_private_endpoint",
-        "aml_private_dns_zone_group",
         "aml_workspace_managed_network",
         "aml_managed_network_outbound_rule",
-        "aml_workspace",
-        "aml_private_dns_zone_names",
-        "aml_managed_network_outbound_rules",
     ];
 
     /// Every registered resource and data source has a typed model whose fields are exactly the

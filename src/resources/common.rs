@@ -14,7 +14,7 @@ pub fn validate_workspace_id(v: &Value) -> Result<(), String> {
     v.as_str().map_or(Ok(()), check_workspace_id)
 }
 
-/// String validator (`Validator::Str`) for a `workspace_id` attribute: a well-formed workspace
+/// String validator for a `workspace_id` attribute (`Validator::Str`): a well-formed workspace
 /// ARM ID.
 pub fn check_workspace_id(s: &str) -> Result<(), String> {
     WorkspaceId::parse(s).map(|_| ()).map_err(|e| e.message)

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use super::common::{attr, existing_id, keep_spelling, tags_body, tags_state, text, Tags};
 use super::private_link as pl;
 use crate::arm::api_versions::PRIVATE_DNS;
-use crate::arm::ids::{PrivateDnsZoneId, VirtualNetworkId, VirtualNetworkLinkId};
+use crate::arm::ids::{PrivateDnsZoneId, VirtualNetworkLinkId};
 use crate::arm::models::virtual_network_link::{
     SubResource, VirtualNetworkLink as Link, VirtualNetworkLinkProperties,
 };
@@ -118,16 +118,6 @@ fn to_state(id: &VirtualNetworkLinkId, link: Link, prior: &M) -> M {
     }
 }
 
-/// Schema validator: a private DNS zone ID (with a hint when it is an ID of another type).
-fn check_zone_id(s: &str) -> Result<(), String> {
-    pl::parse_id(s, PrivateDnsZoneId::parse, "private DNS zone").map(|_| ())
-}
-
-/// Schema validator: a virtual network ID (with a hint when it is an ID of another type).
-fn check_vnet_id(s: &str) -> Result<(), String> {
-    pl::parse_id(s, VirtualNetworkId::parse, "virtual network").map(|_| ())
-}
-
 #[async_trait]
 impl TypedResource<ConfiguredProvider> for PrivateDnsZoneVirtualNetworkLink {
     type Model = VirtualNetworkLinkModel;
@@ -153,13 +143,13 @@ impl TypedResource<ConfiguredProvider> for PrivateDnsZoneVirtualNetworkLink {
                 Attribute::required("private_dns_zone_id", Type::String, "The ARM ID of the private DNS zone.")
                     .requires_replace()
                     .case_insensitive()
-                    .validate(Validator::Str(check_zone_id)),
+                    .validate(Validator::Str(pl::check_private_dns_zone_id)),
             )
             .attribute(
                 Attribute::required("virtual_network_id", Type::String, "The ARM ID of the virtual network (not a subnet).")
                     .requires_replace()
                     .case_insensitive()
-                    .validate(Validator::Str(check_vnet_id)),
+                    .validate(Validator::Str(pl::check_virtual_network_id)),
             )
             .attribute(
                 Attribute::optional_computed(
@@ -258,27 +248,5 @@ impl TypedResource<ConfiguredProvider> for PrivateDnsZoneVirtualNetworkLink {
         let mut stub = M::from_value(&Cty::Null);
         stub.id = Value::Known(id.to_string());
         Ok(stub)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wrong_id_types_are_named() {
-        let vnet = "/subscriptions/00000000-0000-4000-8000-00000000a3b1/resourceGroups/rg-aml-demo/providers/Microsoft.Network/virtualNetworks/vnet-aml";
-        let subnet = format!("{vnet}/subnets/snet-pe");
-        assert!(check_vnet_id(vnet).is_ok());
-        let err = check_vnet_id(&subnet).unwrap_err();
-        assert!(
-            err.starts_with("This is a subnet ID, not a virtual network ID."),
-            "{err}"
-        );
-        let err = check_zone_id(vnet).unwrap_err();
-        assert!(
-            err.starts_with("This is a virtual network ID, not a private DNS zone ID."),
-            "{err}"
-        );
     }
 }

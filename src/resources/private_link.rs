@@ -1,24 +1,16 @@
 //! What the four private-link resources share: plan-time checks of names and IDs (with a hint when
 //! an ID of the wrong type is given), the private endpoint target types with their sub-resources
-//! and private DNS zones, and small conversions between ARM JSON and Terraform values (tags,
-//! locations, strings).
+//! and private DNS zones, and the comparison keys of ARM's spellings (locations, case).
 //!
 //! Not a resource itself: `aml_private_endpoint`, `aml_private_dns_zone_group`,
 //! `aml_private_dns_zone` and `aml_private_dns_zone_virtual_network_link` use it.
 
-use std::collections::BTreeMap;
-
-use serde_json::Value as Json;
-
 use crate::arm::ids::{
     AiServicesId, ContainerRegistryId, KeyVaultId, MlRegistryId, PrivateDnsZoneId,
-    PrivateEndpointId, ResourceId, SearchServiceId, StorageAccountId, SubnetId, WorkspaceId,
+    PrivateEndpointId, ResourceId, SearchServiceId, StorageAccountId, SubnetId, VirtualNetworkId,
+    WorkspaceId,
 };
-use crate::arm::{Cloud, Deadline, Response};
-use crate::provider::ConfiguredProvider;
-use crate::tfplugin::cty::Value;
-use crate::tfplugin::object::Object;
-use crate::tfplugin::traits::{Ctx, Error};
+use crate::arm::Cloud;
 
 // ---------------------------------------------------------------------------------------------
 // Names
@@ -111,21 +103,6 @@ pub fn check_dns_zone_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs a string check on a cty value (validators see only known, non-null values).
-fn on_str(v: &Value, check: fn(&str) -> Result<(), String>) -> Result<(), String> {
-    v.as_str().map_or(Ok(()), check)
-}
-
-/// Schema validator: network resource name.
-pub fn network_name(v: &Value) -> Result<(), String> {
-    on_str(v, check_network_name)
-}
-
-/// Schema validator: resource group name.
-pub fn resource_group_name(v: &Value) -> Result<(), String> {
-    on_str(v, check_resource_group_name)
-}
-
 // ---------------------------------------------------------------------------------------------
 // IDs
 
@@ -183,37 +160,35 @@ fn article(what: &str) -> &'static str {
     }
 }
 
-macro_rules! id_validator {
+macro_rules! id_check {
     ($(#[$m:meta])* $fn:ident, $ty:ident, $what:literal) => {
         $(#[$m])*
-        pub fn $fn(v: &Value) -> Result<(), String> {
-            match v.as_str() {
-                Some(s) => parse_id(s, $ty::parse, $what).map(|_| ()),
-                None => Ok(()),
-            }
+        pub fn $fn(s: &str) -> Result<(), String> {
+            parse_id(s, $ty::parse, $what).map(|_| ())
         }
     };
 }
 
-id_validator!(
-    /// Schema validator: a subnet ID.
-    subnet_id, SubnetId, "subnet"
+id_check!(
+    /// A subnet ID.
+    check_subnet_id, SubnetId, "subnet"
 );
-id_validator!(
-    /// Schema validator: a private DNS zone ID.
-    private_dns_zone_id, PrivateDnsZoneId, "private DNS zone"
+id_check!(
+    /// A virtual network ID.
+    check_virtual_network_id, VirtualNetworkId, "virtual network"
 );
-id_validator!(
-    /// Schema validator: a private endpoint ID.
-    private_endpoint_id, PrivateEndpointId, "private endpoint"
+id_check!(
+    /// A private DNS zone ID.
+    check_private_dns_zone_id, PrivateDnsZoneId, "private DNS zone"
+);
+id_check!(
+    /// A private endpoint ID.
+    check_private_endpoint_id, PrivateEndpointId, "private endpoint"
 );
 
-/// Schema validator: a private endpoint target.
-pub fn target_resource_id(v: &Value) -> Result<(), String> {
-    match v.as_str() {
-        Some(s) => TargetKind::of(s).map(|_| ()),
-        None => Ok(()),
-    }
+/// A private endpoint target.
+pub fn check_target_resource_id(s: &str) -> Result<(), String> {
+    TargetKind::of(s).map(|_| ())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -461,53 +436,7 @@ impl CloudFlavour {
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSON <-> Terraform values
-
-/// A JSON string at `ptr` as a cty string, or null.
-pub fn jstr(body: &Json, ptr: &str) -> Value {
-    body.pointer(ptr)
-        .and_then(Json::as_str)
-        .filter(|s| !s.is_empty())
-        .map_or(Value::Null, Value::string)
-}
-
-/// A JSON integer at `ptr` as a cty number, or null.
-pub fn jint(body: &Json, ptr: &str) -> Value {
-    body.pointer(ptr)
-        .and_then(Json::as_i64)
-        .map_or(Value::Null, Value::number_i64)
-}
-
-/// The `tags` of a configuration or plan as ARM JSON (an empty object when unset).
-pub fn tags_json(o: &Object) -> Json {
-    let tags = o
-        .get::<BTreeMap<String, String>>("tags")
-        .known()
-        .unwrap_or_default();
-    Json::Object(
-        tags.into_iter()
-            .map(|(k, v)| (k, Json::String(v)))
-            .collect(),
-    )
-}
-
-/// ARM's `tags` as state. No tags read as null, unless the prior state held an empty map.
-pub fn tags_value(body: &Json, prior: &Object) -> Value {
-    let tags: BTreeMap<String, Value> = body
-        .get("tags")
-        .and_then(Json::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), Value::string(v))))
-                .collect()
-        })
-        .unwrap_or_default();
-    if tags.is_empty() && !matches!(prior.attr("tags"), Value::Map(m) if m.is_empty()) {
-        Value::Null
-    } else {
-        Value::Map(tags)
-    }
-}
+// Spellings: the keys under which ARM's answers and the configuration mean the same
 
 /// A location as ARM compares it: lower case without spaces (`East US` = `eastus`).
 pub fn location_key(s: &str) -> String {
@@ -517,49 +446,9 @@ pub fn location_key(s: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// The remote value, or the prior spelling when both mean the same (case-insensitively, and for
-/// locations without spaces).
-pub fn keep_spelling(remote: Value, prior: &Object, name: &str, key: fn(&str) -> String) -> Value {
-    match (&remote, prior.string(name)) {
-        (Value::String(r), Some(p)) if key(r) == key(&p) => Value::string(p),
-        _ => remote,
-    }
-}
-
 /// Lower-case comparison key.
 pub fn lower(s: &str) -> String {
     s.to_ascii_lowercase()
-}
-
-/// GETs a resource within the handler's deadline: 404 is `None`, and an error says what was being
-/// done ("reading private endpoint {id}").
-pub async fn get(
-    ctx: &Ctx<'_, ConfiguredProvider>,
-    id: &(impl AsRef<str> + std::fmt::Display + ?Sized),
-    api_version: &str,
-    doing: &str,
-) -> Result<Option<Response>, Error> {
-    let arm = ctx.client.arm().await?;
-    arm.get(id, api_version, Deadline(ctx.deadline))
-        .await
-        .map_err(|e| Error::from(e).context(format!("{doing} {id}")))
-}
-
-/// The ID of the object at `id` if it exists, as ARM spells it: the framework's "already exists —
-/// import it" check. `what` names the object ("private DNS zone").
-pub async fn existing_id(
-    ctx: &Ctx<'_, ConfiguredProvider>,
-    id: &(impl AsRef<str> + std::fmt::Display + ?Sized),
-    api_version: &str,
-    what: &str,
-) -> Result<Option<String>, Error> {
-    let found = get(ctx, id, api_version, &format!("checking for {what}")).await?;
-    Ok(found.map(|r| {
-        r.body
-            .get("id")
-            .and_then(Json::as_str)
-            .map_or_else(|| id.to_string(), str::to_string)
-    }))
 }
 
 #[cfg(test)]
@@ -633,19 +522,24 @@ mod tests {
     fn wrong_id_types_are_named() {
         let vnet = format!("{}/Microsoft.Network/virtualNetworks/vnet-aml", rg());
         let subnet = format!("{vnet}/subnets/snet-pe");
-        let err = subnet_id(&Value::string(&vnet)).unwrap_err();
+        let err = check_subnet_id(&vnet).unwrap_err();
         assert!(
             err.starts_with("This is a virtual network ID, not a subnet ID."),
             "{err}"
         );
-        assert!(subnet_id(&Value::string(&subnet)).is_ok());
-        let err = subnet_id(&Value::string("snet-pe")).unwrap_err();
+        assert!(check_subnet_id(&subnet).is_ok());
+        let err = check_virtual_network_id(&subnet).unwrap_err();
+        assert!(
+            err.starts_with("This is a subnet ID, not a virtual network ID."),
+            "{err}"
+        );
+        let err = check_subnet_id("snet-pe").unwrap_err();
         assert!(err.contains("expected a subnet ID like"), "{err}");
         let ws = format!(
             "{}/Microsoft.MachineLearningServices/workspaces/mlw-demo",
             rg()
         );
-        let err = private_dns_zone_id(&Value::string(&ws)).unwrap_err();
+        let err = check_private_dns_zone_id(&ws).unwrap_err();
         assert!(
             err.starts_with("This is an AML workspace ID, not a private DNS zone ID."),
             "{err}"
@@ -805,26 +699,23 @@ mod tests {
 
     #[test]
     fn locations_and_spelling() {
-        let mut prior = Object::new(Value::object([("location", Value::string("East US"))]));
+        use std::collections::BTreeMap;
+
+        use super::super::common::{keep_spelling, tags_state};
+        use crate::tfplugin::model::Value as V;
+        let prior = V::Known("East US".to_string());
         assert_eq!(
-            keep_spelling(Value::string("eastus"), &prior, "location", location_key),
-            Value::string("East US")
+            keep_spelling(V::Known("eastus".into()), &prior, location_key),
+            V::Known("East US".to_string())
         );
         assert_eq!(
-            keep_spelling(Value::string("westus"), &prior, "location", location_key),
-            Value::string("westus")
-        );
-        prior.set("tags", Value::Map(BTreeMap::new()));
-        assert_eq!(
-            tags_value(&serde_json::json!({}), &prior),
-            Value::Map(BTreeMap::new())
+            keep_spelling(V::Known("westus".into()), &prior, location_key),
+            V::Known("westus".to_string())
         );
         assert_eq!(
-            tags_value(
-                &serde_json::json!({}),
-                &Object::new(Value::object::<[(&str, Value); 0], &str>([]))
-            ),
-            Value::Null
+            tags_state(None, &V::Known(BTreeMap::new())),
+            V::Known(BTreeMap::new())
         );
+        assert_eq!(tags_state(None, &V::Null), V::Null);
     }
 }

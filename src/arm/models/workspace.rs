@@ -1,21 +1,147 @@
-//! `Microsoft.MachineLearningServices/workspaces`: typed views of a workspace body, one section
-//! per part the provider reads.
+//! `Microsoft.MachineLearningServices/workspaces`: an Azure Machine Learning workspace or hub.
 
-use serde::{Deserialize, Deserializer};
+// ---------------------------------------------------------------------------------------------
+// The workspace as the `aml_workspace` data source reads it (api-version `ML_NETWORK_ACLS`):
+// identity, network posture, managed network status and private endpoint connections. Read
+// only; every field is optional, so a body of another api-version still reads.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
 
 use crate::arm::network_acls::same_rule;
 
+/// A workspace as ARM returns it, with the fields the `aml_workspace` data source exports.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceRead {
+    /// The workspace's ARM ID.
+    pub id: Option<String>,
+    /// The workspace name.
+    pub name: Option<String>,
+    /// `Default`, `Hub`, `Project` or `FeatureStore`.
+    pub kind: Option<String>,
+    /// The Azure region.
+    pub location: Option<String>,
+    /// Tags.
+    pub tags: Option<BTreeMap<String, String>>,
+    /// The workspace's properties.
+    pub properties: Option<WorkspaceReadProperties>,
+}
+
+/// The properties of a [`WorkspaceRead`].
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceReadProperties {
+    /// The workspace's immutable GUID.
+    pub workspace_id: Option<String>,
+    /// The workspace discovery URL.
+    pub discovery_url: Option<String>,
+    /// `Enabled` or `Disabled`.
+    pub public_network_access: Option<String>,
+    /// The SDK v1 switch that `publicNetworkAccess` overrides.
+    pub allow_public_access_when_behind_vnet: Option<bool>,
+    /// The IP rules and what they guard.
+    pub network_acls: Option<NetworkAclsRead>,
+    /// The managed virtual network.
+    pub managed_network: Option<ManagedNetworkRead>,
+    /// The private endpoint connections.
+    pub private_endpoint_connections: Option<Vec<PrivateEndpointConnectionRead>>,
+}
+
+/// `properties.networkAcls` as read.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkAclsRead {
+    /// `Deny` or `Allow`.
+    pub default_action: Option<String>,
+    /// The allowed addresses and ranges.
+    pub ip_rules: Option<Vec<IpRuleRead>>,
+}
+
+/// One IP rule as read.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct IpRuleRead {
+    /// An IPv4 address or CIDR range.
+    pub value: Option<String>,
+}
+
+/// `properties.managedNetwork` as read.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedNetworkRead {
+    /// `Disabled`, `AllowInternetOutbound` or `AllowOnlyApprovedOutbound`.
+    pub isolation_mode: Option<String>,
+    /// The managed firewall's SKU.
+    pub firewall_sku: Option<String>,
+    /// The provisioning status.
+    pub status: Option<ManagedNetworkStatusRead>,
+    /// The managed network's ID.
+    pub network_id: Option<String>,
+}
+
+/// `properties.managedNetwork.status`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedNetworkStatusRead {
+    /// `Active` or `Inactive`.
+    pub status: Option<String>,
+    /// Whether Spark jobs can use the managed network.
+    pub spark_ready: Option<bool>,
+}
+
+/// One entry of `properties.privateEndpointConnections`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateEndpointConnectionRead {
+    /// The connection name.
+    pub name: Option<String>,
+    /// The connection's ARM ID.
+    pub id: Option<String>,
+    /// The connection's properties.
+    pub properties: Option<PrivateEndpointConnectionReadProperties>,
+}
+
+/// The properties of a [`PrivateEndpointConnectionRead`].
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateEndpointConnectionReadProperties {
+    /// The private endpoint.
+    pub private_endpoint: Option<PrivateEndpointRef>,
+    /// The connection's state.
+    pub private_link_service_connection_state: Option<ConnectionStateRead>,
+}
+
+/// A reference to a private endpoint.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct PrivateEndpointRef {
+    /// The private endpoint's ARM ID.
+    pub id: Option<String>,
+}
+
+/// A private link connection's state.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionStateRead {
+    /// `Approved`, `Pending`, `Rejected` or `Disconnected`.
+    pub status: Option<String>,
+    /// The approver's message.
+    pub description: Option<String>,
+    /// What the consumer must do.
+    pub actions_required: Option<String>,
+}
+
 // ---------------------------------------------------------------------------------------------
-// Inbound access: `properties.publicNetworkAccess` and `properties.networkAcls` (preview
-// api-version `ML_NETWORK_ACLS`), as `aml_network_rule` and `aml_workspace_network_access` read
-// them. Their writes are edits of the JSON body inside the coordinator (`arm::network_acls`).
+// Inbound access: `properties.publicNetworkAccess` and `properties.networkAcls` (api-version
+// `ML_NETWORK_ACLS`), as `aml_network_rule` and `aml_workspace_network_access` read them, with
+// what they mean. Their writes are edits of the JSON body inside the coordinator
+// (`arm::network_acls`).
 
 /// The inbound access of a workspace, from its body.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 pub struct WorkspaceInbound {
     /// The workspace's properties (only the inbound ones).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub properties: InboundProperties,
+    pub properties: Option<InboundProperties>,
 }
 
 /// `publicNetworkAccess` and `networkAcls` of a workspace's properties.
@@ -23,42 +149,24 @@ pub struct WorkspaceInbound {
 #[serde(rename_all = "camelCase")]
 pub struct InboundProperties {
     /// `Enabled` or `Disabled`, if set.
-    #[serde(default)]
     pub public_network_access: Option<String>,
     /// The default action and the IP rules.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub network_acls: NetworkAcls,
-}
-
-/// `properties.networkAcls`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct NetworkAcls {
-    /// `Allow` or `Deny`, if set.
-    #[serde(default)]
-    pub default_action: Option<String>,
-    /// The IP rules, in order.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub ip_rules: Vec<IpRule>,
-}
-
-/// One entry of `networkAcls.ipRules`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-pub struct IpRule {
-    /// The IPv4 address or CIDR range.
-    #[serde(default)]
-    pub value: Option<String>,
+    pub network_acls: Option<NetworkAclsRead>,
 }
 
 impl WorkspaceInbound {
+    fn acls(&self) -> Option<&NetworkAclsRead> {
+        self.properties.as_ref()?.network_acls.as_ref()
+    }
+
     /// `properties.publicNetworkAccess`, if set.
     pub fn public_network_access(&self) -> Option<&str> {
-        self.properties.public_network_access.as_deref()
+        self.properties.as_ref()?.public_network_access.as_deref()
     }
 
     /// `properties.networkAcls.defaultAction`, if set.
     pub fn default_action(&self) -> Option<&str> {
-        self.properties.network_acls.default_action.as_deref()
+        self.acls()?.default_action.as_deref()
     }
 
     /// The default action in effect: a workspace without one admits everyone, as `Allow` does.
@@ -68,10 +176,10 @@ impl WorkspaceInbound {
 
     /// Whether the workspace has a rule for `ip` (`1.2.3.4` and `1.2.3.4/32` are the same).
     pub fn has_ip_rule(&self, ip: &str) -> bool {
-        self.properties
-            .network_acls
-            .ip_rules
-            .iter()
+        self.acls()
+            .and_then(|a| a.ip_rules.as_ref())
+            .into_iter()
+            .flatten()
             .filter_map(|r| r.value.as_deref())
             .any(|r| same_rule(r, ip))
     }
@@ -97,15 +205,6 @@ impl WorkspaceInbound {
         }
         None
     }
-}
-
-/// An absent or `null` value reads as the default.
-fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Option::unwrap_or_default)
 }
 
 #[cfg(test)]
@@ -136,7 +235,8 @@ mod inbound_tests {
             json!({"properties": {"networkAcls": {"ipRules": null}}}),
         ] {
             let w = read(body);
-            assert_eq!(w, WorkspaceInbound::default());
+            assert_eq!(w.public_network_access(), None);
+            assert_eq!(w.default_action(), None);
             assert_eq!(w.effective_default_action(), "Allow");
             assert!(!w.has_ip_rule("52.0.0.1"));
         }
