@@ -2,7 +2,8 @@
 //! `ipRules[{value}]`) and `properties.publicNetworkAccess`. They exist only in the preview
 //! api-version [`super::api_versions::ML_NETWORK_ACLS`]. These functions run inside a
 //! [`super::coordination::Coordinator`] edit: each decides from the body it is given, changes
-//! only what it owns (never another rule), and says what happened.
+//! only what it owns (never another rule), and says what happened. The resources read the same
+//! settings typed, as [`super::models::workspace::WorkspaceInbound`].
 
 use std::net::Ipv4Addr;
 
@@ -97,24 +98,6 @@ pub fn default_action(workspace: &Value) -> Option<&str> {
     workspace
         .pointer("/properties/networkAcls/defaultAction")
         .and_then(Value::as_str)
-}
-
-/// The default action in effect: a workspace without one admits everyone, as `Allow` does.
-pub fn effective_default_action(workspace: &Value) -> &str {
-    default_action(workspace).unwrap_or("Allow")
-}
-
-/// Why IP rules would have no effect on this workspace now, if they would not.
-pub fn rules_ineffective_reason(workspace: &Value) -> Option<String> {
-    if public_network_access(workspace).is_some_and(|p| p.eq_ignore_ascii_case("Disabled")) {
-        return Some(
-            "its public network access is Disabled, so no public address reaches it".to_string(),
-        );
-    }
-    if effective_default_action(workspace).eq_ignore_ascii_case("Allow") {
-        return Some("its default action is Allow, so every public address reaches it".to_string());
-    }
-    None
 }
 
 /// What adding an IP rule did.
@@ -232,6 +215,12 @@ fn rules_mut(workspace: &mut Value) -> &mut Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arm::models::workspace::WorkspaceInbound;
+
+    /// The typed inbound settings of a body (see `models::workspace`).
+    fn inbound(w: &Value) -> WorkspaceInbound {
+        serde_json::from_value(w.clone()).unwrap()
+    }
 
     fn ws(rules: &[&str]) -> Value {
         json!({"properties": {"publicNetworkAccess": "Enabled", "networkAcls": {"defaultAction": "Deny", "ipRules": rules.iter().map(|r| json!({"value": r})).collect::<Vec<_>>()}}})
@@ -300,7 +289,7 @@ mod tests {
             }
         );
         assert_eq!(default_action(&w), Some("Deny"));
-        assert_eq!(rules_ineffective_reason(&w), None);
+        assert_eq!(inbound(&w).rules_ineffective_reason(), None);
         set_access(
             &mut w,
             &Access {
@@ -308,8 +297,12 @@ mod tests {
                 default_action: None,
             },
         );
-        assert!(rules_ineffective_reason(&w).unwrap().contains("Disabled"));
-        assert!(rules_ineffective_reason(&json!({"properties": {}}))
+        assert!(inbound(&w)
+            .rules_ineffective_reason()
+            .unwrap()
+            .contains("Disabled"));
+        assert!(inbound(&json!({"properties": {}}))
+            .rules_ineffective_reason()
             .unwrap()
             .contains("Allow"));
     }

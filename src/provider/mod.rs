@@ -183,9 +183,6 @@ mod model_tests {
 
     /// Features not yet moved to a typed model; this list only shrinks.
     const UNTYPED: &[&str] = &[
-        "aml_private_dns_zone_virtual_network_link",
-        "aml_network_rule",
-        "aml_workspace_network_access",
         "aml_workspace_managed_network",
         "aml_managed_network_outbound_rule",
     ];

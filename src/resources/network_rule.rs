@@ -7,24 +7,40 @@
 //! few conditional PATCHes and never drops a rule it does not own. Addresses are checked at
 //! plan time (IPv4 only, public only, no host bits in a CIDR).
 
-use super::common::{validate_workspace_id, workspace_of};
 use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::common::{attr, check_workspace_id, workspace_id};
+use crate::arm::api_versions;
 use crate::arm::ids::WorkspaceId;
+use crate::arm::models::workspace::WorkspaceInbound;
 use crate::arm::network_acls::{self, AddIpRule, AddOutcome, Ipv4Net, MAX_IP_RULES};
-use crate::arm::{api_versions, Deadline};
+use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
-use crate::tfplugin::cty::{Path, Type, Value};
+use crate::tfplugin::cty::Type;
 use crate::tfplugin::diagnostics::Diagnostic;
-use crate::tfplugin::object::Object;
+use crate::tfplugin::model::{Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
-use crate::tfplugin::traits::{Ctx, Error, Plan, Resource};
+use crate::tfplugin::traits::Error;
+use crate::tfplugin::typed::{TypedPlan, TypedResource};
 
 /// The resource.
 #[derive(Debug)]
 pub struct NetworkRule;
+
+/// The resource's configuration and state.
+#[derive(Model, Clone, Debug)]
+pub struct NetworkRuleModel {
+    /// The rule's ID (see [`rule_id`]).
+    pub id: Value<String>,
+    /// The workspace's ARM ID.
+    pub workspace_id: Value<String>,
+    /// The IPv4 address or CIDR range.
+    pub ip_address: Value<String>,
+}
+
+type M = NetworkRuleModel;
 
 /// The type name.
 pub const TYPE: &str = "aml_network_rule";
@@ -96,11 +112,8 @@ pub fn check_ip(s: &str) -> Result<Ipv4Net, String> {
     Ok(net)
 }
 
-fn validate_ip(v: &Value) -> Result<(), String> {
-    match v.as_str() {
-        Some(s) => check_ip(s).map(|_| ()),
-        None => Ok(()),
-    }
+fn validate_ip(s: &str) -> Result<(), String> {
+    check_ip(s).map(|_| ())
 }
 
 /// The rule's ID: `<workspace ID>/networkRules/<address>`, with the `/` of a CIDR as `%2F`.
@@ -125,12 +138,15 @@ pub fn parse_rule_id(id: &str) -> Result<(WorkspaceId, String), String> {
     Ok((ws, ip))
 }
 
-fn ip_path() -> Path {
-    Path::root().attr("ip_address")
+/// The rule's address as the state holds it.
+fn ip_of(m: &M) -> String {
+    m.ip_address.as_known().cloned().unwrap_or_default()
 }
 
 #[async_trait]
-impl Resource<ConfiguredProvider> for NetworkRule {
+impl TypedResource<ConfiguredProvider> for NetworkRule {
+    type Model = NetworkRuleModel;
+
     fn type_name(&self) -> &'static str {
         TYPE
     }
@@ -165,7 +181,7 @@ impl Resource<ConfiguredProvider> for NetworkRule {
                 )
                 .requires_replace()
                 .case_insensitive()
-                .validate(Validator::Custom(validate_workspace_id)),
+                .validate(Validator::Str(check_workspace_id)),
             )
             .attribute(
                 Attribute::required(
@@ -175,7 +191,7 @@ impl Resource<ConfiguredProvider> for NetworkRule {
                      public only, a range with its network address.",
                 )
                 .requires_replace()
-                .validate(Validator::Custom(validate_ip)),
+                .validate(Validator::Str(validate_ip)),
             ),
         )
     }
@@ -186,14 +202,15 @@ impl Resource<ConfiguredProvider> for NetworkRule {
          in the state has this form, so it can be imported again as it is."
     }
 
-    async fn plan(&self, ctx: &Ctx<'_, ConfiguredProvider>, plan: &mut Plan) -> Result<(), Error> {
+    async fn plan(&self, ctx: &Ctx<'_>, plan: &mut TypedPlan<M>) -> Result<(), Error> {
         // Terraform applies an instance right after planning it: tell the coordinator that an
         // edit of this workspace is coming, so that parallel creates share a write.
         if plan.is_create() {
             if let Some(ws) = plan
                 .planned
-                .string("workspace_id")
-                .and_then(|w| WorkspaceId::parse(&w).ok())
+                .workspace_id
+                .as_known()
+                .and_then(|w| WorkspaceId::parse(w).ok())
             {
                 ctx.client.plan_facts().announce_edit(ws.as_ref());
             }
@@ -201,40 +218,40 @@ impl Resource<ConfiguredProvider> for NetworkRule {
         Ok(())
     }
 
-    async fn create(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        planned: &Object,
-    ) -> Result<Object, Error> {
-        let ws = workspace_of(planned)?;
-        let ip = planned.string("ip_address").unwrap_or_default();
+    async fn create(&self, ctx: &Ctx<'_>, planned: &M) -> Result<M, Error> {
+        let ws = workspace_id(&planned.workspace_id)?;
+        let ip = ip_of(planned);
+        let arm = ctx.arm().await?;
         let doing = format!("adding IP rule {ip} to workspace {ws}");
         let mut edit = AddIpRule::new(ip.clone());
         let done = ctx
             .client
             .coordinator()
             .await?
-            .edit(ws.as_ref(), Deadline(ctx.deadline), move |doc| {
-                edit.apply(doc)
-            })
+            .edit(ws.as_ref(), arm.deadline(), move |doc| edit.apply(doc))
             .await
-            .map_err(|e| Error::from(e).context(&doing))?;
+            .doing(&doing)?;
         let id = rule_id(ws.as_ref(), &ip);
         match done.value {
             AddOutcome::Added => {}
             AddOutcome::AlreadyPresent => {
-                return Err(Error::new(format!("A {TYPE} with ID {id:?} already exists")).at(ip_path()).detail(format!(
-                    "Workspace {ws} already allows {ip}. To manage the rule with Terraform, import it into the state: \
-                     `terraform import <address> {id}` or an `import` block with `id = \"{id}\"`."
-                )));
+                let mut err = Error::already_exists(TYPE, &id).at(attr(M::IP_ADDRESS));
+                err.detail = format!("Workspace {ws} already allows {ip}. {}", err.detail);
+                return Err(err);
             }
             AddOutcome::LimitReached(n) => {
                 return Err(Error::new(format!("{doing}: the workspace already has {n} IP rules, the limit is {MAX_IP_RULES}"))
-                    .at(ip_path())
+                    .at(attr(M::IP_ADDRESS))
                     .detail("Remove rules that are no longer needed, or combine neighbouring addresses into CIDR ranges."));
             }
         }
-        if let Some(reason) = network_acls::rules_ineffective_reason(&done.workspace) {
+        let state = M {
+            id: Value::Known(id),
+            ..planned.clone()
+        };
+        let inbound: WorkspaceInbound =
+            parse(&done.workspace).map_err(|e| e.with_partial(state.clone()))?;
+        if let Some(reason) = inbound.rules_ineffective_reason() {
             ctx.warn(
                 Diagnostic::warning(
                     "The IP rule has no effect yet",
@@ -244,77 +261,67 @@ impl Resource<ConfiguredProvider> for NetworkRule {
                          and let the rules refer to its `workspace_id`, so that it is applied first."
                     ),
                 )
-                .at(ip_path()),
+                .at(attr(M::IP_ADDRESS)),
             );
         }
-        let mut state = planned.clone();
-        state.set("id", id);
         Ok(state)
     }
 
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        state: &Object,
-    ) -> Result<Option<Object>, Error> {
-        let ws = workspace_of(state)?;
-        let ip = state.string("ip_address").unwrap_or_default();
+    async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
+        let ws = workspace_id(&state.workspace_id)?;
+        let ip = ip_of(state);
+        let arm = ctx.arm().await?;
         let found = ctx
             .client
             .coordinator()
             .await?
-            .read(ws.as_ref(), READ_MAX_AGE, Deadline(ctx.deadline))
+            .read(ws.as_ref(), READ_MAX_AGE, arm.deadline())
             .await
-            .map_err(|e| Error::from(e).context(format!("reading workspace {ws}")))?;
-        match found {
-            Some(r) if network_acls::has_rule(&r.body, &ip) => {
-                let mut out = state.clone();
-                out.set("id", rule_id(ws.as_ref(), &ip));
-                Ok(Some(out))
-            }
-            _ => Ok(None),
-        }
+            .doing(format!("reading workspace {ws}"))?;
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        let inbound: WorkspaceInbound = parse(&found.body)?;
+        Ok(inbound.has_ip_rule(&ip).then(|| M {
+            id: Value::Known(rule_id(ws.as_ref(), &ip)),
+            ..state.clone()
+        }))
     }
 
-    async fn update(
-        &self,
-        _ctx: &Ctx<'_, ConfiguredProvider>,
-        _prior: &Object,
-        planned: &Object,
-    ) -> Result<Object, Error> {
+    async fn update(&self, _ctx: &Ctx<'_>, _prior: &M, planned: &M) -> Result<M, Error> {
         // Every argument replaces the rule; only `timeouts` can change in place.
         Ok(planned.clone())
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
-        let ws = workspace_of(state)?;
-        let ip = state.string("ip_address").unwrap_or_default();
+    async fn delete(&self, ctx: &Ctx<'_>, state: &M) -> Result<(), Error> {
+        let ws = workspace_id(&state.workspace_id)?;
+        let ip = ip_of(state);
+        let arm = ctx.arm().await?;
         let target = ip.clone();
-        match ctx
+        let result = ctx
             .client
             .coordinator()
             .await?
-            .edit(ws.as_ref(), Deadline(ctx.deadline), move |doc| {
+            .edit(ws.as_ref(), arm.deadline(), move |doc| {
                 network_acls::remove_ip_rule(doc, &target)
             })
-            .await
-        {
-            Ok(_) => Ok(()),
+            .await;
+        match result {
             Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => {
-                Err(Error::from(e).context(format!("removing IP rule {ip} from workspace {ws}")))
-            }
+            r => r
+                .map(|_| ())
+                .doing(format!("removing IP rule {ip} from workspace {ws}")),
         }
     }
 
-    fn import(&self, id: &str) -> Result<Object, Error> {
+    fn import(&self, id: &str) -> Result<M, Error> {
         let (ws, ip) = parse_rule_id(id)
             .map_err(|e| Error::new(format!("invalid {TYPE} import ID")).detail(e))?;
-        let mut stub = Object::new(Value::object(Vec::<(String, Value)>::new()));
-        stub.set("id", rule_id(ws.as_ref(), &ip));
-        stub.set("workspace_id", ws.to_string());
-        stub.set("ip_address", ip);
-        Ok(stub)
+        Ok(M {
+            id: Value::Known(rule_id(ws.as_ref(), &ip)),
+            workspace_id: Value::Known(ws.to_string()),
+            ip_address: Value::Known(ip),
+        })
     }
 }
 

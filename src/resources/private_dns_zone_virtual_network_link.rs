@@ -3,92 +3,125 @@
 //! api-version `PRIVATE_DNS` = 2024-06-01). Writes are long-running operations; delete also waits
 //! until a GET no longer finds the link, because the zone cannot be deleted before.
 
-use async_trait::async_trait;
-use serde_json::json;
+use crate::arm::{Response, Wait, WaitError};
 
-use super::private_link::{self as pl, tags_json, tags_value};
+use async_trait::async_trait;
+
+use super::common::{attr, existing_id, keep_spelling, tags_body, tags_state, text, Tags};
+use super::private_link as pl;
+use crate::arm::api_versions::PRIVATE_DNS;
 use crate::arm::ids::{PrivateDnsZoneId, VirtualNetworkLinkId};
-use crate::arm::{api_versions, Deadline, Response, Wait, WaitError, WriteOptions};
+use crate::arm::models::virtual_network_link::{
+    SubResource, VirtualNetworkLink as Link, VirtualNetworkLinkProperties,
+};
+use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
-use crate::tfplugin::cty::{Path, Type, Value};
-use crate::tfplugin::object::Object;
+use crate::tfplugin::cty::{Type, Value as Cty};
+use crate::tfplugin::model::{Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
 use crate::tfplugin::timeouts::Timeouts;
-use crate::tfplugin::traits::{Ctx, Error, Resource};
+use crate::tfplugin::traits::Error;
+use crate::tfplugin::typed::TypedResource;
 
 /// The resource.
 #[derive(Debug)]
 pub struct PrivateDnsZoneVirtualNetworkLink;
 
+/// The resource's configuration and state.
+#[derive(Model, Clone, Debug)]
+pub struct VirtualNetworkLinkModel {
+    /// The link's ARM ID.
+    pub id: Value<String>,
+    /// The link name.
+    pub name: Value<String>,
+    /// The zone's ARM ID.
+    pub private_dns_zone_id: Value<String>,
+    /// The virtual network's ARM ID.
+    pub virtual_network_id: Value<String>,
+    /// Whether names register in the zone automatically.
+    pub registration_enabled: Value<bool>,
+    /// `Default` or `NxDomainRedirect`.
+    pub resolution_policy: Value<String>,
+    /// Tags.
+    pub tags: Value<Tags>,
+}
+
+type M = VirtualNetworkLinkModel;
+
 /// The resolution policies ARM accepts.
 pub const RESOLUTION_POLICIES: &[&str] = &["Default", "NxDomainRedirect"];
 
-fn link_id(o: &Object) -> Result<VirtualNetworkLinkId, Error> {
-    if let Some(id) = o.string("id") {
-        return VirtualNetworkLinkId::parse_lenient(&id)
-            .map_err(|e| Error::new(e.message).at(Path::root().attr("id")));
+/// The resolution policy ARM applies when none is given.
+const DEFAULT_POLICY: &str = "Default";
+
+fn link_id(m: &M) -> Result<VirtualNetworkLinkId, Error> {
+    if let Value::Known(id) = &m.id {
+        return VirtualNetworkLinkId::parse_lenient(id)
+            .map_err(|e| Error::new(e.message).at(attr(M::ID)));
     }
-    let zone = o.string("private_dns_zone_id").unwrap_or_default();
-    let zone = PrivateDnsZoneId::parse(&zone)
-        .map_err(|e| Error::new(e.message).at(Path::root().attr("private_dns_zone_id")))?;
-    Ok(zone.virtual_network_link(&o.string("name").unwrap_or_default()))
+    let zone = m.private_dns_zone_id.as_known().map_or("", String::as_str);
+    let zone = PrivateDnsZoneId::parse(zone)
+        .map_err(|e| Error::new(e.message).at(attr(M::PRIVATE_DNS_ZONE_ID)))?;
+    Ok(zone.virtual_network_link(m.name.as_known().map_or("", String::as_str)))
 }
 
-fn body(planned: &Object) -> serde_json::Value {
-    json!({
-        "location": "global",
-        "tags": tags_json(planned),
-        "properties": {
-            "virtualNetwork": {"id": planned.string("virtual_network_id")},
-            "registrationEnabled": planned.bool_or("registration_enabled", false),
-            "resolutionPolicy": planned.string("resolution_policy").unwrap_or_else(|| "Default".into()),
-        }
-    })
-}
-
-fn to_state(id: &VirtualNetworkLinkId, body: &serde_json::Value, prior: &Object) -> Object {
-    let mut o = prior.clone();
-    o.set("id", id.to_string());
-    o.set("name", id.name());
-    o.set(
-        "private_dns_zone_id",
-        pl::keep_spelling(
-            Value::string(id.private_dns_zone().to_string()),
-            prior,
-            "private_dns_zone_id",
-            pl::lower,
-        ),
-    );
-    o.set(
-        "virtual_network_id",
-        pl::keep_spelling(
-            pl::jstr(body, "/properties/virtualNetwork/id"),
-            prior,
-            "virtual_network_id",
-            pl::lower,
-        ),
-    );
-    o.set(
-        "registration_enabled",
-        body.pointer("/properties/registrationEnabled")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false),
-    );
-    let policy = pl::jstr(body, "/properties/resolutionPolicy");
-    o.set(
-        "resolution_policy",
-        if policy.is_null() {
-            Value::string("Default")
-        } else {
-            policy
+/// The PUT body of a create or update.
+fn body(planned: &M) -> Link {
+    Link {
+        location: Some("global".into()),
+        tags: Some(tags_body(&planned.tags)),
+        properties: VirtualNetworkLinkProperties {
+            virtual_network: Some(SubResource {
+                id: planned.virtual_network_id.as_known().cloned(),
+            }),
+            registration_enabled: Some(
+                planned
+                    .registration_enabled
+                    .as_known()
+                    .copied()
+                    .unwrap_or(false),
+            ),
+            resolution_policy: Some(
+                planned
+                    .resolution_policy
+                    .as_known()
+                    .map_or(DEFAULT_POLICY, String::as_str)
+                    .to_string(),
+            ),
         },
-    );
-    o.set("tags", tags_value(body, prior));
-    o
+    }
+}
+
+/// The link as state, from its ARM body.
+fn to_state(id: &VirtualNetworkLinkId, link: Link, prior: &M) -> M {
+    let p = link.properties;
+    M {
+        id: Value::Known(id.to_string()),
+        name: Value::Known(id.name().to_string()),
+        private_dns_zone_id: keep_spelling(
+            Value::Known(id.private_dns_zone().to_string()),
+            &prior.private_dns_zone_id,
+            pl::lower,
+        ),
+        virtual_network_id: keep_spelling(
+            text(p.virtual_network.and_then(|v| v.id)),
+            &prior.virtual_network_id,
+            pl::lower,
+        ),
+        registration_enabled: Value::Known(p.registration_enabled.unwrap_or(false)),
+        resolution_policy: Value::Known(
+            text(p.resolution_policy)
+                .known()
+                .unwrap_or_else(|| DEFAULT_POLICY.into()),
+        ),
+        tags: tags_state(link.tags, &prior.tags),
+    }
 }
 
 #[async_trait]
-impl Resource<ConfiguredProvider> for PrivateDnsZoneVirtualNetworkLink {
+impl TypedResource<ConfiguredProvider> for PrivateDnsZoneVirtualNetworkLink {
+    type Model = VirtualNetworkLinkModel;
+
     fn type_name(&self) -> &'static str {
         "aml_private_dns_zone_virtual_network_link"
     }
@@ -104,19 +137,19 @@ impl Resource<ConfiguredProvider> for PrivateDnsZoneVirtualNetworkLink {
             .attribute(
                 Attribute::required("name", Type::String, "The link name (1 to 80 letters, digits, `_`, `.`, `-`).")
                     .requires_replace()
-                    .validate(Validator::Custom(pl::network_name)),
+                    .validate(Validator::Str(pl::check_network_name)),
             )
             .attribute(
                 Attribute::required("private_dns_zone_id", Type::String, "The ARM ID of the private DNS zone.")
                     .requires_replace()
                     .case_insensitive()
-                    .validate(Validator::Custom(pl::private_dns_zone_id)),
+                    .validate(Validator::Str(pl::check_private_dns_zone_id)),
             )
             .attribute(
                 Attribute::required("virtual_network_id", Type::String, "The ARM ID of the virtual network (not a subnet).")
                     .requires_replace()
                     .case_insensitive()
-                    .validate(Validator::Custom(pl::virtual_network_id)),
+                    .validate(Validator::Str(pl::check_virtual_network_id)),
             )
             .attribute(
                 Attribute::optional_computed(
@@ -124,7 +157,7 @@ impl Resource<ConfiguredProvider> for PrivateDnsZoneVirtualNetworkLink {
                     Type::Bool,
                     "Whether virtual machines in the network register their names in the zone automatically. Leave it off for `privatelink.*` zones. Updated in place.",
                 )
-                .default(Value::Bool(false)),
+                .default(Cty::Bool(false)),
             )
             .attribute(
                 Attribute::optional_computed(
@@ -132,7 +165,7 @@ impl Resource<ConfiguredProvider> for PrivateDnsZoneVirtualNetworkLink {
                     Type::String,
                     "`Default`, or `NxDomainRedirect` to fall back to public DNS when a name is not in the zone. Updated in place.",
                 )
-                .default(Value::string("Default"))
+                .default(Cty::string(DEFAULT_POLICY))
                 .validate(Validator::OneOf(RESOLUTION_POLICIES)),
             )
             .attribute(Attribute::optional("tags", Type::map(Type::String), "Tags of the link; updated in place.")),
@@ -147,109 +180,73 @@ impl Resource<ConfiguredProvider> for PrivateDnsZoneVirtualNetworkLink {
         "Import a link by its ARM ID (`az network private-dns link vnet show -g <rg> -z <zone> -n <link> --query id`)."
     }
 
-    async fn existing(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        planned: &Object,
-    ) -> Result<Option<String>, Error> {
+    async fn existing(&self, ctx: &Ctx<'_>, planned: &M) -> Result<Option<String>, Error> {
+        let arm = ctx.arm().await?;
         let id = link_id(planned)?;
-        pl::existing_id(ctx, &id, api_versions::PRIVATE_DNS, "virtual network link").await
+        existing_id(&arm, &id, PRIVATE_DNS, "virtual network link").await
     }
 
-    async fn create(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        planned: &Object,
-    ) -> Result<Object, Error> {
-        let arm = ctx.client.arm().await?;
+    async fn create(&self, ctx: &Ctx<'_>, planned: &M) -> Result<M, Error> {
+        let arm = ctx.arm().await?;
         let id = link_id(planned)?;
         let r = arm
-            .put(
-                &id,
-                api_versions::PRIVATE_DNS,
-                &body(planned),
-                WriteOptions::default(),
-                Deadline(ctx.deadline),
-            )
+            .put(&id, PRIVATE_DNS, &body(planned))
             .await
-            .map_err(|e| {
-                Error::from(e).context(format!(
-                    "creating private DNS zone virtual network link {id}"
-                ))
-            })?;
-        Ok(to_state(&id, &r.body, planned))
+            .doing(format!(
+                "creating private DNS zone virtual network link {id}"
+            ))?;
+        Ok(to_state(&id, parse(&r.body)?, planned))
     }
 
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        state: &Object,
-    ) -> Result<Option<Object>, Error> {
+    async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
+        let arm = ctx.arm().await?;
         let id = link_id(state)?;
-        let found = pl::get(
-            ctx,
-            &id,
-            api_versions::PRIVATE_DNS,
-            "reading private DNS zone virtual network link",
-        )
-        .await?;
-        Ok(found.map(|r| to_state(&id, &r.body, state)))
+        let found = arm.get(&id, PRIVATE_DNS).await.doing(format!(
+            "reading private DNS zone virtual network link {id}"
+        ))?;
+        found
+            .map(|r| Ok(to_state(&id, parse(&r.body)?, state)))
+            .transpose()
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        _prior: &Object,
-        planned: &Object,
-    ) -> Result<Object, Error> {
-        let arm = ctx.client.arm().await?;
+    async fn update(&self, ctx: &Ctx<'_>, _prior: &M, planned: &M) -> Result<M, Error> {
+        let arm = ctx.arm().await?;
         let id = link_id(planned)?;
         let r = arm
-            .put(
-                &id,
-                api_versions::PRIVATE_DNS,
-                &body(planned),
-                WriteOptions::default(),
-                Deadline(ctx.deadline),
-            )
+            .put(&id, PRIVATE_DNS, &body(planned))
             .await
-            .map_err(|e| {
-                Error::from(e).context(format!(
-                    "updating private DNS zone virtual network link {id}"
-                ))
-            })?;
-        Ok(to_state(&id, &r.body, planned))
+            .doing(format!(
+                "updating private DNS zone virtual network link {id}"
+            ))?;
+        Ok(to_state(&id, parse(&r.body)?, planned))
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
-        let arm = ctx.client.arm().await?;
+    async fn delete(&self, ctx: &Ctx<'_>, state: &M) -> Result<(), Error> {
+        let arm = ctx.arm().await?;
         let id = link_id(state)?;
-        let deadline = Deadline(ctx.deadline);
         let doing = format!("deleting private DNS zone virtual network link {id}");
-        arm.delete(&id, api_versions::PRIVATE_DNS, deadline)
-            .await
-            .map_err(|e| Error::from(e).context(&doing))?;
+        arm.delete(&id, PRIVATE_DNS).await.doing(&doing)?;
         // The operation can report success while the link is still visible: wait until it is gone.
         let gone = |r: Option<&Response>| match r {
             None => Wait::<(), ()>::Done(()),
             Some(_) => Wait::Pending,
         };
         match arm
-            .wait_until(&id, api_versions::PRIVATE_DNS, deadline, None, gone)
+            .wait_until(&id, PRIVATE_DNS, arm.deadline(), None, gone)
             .await
         {
             Ok(()) => Ok(()),
-            Err(WaitError::Arm(e)) => Err(Error::from(e).context(&doing)),
+            Err(WaitError::Arm(e)) => Err(e).doing(&doing),
             Err(_) => Err(Error::new(format!("{doing}: the link is still there after the delete operation finished"))
                 .detail("Azure accepted the delete but the link did not go away in time. Run `terraform destroy` again, or raise the `delete` timeout.")),
         }
     }
 
-    fn import(&self, id: &str) -> Result<Object, Error> {
+    fn import(&self, id: &str) -> Result<M, Error> {
         let id = VirtualNetworkLinkId::parse(id)
             .map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
-        let mut o = Object::new(Value::object::<[(&str, Value); 0], &str>([]));
-        o.set("id", id.to_string());
-        Ok(o)
+        let mut stub = M::from_value(&Cty::Null);
+        stub.id = Value::Known(id.to_string());
+        Ok(stub)
     }
 }

@@ -1,25 +1,16 @@
 //! What the four private-link resources share: plan-time checks of names and IDs (with a hint when
 //! an ID of the wrong type is given), the private endpoint target types with their sub-resources
-//! and private DNS zones, and small conversions between ARM JSON and Terraform values (tags,
-//! locations, strings).
+//! and private DNS zones, and the comparison keys of ARM's spellings (locations, case).
 //!
 //! Not a resource itself: `aml_private_endpoint`, `aml_private_dns_zone_group`,
 //! `aml_private_dns_zone` and `aml_private_dns_zone_virtual_network_link` use it.
-
-use std::collections::BTreeMap;
-
-use serde_json::Value as Json;
 
 use crate::arm::ids::{
     AiServicesId, ContainerRegistryId, KeyVaultId, MlRegistryId, PrivateDnsZoneId,
     PrivateEndpointId, ResourceId, SearchServiceId, StorageAccountId, SubnetId, VirtualNetworkId,
     WorkspaceId,
 };
-use crate::arm::{Cloud, Deadline, Response};
-use crate::provider::ConfiguredProvider;
-use crate::tfplugin::cty::Value;
-use crate::tfplugin::object::Object;
-use crate::tfplugin::traits::{Ctx, Error};
+use crate::arm::Cloud;
 
 // ---------------------------------------------------------------------------------------------
 // Names
@@ -198,29 +189,6 @@ id_check!(
 /// A private endpoint target.
 pub fn check_target_resource_id(s: &str) -> Result<(), String> {
     TargetKind::of(s).map(|_| ())
-}
-
-/// Runs a string check on a cty value (validators see only known, non-null values).
-fn on_str(v: &Value, check: fn(&str) -> Result<(), String>) -> Result<(), String> {
-    v.as_str().map_or(Ok(()), check)
-}
-
-// `Validator::Custom` forms of the checks `aml_private_dns_zone_virtual_network_link` uses, until
-// it takes the `&str` checks with `Validator::Str`.
-
-/// Schema validator: network resource name.
-pub fn network_name(v: &Value) -> Result<(), String> {
-    on_str(v, check_network_name)
-}
-
-/// Schema validator: a virtual network ID.
-pub fn virtual_network_id(v: &Value) -> Result<(), String> {
-    on_str(v, check_virtual_network_id)
-}
-
-/// Schema validator: a private DNS zone ID.
-pub fn private_dns_zone_id(v: &Value) -> Result<(), String> {
-    on_str(v, check_private_dns_zone_id)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -468,46 +436,7 @@ impl CloudFlavour {
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSON <-> Terraform values
-
-/// A JSON string at `ptr` as a cty string, or null.
-pub fn jstr(body: &Json, ptr: &str) -> Value {
-    body.pointer(ptr)
-        .and_then(Json::as_str)
-        .filter(|s| !s.is_empty())
-        .map_or(Value::Null, Value::string)
-}
-
-/// The `tags` of a configuration or plan as ARM JSON (an empty object when unset).
-pub fn tags_json(o: &Object) -> Json {
-    let tags = o
-        .get::<BTreeMap<String, String>>("tags")
-        .known()
-        .unwrap_or_default();
-    Json::Object(
-        tags.into_iter()
-            .map(|(k, v)| (k, Json::String(v)))
-            .collect(),
-    )
-}
-
-/// ARM's `tags` as state. No tags read as null, unless the prior state held an empty map.
-pub fn tags_value(body: &Json, prior: &Object) -> Value {
-    let tags: BTreeMap<String, Value> = body
-        .get("tags")
-        .and_then(Json::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), Value::string(v))))
-                .collect()
-        })
-        .unwrap_or_default();
-    if tags.is_empty() && !matches!(prior.attr("tags"), Value::Map(m) if m.is_empty()) {
-        Value::Null
-    } else {
-        Value::Map(tags)
-    }
-}
+// Spellings: the keys under which ARM's answers and the configuration mean the same
 
 /// A location as ARM compares it: lower case without spaces (`East US` = `eastus`).
 pub fn location_key(s: &str) -> String {
@@ -517,49 +446,9 @@ pub fn location_key(s: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// The remote value, or the prior spelling when both mean the same (case-insensitively, and for
-/// locations without spaces).
-pub fn keep_spelling(remote: Value, prior: &Object, name: &str, key: fn(&str) -> String) -> Value {
-    match (&remote, prior.string(name)) {
-        (Value::String(r), Some(p)) if key(r) == key(&p) => Value::string(p),
-        _ => remote,
-    }
-}
-
 /// Lower-case comparison key.
 pub fn lower(s: &str) -> String {
     s.to_ascii_lowercase()
-}
-
-/// GETs a resource within the handler's deadline: 404 is `None`, and an error says what was being
-/// done ("reading private endpoint {id}").
-pub async fn get(
-    ctx: &Ctx<'_, ConfiguredProvider>,
-    id: &(impl AsRef<str> + std::fmt::Display + ?Sized),
-    api_version: &str,
-    doing: &str,
-) -> Result<Option<Response>, Error> {
-    let arm = ctx.client.arm().await?;
-    arm.get(id, api_version, Deadline(ctx.deadline))
-        .await
-        .map_err(|e| Error::from(e).context(format!("{doing} {id}")))
-}
-
-/// The ID of the object at `id` if it exists, as ARM spells it: the framework's "already exists —
-/// import it" check. `what` names the object ("private DNS zone").
-pub async fn existing_id(
-    ctx: &Ctx<'_, ConfiguredProvider>,
-    id: &(impl AsRef<str> + std::fmt::Display + ?Sized),
-    api_version: &str,
-    what: &str,
-) -> Result<Option<String>, Error> {
-    let found = get(ctx, id, api_version, &format!("checking for {what}")).await?;
-    Ok(found.map(|r| {
-        r.body
-            .get("id")
-            .and_then(Json::as_str)
-            .map_or_else(|| id.to_string(), str::to_string)
-    }))
 }
 
 #[cfg(test)]
@@ -810,26 +699,23 @@ mod tests {
 
     #[test]
     fn locations_and_spelling() {
-        let mut prior = Object::new(Value::object([("location", Value::string("East US"))]));
+        use std::collections::BTreeMap;
+
+        use super::super::common::{keep_spelling, tags_state};
+        use crate::tfplugin::model::Value as V;
+        let prior = V::Known("East US".to_string());
         assert_eq!(
-            keep_spelling(Value::string("eastus"), &prior, "location", location_key),
-            Value::string("East US")
+            keep_spelling(V::Known("eastus".into()), &prior, location_key),
+            V::Known("East US".to_string())
         );
         assert_eq!(
-            keep_spelling(Value::string("westus"), &prior, "location", location_key),
-            Value::string("westus")
-        );
-        prior.set("tags", Value::Map(BTreeMap::new()));
-        assert_eq!(
-            tags_value(&serde_json::json!({}), &prior),
-            Value::Map(BTreeMap::new())
+            keep_spelling(V::Known("westus".into()), &prior, location_key),
+            V::Known("westus".to_string())
         );
         assert_eq!(
-            tags_value(
-                &serde_json::json!({}),
-                &Object::new(Value::object::<[(&str, Value); 0], &str>([]))
-            ),
-            Value::Null
+            tags_state(None, &V::Known(BTreeMap::new())),
+            V::Known(BTreeMap::new())
         );
+        assert_eq!(tags_state(None, &V::Null), V::Null);
     }
 }

@@ -7,35 +7,59 @@
 //! Its writes go through the same per-workspace coordinator as `aml_network_rule`, so changing
 //! the access and the rules in one apply loses neither.
 
-use super::common::{validate_workspace_id, workspace_of};
 use async_trait::async_trait;
 
+use super::common::{attr, check_workspace_id, known, workspace_id};
+use crate::arm::api_versions;
 use crate::arm::ids::WorkspaceId;
+use crate::arm::models::workspace::WorkspaceInbound;
 use crate::arm::network_acls::{self, Access};
-use crate::arm::{api_versions, Deadline};
+use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
 use crate::resources::network_rule::READ_MAX_AGE;
-use crate::tfplugin::cty::{Path, Type, Value};
-use crate::tfplugin::object::Object;
+use crate::tfplugin::cty::{self, Type};
+use crate::tfplugin::model::{Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
-use crate::tfplugin::traits::{Ctx, Error, Plan, Resource};
+use crate::tfplugin::traits::Error;
+use crate::tfplugin::typed::{TypedPlan, TypedResource};
 
 /// The resource.
 #[derive(Debug)]
 pub struct WorkspaceNetworkAccess;
 
+/// The resource's configuration and state.
+#[derive(Model, Clone, Debug)]
+pub struct WorkspaceNetworkAccessModel {
+    /// The workspace's ARM ID.
+    pub id: Value<String>,
+    /// The workspace's ARM ID, as configured.
+    pub workspace_id: Value<String>,
+    /// `Enabled` or `Disabled`.
+    pub public_network_access: Value<String>,
+    /// `Allow` or `Deny`; null leaves the workspace's alone.
+    pub default_action: Value<String>,
+    /// The public network access found on create or import.
+    pub prior_public_network_access: Value<String>,
+    /// The default action found on create or import.
+    pub prior_default_action: Value<String>,
+}
+
+type M = WorkspaceNetworkAccessModel;
+
 /// The type name.
 pub const TYPE: &str = "aml_workspace_network_access";
 
-fn wanted(obj: &Object) -> Access {
+fn wanted(m: &M) -> Access {
     Access {
-        public_network_access: obj.string("public_network_access"),
-        default_action: obj.string("default_action"),
+        public_network_access: m.public_network_access.as_known().cloned(),
+        default_action: m.default_action.as_known().cloned(),
     }
 }
 
 #[async_trait]
-impl Resource<ConfiguredProvider> for WorkspaceNetworkAccess {
+impl TypedResource<ConfiguredProvider> for WorkspaceNetworkAccess {
+    type Model = WorkspaceNetworkAccessModel;
+
     fn type_name(&self) -> &'static str {
         TYPE
     }
@@ -59,7 +83,7 @@ impl Resource<ConfiguredProvider> for WorkspaceNetworkAccess {
             Attribute::required("workspace_id", Type::String, "The ARM ID of the workspace (or hub) whose inbound access this manages.")
                 .requires_replace()
                 .case_insensitive()
-                .validate(Validator::Custom(validate_workspace_id)),
+                .validate(Validator::Str(check_workspace_id)),
         )
         .attribute(
             Attribute::required(
@@ -106,11 +130,13 @@ impl Resource<ConfiguredProvider> for WorkspaceNetworkAccess {
          destroy leaves the workspace as it was at import."
     }
 
-    async fn plan(&self, _ctx: &Ctx<'_, ConfiguredProvider>, plan: &mut Plan) -> Result<(), Error> {
-        let disabled = plan.config.string("public_network_access").as_deref() == Some("Disabled");
-        if disabled && plan.config.string("default_action").is_some() {
+    async fn plan(&self, _ctx: &Ctx<'_>, plan: &mut TypedPlan<M>) -> Result<(), Error> {
+        let config = &plan.config;
+        let disabled =
+            config.public_network_access.as_known().map(String::as_str) == Some("Disabled");
+        if disabled && config.default_action.as_known().is_some() {
             plan.diagnostics.warning_at(
-                Path::root().attr("default_action"),
+                attr(M::DEFAULT_ACTION),
                 "default_action has no effect while public access is Disabled",
                 "With public_network_access = \"Disabled\" the workspace is reachable through private endpoints only, \
                  so neither the default action nor the IP rules apply. It is still written, and takes effect if \
@@ -120,145 +146,123 @@ impl Resource<ConfiguredProvider> for WorkspaceNetworkAccess {
         Ok(())
     }
 
-    async fn create(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        planned: &Object,
-    ) -> Result<Object, Error> {
-        let ws = workspace_of(planned)?;
+    async fn create(&self, ctx: &Ctx<'_>, planned: &M) -> Result<M, Error> {
+        let ws = workspace_id(&planned.workspace_id)?;
+        let arm = ctx.arm().await?;
         let want = wanted(planned);
         let done = ctx
             .client
             .coordinator()
             .await?
-            .edit(ws.as_ref(), Deadline(ctx.deadline), move |doc| {
+            .edit(ws.as_ref(), arm.deadline(), move |doc| {
                 network_acls::set_access(doc, &want)
             })
             .await
-            .map_err(|e| {
-                Error::from(e).context(format!("setting the inbound access of workspace {ws}"))
-            })?;
+            .doing(format!("setting the inbound access of workspace {ws}"))?;
         let prior = done.value;
-        let mut state = planned.clone();
-        state.set("id", ws.to_string());
-        state.set(
-            "prior_public_network_access",
-            prior
-                .public_network_access
-                .map_or(Value::Null, Value::string),
-        );
-        state.set(
-            "prior_default_action",
-            prior.default_action.unwrap_or_else(|| "Allow".to_string()),
-        );
-        Ok(state)
+        Ok(M {
+            id: Value::Known(ws.to_string()),
+            prior_public_network_access: known(prior.public_network_access),
+            prior_default_action: Value::Known(
+                prior.default_action.unwrap_or_else(|| "Allow".to_string()),
+            ),
+            ..planned.clone()
+        })
     }
 
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        state: &Object,
-    ) -> Result<Option<Object>, Error> {
-        let ws = workspace_of(state)?;
+    async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
+        let ws = workspace_id(&state.workspace_id)?;
+        let arm = ctx.arm().await?;
         let Some(found) = ctx
             .client
             .coordinator()
             .await?
-            .read(ws.as_ref(), READ_MAX_AGE, Deadline(ctx.deadline))
+            .read(ws.as_ref(), READ_MAX_AGE, arm.deadline())
             .await
-            .map_err(|e| Error::from(e).context(format!("reading workspace {ws}")))?
+            .doing(format!("reading workspace {ws}"))?
         else {
             return Ok(None);
         };
-        let body = &found.body;
-        let imported = state.attr("prior_public_network_access").is_null()
-            && state.attr("prior_default_action").is_null();
+        let w: WorkspaceInbound = parse(&found.body)?;
+        let public = || known(w.public_network_access().map(str::to_string));
+        let effective = || Value::Known(w.effective_default_action().to_string());
+        let imported =
+            state.prior_public_network_access.is_null() && state.prior_default_action.is_null();
         let mut out = state.clone();
-        out.set("id", state.string("id").unwrap_or_else(|| ws.to_string()));
-        out.set(
-            "public_network_access",
-            network_acls::public_network_access(body).map_or(Value::Null, Value::string),
+        out.id = Value::Known(
+            state
+                .id
+                .as_known()
+                .cloned()
+                .unwrap_or_else(|| ws.to_string()),
         );
-        if !state.attr("default_action").is_null()
-            || (imported && network_acls::default_action(body).is_some())
-        {
-            out.set(
-                "default_action",
-                network_acls::effective_default_action(body),
-            );
+        out.public_network_access = public();
+        if !state.default_action.is_null() || (imported && w.default_action().is_some()) {
+            out.default_action = effective();
         }
         if imported {
-            out.set(
-                "prior_public_network_access",
-                network_acls::public_network_access(body).map_or(Value::Null, Value::string),
-            );
-            out.set(
-                "prior_default_action",
-                network_acls::effective_default_action(body),
-            );
+            out.prior_public_network_access = public();
+            out.prior_default_action = effective();
         }
         Ok(Some(out))
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        prior: &Object,
-        planned: &Object,
-    ) -> Result<Object, Error> {
-        let ws = workspace_of(planned)?;
+    async fn update(&self, ctx: &Ctx<'_>, prior: &M, planned: &M) -> Result<M, Error> {
+        let ws = workspace_id(&planned.workspace_id)?;
+        let arm = ctx.arm().await?;
         let want = wanted(planned);
         ctx.client
             .coordinator()
             .await?
-            .edit(ws.as_ref(), Deadline(ctx.deadline), move |doc| {
+            .edit(ws.as_ref(), arm.deadline(), move |doc| {
                 network_acls::set_access(doc, &want)
             })
             .await
-            .map_err(|e| {
-                Error::from(e).context(format!("setting the inbound access of workspace {ws}"))
-            })?;
-        let mut state = planned.clone();
-        for k in ["id", "prior_public_network_access", "prior_default_action"] {
-            state.set(k, prior.attr(k).clone());
-        }
-        Ok(state)
+            .doing(format!("setting the inbound access of workspace {ws}"))?;
+        Ok(M {
+            id: prior.id.clone(),
+            prior_public_network_access: prior.prior_public_network_access.clone(),
+            prior_default_action: prior.prior_default_action.clone(),
+            ..planned.clone()
+        })
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
-        let ws = workspace_of(state)?;
+    async fn delete(&self, ctx: &Ctx<'_>, state: &M) -> Result<(), Error> {
+        let ws = workspace_id(&state.workspace_id)?;
+        let arm = ctx.arm().await?;
         let restore = Access {
-            public_network_access: state.string("prior_public_network_access"),
+            public_network_access: state.prior_public_network_access.as_known().cloned(),
             // The default action is put back only if this resource managed it.
             default_action: state
-                .string("default_action")
-                .and(state.string("prior_default_action")),
+                .default_action
+                .as_known()
+                .and(state.prior_default_action.as_known())
+                .cloned(),
         };
-        match ctx
+        let result = ctx
             .client
             .coordinator()
             .await?
-            .edit(ws.as_ref(), Deadline(ctx.deadline), move |doc| {
+            .edit(ws.as_ref(), arm.deadline(), move |doc| {
                 network_acls::set_access(doc, &restore)
             })
-            .await
-        {
-            Ok(_) => Ok(()),
+            .await;
+        match result {
             Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(Error::from(e).context(format!(
+            r => r.map(|_| ()).doing(format!(
                 "restoring the prior inbound access of workspace {ws}"
-            ))),
+            )),
         }
     }
 
-    fn import(&self, id: &str) -> Result<Object, Error> {
+    fn import(&self, id: &str) -> Result<M, Error> {
         let ws = WorkspaceId::parse(id).map_err(|e| {
             Error::new(format!("invalid {TYPE} import ID"))
                 .detail(format!("Expected a workspace ARM ID: {}", e.message))
         })?;
-        let mut stub = Object::new(Value::object(Vec::<(String, Value)>::new()));
-        stub.set("id", ws.to_string());
-        stub.set("workspace_id", ws.to_string());
+        let mut stub = M::from_value(&cty::Value::Null);
+        stub.id = Value::Known(ws.to_string());
+        stub.workspace_id = Value::Known(ws.to_string());
         Ok(stub)
     }
 }
