@@ -146,8 +146,6 @@ mod model_tests {
         "aml_private_dns_zone_virtual_network_link",
         "aml_network_rule",
         "aml_workspace_network_access",
-        "aml_workspace_managed_network",
-        "aml_managed_network_outbound_rule",
         "aml_workspace",
         "aml_private_dns_zone_names",
         "aml_managed_network_outbound_rules",
