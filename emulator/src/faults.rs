@@ -44,7 +44,8 @@ pub struct FaultSpec {
     /// Probability that an async operation ends `Failed`.
     pub lro_fail: f64,
     /// Probability that a completed outbound-rule write drops another user rule of the same
-    /// workspace (azapi #453); while set, concurrent rule writes are accepted (no 409).
+    /// workspace, as the real service can when rule writes race; while set, concurrent rule
+    /// writes are accepted (no 409).
     pub lost_rule: f64,
     /// Probability of 412 on conditional (`If-Match`) writes.
     pub p412: f64,

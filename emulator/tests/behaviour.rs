@@ -154,83 +154,75 @@ async fn token_flow() {
 async fn bearer_token_required() {
     let env = start().await;
     let r = env
-        .try_send("GET", &ws_id("mlw-demo"), Some(ML_API), None, &[], false)
-        .await
-        .unwrap();
-    assert_eq!(r.status, 401);
-    assert_eq!(r.code(), "AuthenticationFailed");
-    assert!(r
+        .check(&[
+            case("GET", ws_id("mlw-demo"), Some(ML_API))
+                .no_auth()
+                .status(401)
+                .code("AuthenticationFailed"),
+            case("GET", ws_id("mlw-demo"), Some(ML_API))
+                .no_auth()
+                .header("authorization", "Bearer nope")
+                .status(401)
+                .code("InvalidAuthenticationToken"),
+        ])
+        .await;
+    assert!(r[0]
         .header("www-authenticate")
         .unwrap()
         .starts_with("Bearer authorization_uri="));
-    let r = env
-        .try_send(
-            "GET",
-            &ws_id("mlw-demo"),
-            Some(ML_API),
-            None,
-            &[("authorization", "Bearer nope")],
-            false,
-        )
-        .await
-        .unwrap();
-    assert_eq!(r.status, 401);
-    assert_eq!(r.code(), "InvalidAuthenticationToken");
-    assert!(r.header("x-ms-request-id").is_some());
+    assert!(r[1].header("x-ms-request-id").is_some());
 }
 
 #[tokio::test]
 async fn api_version_checks() {
     let env = start().await;
-    let r = env.send("GET", &ws_id("mlw-demo"), None, None, &[]).await;
-    assert_eq!(r.status, 400);
-    assert_eq!(r.code(), "MissingApiVersionParameter");
-    let r = env.get(&ws_id("mlw-demo"), "2031-01-01").await;
-    assert_eq!(r.status, 400);
-    assert_eq!(r.code(), "NoRegisteredProviderFound");
-    let r = env.get(&ws_id("mlw-demo"), "yesterday").await;
-    assert_eq!(r.code(), "InvalidApiVersionParameter");
-    // An NRP version is not a private DNS version.
-    let r = env
-        .get(
-            &format!("{}/providers/Microsoft.Network/privateDnsZones", rg_id()),
-            NET_API,
-        )
-        .await;
-    assert_eq!(r.code(), "NoRegisteredProviderFound");
-    for v in ["2025-12-01", "2026-09-01", "2026-07-15-preview"] {
-        assert_eq!(env.get(&ws_id("mlw-demo"), v).await.status, 200, "{v}");
-    }
+    let zones = format!("{}/providers/Microsoft.Network/privateDnsZones", rg_id());
+    env.check(&[
+        case("GET", ws_id("mlw-demo"), None)
+            .status(400)
+            .code("MissingApiVersionParameter"),
+        case("GET", ws_id("mlw-demo"), Some("2031-01-01"))
+            .status(400)
+            .code("NoRegisteredProviderFound"),
+        case("GET", ws_id("mlw-demo"), Some("yesterday")).code("InvalidApiVersionParameter"),
+        // An NRP version is not a private DNS version.
+        case("GET", zones, Some(NET_API)).code("NoRegisteredProviderFound"),
+        case("GET", ws_id("mlw-demo"), Some("2025-12-01")).status(200),
+        case("GET", ws_id("mlw-demo"), Some("2026-09-01")).status(200),
+        case("GET", ws_id("mlw-demo"), Some("2026-07-15-preview")).status(200),
+    ])
+    .await;
 }
 
 #[tokio::test]
 async fn not_found_codes_in_order() {
     let env = start().await;
-    let r = env.get("/subscriptions/99999999-9999-9999-9999-999999999999/resourceGroups/x/providers/Microsoft.MachineLearningServices/workspaces/w", ML_API).await;
-    assert_eq!((r.status, r.code()), (404, "SubscriptionNotFound"));
-    let r = env.get(&format!("/subscriptions/{SUB}/resourceGroups/nope/providers/Microsoft.MachineLearningServices/workspaces/w"), ML_API).await;
-    assert_eq!((r.status, r.code()), (404, "ResourceGroupNotFound"));
-    let r = env.get(&rule_path("missing-ws", "r1"), ML_API).await;
-    assert_eq!((r.status, r.code()), (404, "ParentResourceNotFound"));
-    let r = env
-        .put(
-            &rule_path("missing-ws", "r1"),
-            ML_API,
-            json!({"properties": {"type": "FQDN", "destination": "pypi.org"}}),
+    env.check(&[
+        case("GET", "/subscriptions/99999999-9999-9999-9999-999999999999/resourceGroups/x/providers/Microsoft.MachineLearningServices/workspaces/w", Some(ML_API))
+            .status(404)
+            .code("SubscriptionNotFound"),
+        case("GET", format!("/subscriptions/{SUB}/resourceGroups/nope/providers/Microsoft.MachineLearningServices/workspaces/w"), Some(ML_API))
+            .status(404)
+            .code("ResourceGroupNotFound"),
+        case("GET", rule_path("missing-ws", "r1"), Some(ML_API))
+            .status(404)
+            .code("ParentResourceNotFound"),
+        case("PUT", rule_path("missing-ws", "r1"), Some(ML_API))
+            .body(json!({"properties": {"type": "FQDN", "destination": "pypi.org"}}))
+            .code("ParentResourceNotFound"),
+        case("GET", ws_id("missing-ws"), Some(ML_API))
+            .status(404)
+            .code("ResourceNotFound"),
+        // Names are case-insensitive and echoed in stored casing.
+        case(
+            "GET",
+            ws_id("MLW-Demo").replace("resourceGroups/rg-aml-demo", "RESOURCEGROUPS/RG-AML-DEMO"),
+            Some(ML_API),
         )
-        .await;
-    assert_eq!(r.code(), "ParentResourceNotFound");
-    let r = env.get(&ws_id("missing-ws"), ML_API).await;
-    assert_eq!((r.status, r.code()), (404, "ResourceNotFound"));
-    // Names are case-insensitive and echoed in stored casing.
-    let r = env
-        .get(
-            &ws_id("MLW-Demo").replace("resourceGroups/rg-aml-demo", "RESOURCEGROUPS/RG-AML-DEMO"),
-            ML_API,
-        )
-        .await;
-    assert_eq!(r.status, 200);
-    assert_eq!(r.body["name"], "mlw-demo");
+        .status(200)
+        .field("/name", json!("mlw-demo")),
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -246,26 +238,18 @@ async fn etag_preconditions() {
     assert_eq!(fin.status, 200);
     assert_eq!(fin.body["location"], "global");
     let etag = fin.body["etag"].as_str().unwrap().to_string();
-    let r = env
-        .send(
-            "PUT",
-            &zone,
-            Some(DNS_API),
-            Some(&json!({"location": "global"})),
-            &[("if-none-match", "*")],
-        )
-        .await;
-    assert_eq!((r.status, r.code()), (412, "PreconditionFailed"));
-    let r = env
-        .send(
-            "PUT",
-            &zone,
-            Some(DNS_API),
-            Some(&json!({"location": "global"})),
-            &[("if-match", "\"other\"")],
-        )
-        .await;
-    assert_eq!(r.status, 412);
+    env.check(&[
+        case("PUT", &zone, Some(DNS_API))
+            .body(json!({"location": "global"}))
+            .header("if-none-match", "*")
+            .status(412)
+            .code("PreconditionFailed"),
+        case("PUT", &zone, Some(DNS_API))
+            .body(json!({"location": "global"}))
+            .header("if-match", "\"other\"")
+            .status(412),
+    ])
+    .await;
     let r = env
         .send(
             "PUT",
@@ -281,43 +265,27 @@ async fn etag_preconditions() {
         "{}/providers/Microsoft.Network/privateDnsZones/nothere.example",
         rg_id()
     );
-    let r = env
-        .send(
-            "PUT",
-            &missing,
-            Some(DNS_API),
-            Some(&json!({"location": "global"})),
-            &[("if-match", "*")],
-        )
-        .await;
-    assert_eq!(r.status, 412);
-    let r = env
-        .put(&missing, DNS_API, json!({"location": "westeurope"}))
-        .await;
-    assert_eq!(r.code(), "LocationNotAvailableForResourceType");
     // Record sets are synchronous and also honour ETags.
     let rec = format!("{zone}/A/recordA");
-    let r = env
-        .put(
-            &rec,
-            DNS_API,
-            json!({"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "10.1.2.3"}]}}),
-        )
-        .await;
-    assert_eq!(r.status, 201);
-    assert_eq!(r.body["name"], "recorda");
-    let r = env
-        .send(
-            "DELETE",
-            &rec,
-            Some(DNS_API),
-            None,
-            &[("if-match", "\"stale\"")],
-        )
-        .await;
-    assert_eq!(r.status, 412);
-    assert_eq!(env.delete(&rec, DNS_API).await.status, 200);
-    assert_eq!(env.delete(&rec, DNS_API).await.status, 204);
+    env.check(&[
+        case("PUT", &missing, Some(DNS_API))
+            .body(json!({"location": "global"}))
+            .header("if-match", "*")
+            .status(412),
+        case("PUT", &missing, Some(DNS_API))
+            .body(json!({"location": "westeurope"}))
+            .code("LocationNotAvailableForResourceType"),
+        case("PUT", &rec, Some(DNS_API))
+            .body(json!({"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "10.1.2.3"}]}}))
+            .status(201)
+            .field("/name", json!("recorda")),
+        case("DELETE", &rec, Some(DNS_API))
+            .header("if-match", "\"stale\"")
+            .status(412),
+        case("DELETE", &rec, Some(DNS_API)).status(200),
+        case("DELETE", &rec, Some(DNS_API)).status(204),
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -405,22 +373,15 @@ async fn fqdn_rules_need_approved_outbound() {
     assert_eq!(r.status, 202);
     env.finish(r, &rule_path("mlw-demo", "aad"), ML_API).await;
     // Bad names and system categories are refused.
-    let r = env
-        .put(
-            &rule_path("mlw-demo", "x"),
-            ML_API,
-            json!({"properties": {"type": "FQDN", "destination": "a.b"}}),
-        )
-        .await;
-    assert_eq!(r.code(), "InvalidResourceName");
-    let r = env
-        .put(
-            &rule_path("mlw-demo", "sysrule"),
-            ML_API,
-            json!({"properties": {"type": "FQDN", "category": "Required", "destination": "a.b"}}),
-        )
-        .await;
-    assert_eq!(r.status, 400);
+    env.check(&[
+        case("PUT", rule_path("mlw-demo", "x"), Some(ML_API))
+            .body(json!({"properties": {"type": "FQDN", "destination": "a.b"}}))
+            .code("InvalidResourceName"),
+        case("PUT", rule_path("mlw-demo", "sysrule"), Some(ML_API))
+            .body(json!({"properties": {"type": "FQDN", "category": "Required", "destination": "a.b"}}))
+            .status(400),
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -865,8 +826,10 @@ async fn malformed_bodies_are_400() {
     )
     .await;
     assert_eq!((r.status, r.code()), (400, "InvalidRequestContent"));
-    let r = env.put(&ws_id("new-ws"), ML_API, json!({"location": "eastus", "properties": {"managedNetwork": {"isolationMode": "Sometimes"}}})).await;
-    assert_eq!(r.status, 400);
+    env.check(&[case("PUT", ws_id("new-ws"), Some(ML_API))
+        .body(json!({"location": "eastus", "properties": {"managedNetwork": {"isolationMode": "Sometimes"}}}))
+        .status(400)])
+        .await;
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ pub mod cty;
 pub mod diagnostics;
 pub mod docs;
 pub mod logging;
+pub mod logic;
 pub mod model;
 pub mod object;
 pub mod plan;

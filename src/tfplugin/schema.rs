@@ -447,3 +447,59 @@ impl NestedBlock {
         }
     }
 }
+
+impl Block {
+    /// Checks a configuration against this block's validators and deprecations, reporting each
+    /// finding at its attribute under `path`. Null values are skipped, and validators run only on
+    /// wholly known values: Terraform validates configurations that still hold unknowns.
+    pub fn validate(&self, value: &Value, path: &Path, diags: &mut Diagnostics) {
+        for attr in &self.attributes {
+            let Some(v) = value.get(&attr.name) else {
+                continue;
+            };
+            let p = path.attr(&attr.name);
+            if v.is_null() {
+                continue;
+            }
+            if let Some(message) = &attr.deprecated {
+                diags.warning_at(
+                    p.clone(),
+                    format!("Argument {:?} is deprecated", attr.name),
+                    message.clone(),
+                );
+            }
+            if v.is_wholly_known() {
+                for validator in &attr.validators {
+                    validator.check(v, &p, diags);
+                }
+            }
+        }
+        for nested in &self.blocks {
+            let Some(v) = value.get(&nested.name) else {
+                continue;
+            };
+            let p = path.attr(&nested.name);
+            match (nested.nesting, v) {
+                (Nesting::Single | Nesting::Group, Value::Object(_)) => {
+                    nested.block.validate(v, &p, diags)
+                }
+                (Nesting::List, Value::List(items)) => {
+                    for (i, item) in items.iter().enumerate() {
+                        nested.block.validate(item, &p.index(i as i64), diags);
+                    }
+                }
+                (Nesting::Set, Value::Set(items)) => {
+                    for item in items {
+                        nested.block.validate(item, &p, diags);
+                    }
+                }
+                (Nesting::Map, Value::Map(items)) => {
+                    for (k, item) in items {
+                        nested.block.validate(item, &p.key(k), diags);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}

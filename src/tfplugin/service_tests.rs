@@ -1,185 +1,18 @@
-//! Tests of the service with a fake provider: each RPC's answer, generic planning through the
-//! wire, read after write, drift, import, upgrade, time limits, Stop, and bad input.
+//! Tests of the gRPC shims with the fake provider: each RPC's answer through the wire (schemas,
+//! values, paths, private data echoed), panics, bad input, upgrade of stored JSON, validators'
+//! paths, functions and unsupported RPCs. What the operations decide is tested on the logic
+//! itself in `logic/tests.rs`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use async_trait::async_trait;
 use tonic::Request;
 
 use super::*;
-use crate::tfplugin::schema::Attribute;
-use crate::tfplugin::traits::{FunctionError, Parameter, Signature};
-
-#[derive(Default)]
-struct Remote {
-    objects: Mutex<HashMap<String, Object>>,
-    calls: Mutex<Vec<String>>,
-}
-
-struct Fake;
-
-struct Thing;
-
-#[async_trait]
-impl Resource<Remote> for Thing {
-    fn type_name(&self) -> &'static str {
-        "test_thing"
-    }
-    fn schema(&self) -> Schema {
-        Schema::new(
-            Block::new("A thing.")
-                .attribute(Attribute::id("ID."))
-                .attribute(Attribute::required("name", Type::String, "Name.").requires_replace())
-                .attribute(Attribute::optional("size", Type::Number, "Size."))
-                .attribute(
-                    Attribute::optional("mode", Type::String, "Mode.")
-                        .validate(crate::tfplugin::schema::Validator::OneOf(&["a", "b"])),
-                )
-                .attribute(Attribute::computed("ip", Type::String, "IP.")),
-        )
-    }
-    fn timeouts(&self) -> Timeouts {
-        Timeouts {
-            create: Duration::from_millis(300),
-            ..Timeouts::default()
-        }
-    }
-    fn import_doc(&self) -> &'static str {
-        "By name."
-    }
-    async fn existing(
-        &self,
-        ctx: &Ctx<'_, Remote>,
-        planned: &Object,
-    ) -> Result<Option<String>, Error> {
-        let name = planned.string("name").unwrap();
-        Ok(ctx
-            .client
-            .objects
-            .lock()
-            .unwrap()
-            .contains_key(&name)
-            .then(|| format!("/things/{name}")))
-    }
-    async fn create(&self, ctx: &Ctx<'_, Remote>, planned: &Object) -> Result<Object, Error> {
-        let name = planned.string("name").unwrap();
-        ctx.client
-            .calls
-            .lock()
-            .unwrap()
-            .push(format!("create {name}"));
-        if name == "panic" {
-            panic!("boom");
-        }
-        if name == "slow" {
-            tokio::time::sleep(Duration::from_secs(30)).await;
-        }
-        let mut o = planned.clone();
-        o.set("id", format!("/things/{name}"));
-        o.set("ip", "10.0.0.4");
-        ctx.client.objects.lock().unwrap().insert(name, o.clone());
-        Ok(o)
-    }
-    async fn read(&self, ctx: &Ctx<'_, Remote>, state: &Object) -> Result<Option<Object>, Error> {
-        let name = state.string("name").unwrap_or_default();
-        ctx.client
-            .calls
-            .lock()
-            .unwrap()
-            .push(format!("read {name}"));
-        Ok(ctx.client.objects.lock().unwrap().get(&name).cloned())
-    }
-    async fn update(
-        &self,
-        ctx: &Ctx<'_, Remote>,
-        _prior: &Object,
-        planned: &Object,
-    ) -> Result<Object, Error> {
-        let name = planned.string("name").unwrap();
-        ctx.client
-            .calls
-            .lock()
-            .unwrap()
-            .push(format!("update {name}"));
-        let mut o = planned.clone();
-        o.set("ip", "10.0.0.5");
-        ctx.client.objects.lock().unwrap().insert(name, o.clone());
-        Ok(o)
-    }
-    async fn delete(&self, ctx: &Ctx<'_, Remote>, state: &Object) -> Result<(), Error> {
-        ctx.client
-            .objects
-            .lock()
-            .unwrap()
-            .remove(&state.string("name").unwrap());
-        Ok(())
-    }
-    fn import(&self, id: &str) -> Result<Object, Error> {
-        let name = id
-            .strip_prefix("/things/")
-            .ok_or_else(|| Error::new(format!("{id:?} is not a thing ID")))?;
-        Ok(Object::new(cty::Value::object([
-            ("id", cty::Value::string(id)),
-            ("name", cty::Value::string(name)),
-        ])))
-    }
-}
-
-struct Echo;
-
-impl Function for Echo {
-    fn name(&self) -> &'static str {
-        "echo"
-    }
-    fn signature(&self) -> Signature {
-        Signature {
-            parameters: vec![Parameter {
-                name: "s",
-                ty: Type::String,
-                description: "",
-            }],
-            returns: Type::String,
-            summary: "",
-            description: String::new(),
-        }
-    }
-    fn call(&self, args: &[cty::Value]) -> Result<cty::Value, FunctionError> {
-        match args[0].as_str() {
-            Some("bad") => Err(FunctionError {
-                text: "bad input".into(),
-                argument: Some(0),
-            }),
-            _ => Ok(args[0].clone()),
-        }
-    }
-}
-
-#[async_trait]
-impl ProviderDef for Fake {
-    type Client = Remote;
-    fn schema(&self) -> Schema {
-        Schema::new(Block::new("p").attribute(Attribute::optional("region", Type::String, "r")))
-    }
-    async fn configure(&self, _: &Object, _: &str) -> Result<Remote, Diagnostics> {
-        Ok(Remote::default())
-    }
-    fn resources(&self) -> Vec<Arc<dyn Resource<Remote>>> {
-        vec![Arc::new(Thing)]
-    }
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Remote>>> {
-        Vec::new()
-    }
-    fn functions(&self) -> Vec<Arc<dyn Function>> {
-        vec![Arc::new(Echo)]
-    }
-}
+use crate::tfplugin::cty::{self, Type};
+use crate::tfplugin::logic::testing::Fake;
 
 async fn configured() -> (ProviderService<Fake>, Type, Block) {
     let svc = ProviderService::new(Fake);
     let cfg = cty::Value::object([("region", cty::Value::Null)]);
-    let pty = svc.inner.provider_ty.clone();
+    let pty = svc.server.provider_type().clone();
     let resp = svc
         .configure(Request::new(pb::configure::Request {
             terraform_version: "1.11.4".into(),
@@ -190,7 +23,7 @@ async fn configured() -> (ProviderService<Fake>, Type, Block) {
         .unwrap()
         .into_inner();
     assert!(resp.diagnostics.is_empty());
-    let entry = svc.resource("test_thing").unwrap();
+    let entry = svc.server.resource("test_thing").unwrap();
     let (ty, block) = (entry.ty.clone(), entry.schema.block.clone());
     (svc, ty, block)
 }
@@ -297,34 +130,12 @@ async fn create_plans_unknowns_then_applies_with_read_after_write() {
     assert_eq!(state.get("id").unwrap().as_str(), Some("/things/a"));
     assert_eq!(state.get("ip").unwrap().as_str(), Some("10.0.0.4"));
     assert_eq!(a.private, b"keep-me");
-    let client = svc.client().await.unwrap();
+    let client = svc.server.client().await.unwrap();
     assert_eq!(*client.calls.lock().unwrap(), vec!["create a", "read a"]);
 }
 
 #[tokio::test]
-async fn create_over_an_existing_object_says_import_it() {
-    let (svc, ty, block) = configured().await;
-    let config = thing(&block, "a");
-    let planned = un(
-        &plan(&svc, &ty, &cty::Value::Null, &config)
-            .await
-            .planned_state,
-        &ty,
-    );
-    apply(&svc, &ty, &cty::Value::Null, &planned).await;
-    let again = apply(&svc, &ty, &cty::Value::Null, &planned).await;
-    let d = &again.diagnostics[0];
-    assert!(d.summary.contains("already exists"), "{}", d.summary);
-    assert!(d.detail.contains("terraform import"), "{}", d.detail);
-    assert_eq!(
-        un(&again.new_state, &ty),
-        cty::Value::Null,
-        "nothing is saved for a refused create"
-    );
-}
-
-#[tokio::test]
-async fn update_and_replace_are_planned_from_the_schema() {
+async fn replacement_paths_reach_the_wire() {
     let (svc, ty, block) = configured().await;
     let config = thing(&block, "a");
     let planned = un(
@@ -339,27 +150,6 @@ async fn update_and_replace_are_planned_from_the_schema() {
             .new_state,
         &ty,
     );
-
-    // No change: the plan equals the prior state.
-    let mut proposed = state.clone();
-    let p = plan(&svc, &ty, &state, &proposed).await;
-    assert_eq!(un(&p.planned_state, &ty), state);
-    assert!(p.requires_replace.is_empty());
-
-    // In-place update: the unstable computed value becomes unknown, the ID stays.
-    *proposed.get_mut("size").unwrap() = cty::Value::number_i64(3);
-    let p = plan(&svc, &ty, &state, &proposed).await;
-    let planned = un(&p.planned_state, &ty);
-    assert_eq!(planned.get("id"), state.get("id"));
-    assert!(planned.get("ip").unwrap().is_unknown());
-    assert!(p.requires_replace.is_empty());
-    let a = apply(&svc, &ty, &state, &planned).await;
-    assert_eq!(
-        un(&a.new_state, &ty).get("ip").unwrap().as_str(),
-        Some("10.0.0.5")
-    );
-
-    // A new name replaces.
     let mut renamed = state.clone();
     *renamed.get_mut("name").unwrap() = cty::Value::string("b");
     let p = plan(&svc, &ty, &state, &renamed).await;
@@ -367,6 +157,33 @@ async fn update_and_replace_are_planned_from_the_schema() {
         p.requires_replace,
         vec![wire::path_to_proto(&Path::root().attr("name"))]
     );
+}
+
+#[tokio::test]
+async fn imports_answer_one_resource_or_none() {
+    let (svc, ty, _) = configured().await;
+    let import = |id: &str| {
+        let svc = svc.clone();
+        let id = id.to_string();
+        async move {
+            svc.import_resource_state(Request::new(pb::import_resource_state::Request {
+                type_name: "test_thing".into(),
+                id,
+                client_capabilities: None,
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+        }
+    };
+    let r = import("/things/a").await;
+    assert_eq!(r.imported_resources.len(), 1);
+    assert_eq!(r.imported_resources[0].type_name, "test_thing");
+    let state = un(&r.imported_resources[0].state, &ty);
+    assert_eq!(state.get("name").unwrap().as_str(), Some("a"));
+    let bad = import("nope").await;
+    assert!(bad.imported_resources.is_empty());
+    assert!(bad.diagnostics[0].summary.contains("not a thing ID"));
 }
 
 #[tokio::test]
@@ -407,82 +224,6 @@ async fn a_panicking_handler_becomes_a_diagnostic() {
     // The service still answers.
     let p = plan(&svc, &ty, &cty::Value::Null, &thing(&block, "x")).await;
     assert!(p.diagnostics.is_empty());
-}
-
-#[tokio::test]
-async fn operations_stop_at_their_time_limit_with_advice() {
-    let (svc, ty, block) = configured().await;
-    let planned = un(
-        &plan(&svc, &ty, &cty::Value::Null, &thing(&block, "slow"))
-            .await
-            .planned_state,
-        &ty,
-    );
-    let a = apply(&svc, &ty, &cty::Value::Null, &planned).await;
-    let d = &a.diagnostics[0];
-    assert!(d.summary.contains("timed out after"), "{}", d.summary);
-    assert!(d.detail.contains("timeouts"), "{}", d.detail);
-}
-
-#[tokio::test]
-async fn stop_interrupts_in_flight_operations() {
-    let (svc, ty, block) = configured().await;
-    let planned = un(
-        &plan(&svc, &ty, &cty::Value::Null, &thing(&block, "slow"))
-            .await
-            .planned_state,
-        &ty,
-    );
-    let mut long = planned.clone();
-    *long.get_mut("timeouts").unwrap() = cty::Value::object([
-        ("create", cty::Value::string("1h")),
-        ("read", cty::Value::Null),
-        ("update", cty::Value::Null),
-        ("delete", cty::Value::Null),
-    ]);
-    let svc2 = svc.clone();
-    let ty2 = ty.clone();
-    let handle = tokio::spawn(async move { apply(&svc2, &ty2, &cty::Value::Null, &long).await });
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    svc.stop(Request::new(pb::stop::Request {})).await.unwrap();
-    let a = tokio::time::timeout(Duration::from_secs(5), handle)
-        .await
-        .expect("stopped promptly")
-        .unwrap();
-    assert!(
-        a.diagnostics[0].summary.contains("interrupted"),
-        "{:?}",
-        a.diagnostics
-    );
-}
-
-#[tokio::test]
-async fn import_returns_a_complete_stub() {
-    let (svc, ty, _) = configured().await;
-    let r = svc
-        .import_resource_state(Request::new(pb::import_resource_state::Request {
-            type_name: "test_thing".into(),
-            id: "/things/a".into(),
-            client_capabilities: None,
-        }))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(r.imported_resources.len(), 1);
-    let state = un(&r.imported_resources[0].state, &ty);
-    assert_eq!(state.get("name").unwrap().as_str(), Some("a"));
-    assert!(state.get("ip").unwrap().is_null());
-    let bad = svc
-        .import_resource_state(Request::new(pb::import_resource_state::Request {
-            type_name: "test_thing".into(),
-            id: "nope".into(),
-            client_capabilities: None,
-        }))
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(bad.imported_resources.is_empty());
-    assert!(bad.diagnostics[0].summary.contains("not a thing ID"));
 }
 
 #[tokio::test]

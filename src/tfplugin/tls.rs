@@ -131,6 +131,11 @@ impl ClientCertificate {
     pub fn from_pem(pem: &str) -> Result<Self, TlsError> {
         let der = CertificateDer::from_pem_slice(pem.as_bytes())
             .map_err(|e| TlsError::ClientCertPem(e.to_string()))?;
+        Self::from_der(der)
+    }
+
+    /// Reads the validity period of the DER certificate `der`.
+    pub fn from_der(der: CertificateDer<'static>) -> Result<Self, TlsError> {
         let (not_before, not_after) = validity(&der).ok_or(TlsError::ClientCertDer(
             "the certificate's validity period cannot be read",
         ))?;
@@ -168,14 +173,15 @@ pub fn server_config(
 
 /// A client verifier that accepts one certificate, compared byte for byte, with no chain building.
 #[derive(Debug)]
-struct ExactClientCert {
+pub struct ExactClientCert {
     expected: ClientCertificate,
     algorithms: WebPkiSupportedAlgorithms,
     hints: Vec<rustls::DistinguishedName>,
 }
 
 impl ExactClientCert {
-    fn new(expected: ClientCertificate, provider: &CryptoProvider) -> Self {
+    /// Accepts exactly `expected`, verifying handshake signatures with `provider`'s algorithms.
+    pub fn new(expected: ClientCertificate, provider: &CryptoProvider) -> Self {
         // Hint the certificate's own subject, as go-plugin does by making it the only client CA.
         // webpki gives the Name's contents; the hint is the whole DER Name (a SEQUENCE), which Go
         // compares byte for byte with the certificate's issuer before it sends the certificate.

@@ -1,11 +1,14 @@
 //! Conversions between the framework's types and the generated protobuf types: the only place
 //! where both meet (the `from_proto`/`to_proto` boundary).
 
+use std::collections::HashMap;
+
 use super::cty::{self, msgpack, Path, PathStep, Type, Value};
 use super::diagnostics::{Diagnostic, Diagnostics, Severity};
+use super::logic::{RawState, Server};
 use super::proto::tfplugin5 as pb;
 use super::schema::{Attribute, Block, Mode, NestedBlock, Nesting, Schema};
-use super::traits::Signature;
+use super::traits::{FunctionError, ProviderDef, Signature};
 
 /// Decodes a DynamicValue of type `ty` (msgpack preferred, JSON accepted, absent = null).
 pub fn decode(
@@ -190,5 +193,110 @@ pub fn function_to_proto(sig: &Signature) -> pb::Function {
         description: sig.description.clone(),
         description_kind: pb::StringKind::Markdown as i32,
         deprecation_message: String::new(),
+    }
+}
+
+/// The answer to GetProviderSchema (and the source of GetMetadata's and GetFunctions'): every
+/// schema and function signature of a server, converted once.
+pub fn schema_response<P: ProviderDef>(server: &Server<P>) -> pb::get_provider_schema::Response {
+    pb::get_provider_schema::Response {
+        provider: Some(schema_to_proto(server.provider_schema())),
+        resource_schemas: server
+            .resources()
+            .map(|(k, v)| (k.to_string(), schema_to_proto(&v.schema)))
+            .collect(),
+        data_source_schemas: server
+            .data_sources()
+            .map(|(k, v)| (k.to_string(), schema_to_proto(&v.schema)))
+            .collect(),
+        diagnostics: Vec::new(),
+        provider_meta: None,
+        server_capabilities: Some(pb::ServerCapabilities {
+            plan_destroy: false,
+            get_provider_schema_optional: false,
+            move_resource_state: false,
+        }),
+        functions: server
+            .functions()
+            .map(|(k, f)| (k.to_string(), function_to_proto(&f.signature())))
+            .collect(),
+        ephemeral_resource_schemas: HashMap::new(),
+    }
+}
+
+/// The answer to GetMetadata: the names of every feature.
+pub fn metadata_response<P: ProviderDef>(
+    server: &Server<P>,
+    server_capabilities: Option<pb::ServerCapabilities>,
+) -> pb::get_metadata::Response {
+    pb::get_metadata::Response {
+        server_capabilities,
+        diagnostics: Vec::new(),
+        data_sources: server
+            .data_sources()
+            .map(|(k, _)| pb::get_metadata::DataSourceMetadata {
+                type_name: k.to_string(),
+            })
+            .collect(),
+        resources: server
+            .resources()
+            .map(|(k, _)| pb::get_metadata::ResourceMetadata {
+                type_name: k.to_string(),
+            })
+            .collect(),
+        functions: server
+            .functions()
+            .map(|(k, _)| pb::get_metadata::FunctionMetadata {
+                name: k.to_string(),
+            })
+            .collect(),
+        ephemeral_resources: Vec::new(),
+    }
+}
+
+/// Stored state handed over for an upgrade (JSON preferred; absent or empty = no state).
+pub fn raw_state(raw: Option<pb::RawState>) -> RawState {
+    let raw = raw.unwrap_or_default();
+    if !raw.json.is_empty() {
+        RawState::Json(raw.json)
+    } else if !raw.flatmap.is_empty() {
+        RawState::Flatmap
+    } else {
+        RawState::Empty
+    }
+}
+
+/// Decodes a function's arguments, each as its parameter's type; the error names the argument.
+pub fn decode_arguments(
+    arguments: &[pb::DynamicValue],
+    sig: &Signature,
+) -> Result<Vec<Value>, FunctionError> {
+    let mut args = Vec::with_capacity(arguments.len());
+    for (i, (arg, param)) in arguments.iter().zip(&sig.parameters).enumerate() {
+        let v = decode(Some(arg), &param.ty, "function argument").map_err(|d| FunctionError {
+            text: format!("argument {}: {}", param.name, d.detail),
+            argument: Some(i as i64),
+        })?;
+        args.push(v);
+    }
+    Ok(args)
+}
+
+/// Encodes a function's result as its signature's return type.
+pub fn encode_function_result(
+    result: &Value,
+    sig: &Signature,
+) -> Result<pb::DynamicValue, FunctionError> {
+    encode(result, &sig.returns, "function result").map_err(|d| FunctionError {
+        text: d.detail,
+        argument: None,
+    })
+}
+
+/// Converts a function error.
+pub fn function_error_to_proto(e: FunctionError) -> pb::FunctionError {
+    pb::FunctionError {
+        text: e.text,
+        function_argument: e.argument,
     }
 }

@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use hyper_util::rt::TokioIo;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{aws_lc_rs, WebPkiSupportedAlgorithms};
+use rustls::crypto::{aws_lc_rs, CryptoProvider};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::server::danger::ClientCertVerifier as _;
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use terraform_provider_aml::tfplugin::tls::{self, Identity};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -280,10 +281,7 @@ fn client_config(
     client: ClientTls<'_>,
 ) -> Result<ClientConfig, BoxError> {
     let provider = Arc::new(aws_lc_rs::default_provider());
-    let verifier = Arc::new(ExactServerCert {
-        cert: server,
-        algorithms: provider.signature_verification_algorithms,
-    });
+    let verifier = Arc::new(ExactServerCert::new(server, &provider)?);
     let versions: &[&rustls::SupportedProtocolVersion] = match client {
         ClientTls::CertificateTls12(_) => &[&rustls::version::TLS12],
         _ => rustls::DEFAULT_VERSIONS,
@@ -305,25 +303,29 @@ fn client_config(
 }
 
 /// Go's client check: the presented certificate is the one from the handshake (its only root),
-/// valid for `localhost`, and the handshake signatures verify.
+/// valid for `localhost`, and the handshake signatures verify. The exact-certificate check and the
+/// signature verification are the provider's own ([`tls::ExactClientCert`]), used from the client
+/// side; only the name check is the client's.
 #[derive(Debug)]
-struct ExactServerCert {
-    cert: CertificateDer<'static>,
-    algorithms: WebPkiSupportedAlgorithms,
+struct ExactServerCert(tls::ExactClientCert);
+
+impl ExactServerCert {
+    fn new(cert: CertificateDer<'static>, provider: &CryptoProvider) -> Result<Self, BoxError> {
+        let expected = tls::ClientCertificate::from_der(cert)?;
+        Ok(Self(tls::ExactClientCert::new(expected, provider)))
+    }
 }
 
 impl ServerCertVerifier for ExactServerCert {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
+        intermediates: &[CertificateDer<'_>],
         server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
-        _now: UnixTime,
+        now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if end_entity.as_ref() != self.cert.as_ref() {
-            return Err(rustls::CertificateError::UnknownIssuer.into());
-        }
+        self.0.verify_client_cert(end_entity, intermediates, now)?;
         let parsed = webpki::EndEntityCert::try_from(end_entity)
             .map_err(|_| rustls::CertificateError::BadEncoding)?;
         parsed
@@ -338,7 +340,7 @@ impl ServerCertVerifier for ExactServerCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+        self.0.verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -347,11 +349,11 @@ impl ServerCertVerifier for ExactServerCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+        self.0.verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
+        self.0.supported_verify_schemes()
     }
 }
 

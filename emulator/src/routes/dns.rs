@@ -2,17 +2,54 @@
 //! links are long-running (202 + `Location` + `Azure-AsyncOperation`, location forced to
 //! `global`), record sets are synchronous. ETags with If-Match / If-None-Match everywhere.
 
-use super::{check_busy, check_conditions, lro_delay, not_found, with_etag, Ctx};
+use super::registry::{Family, TypeHooks};
+use super::{check_busy, check_conditions, not_found, page, with_etag, AsyncOp, Ctx};
 use crate::app::App;
 use crate::errors::{ArmError, ArmResult};
 use crate::ids::{canon, key_of, ResPath, DNS_RECORD_TYPES};
-use crate::lro::{self, Done, OpSpec, Style};
+use crate::lro::{Done, Style};
 use crate::reply::Reply;
 use crate::routes::generic::{merge, new_id};
 use crate::state::{new_etag, Extra, Res, World};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
+/// Microsoft.Network private DNS (zones and everything under them) in the registry.
+pub const FAMILY: Family = Family {
+    owns: owns_type,
+    write,
+    list: Some(list),
+    types: &[
+        TypeHooks {
+            view: Some(|w, r, _| view_zone(w, r)),
+            ..TypeHooks::new("microsoft.network/privatednszones")
+        },
+        TypeHooks {
+            on_succeeded: Some(link_completed),
+            ..TypeHooks::new("microsoft.network/privatednszones/virtualnetworklinks")
+        },
+    ],
+    composed_children: &[],
+};
+
+fn owns_type(tk: &str) -> bool {
+    tk.starts_with("microsoft.network/privatednszones")
+}
+
+fn list(
+    app: &App,
+    w: &World,
+    ctx: &Ctx,
+    parent: &str,
+    tk: &str,
+    tail: &str,
+) -> Option<ArmResult<Reply>> {
+    tk.starts_with("microsoft.network/privatednszones/")
+        .then(|| list_records(w, ctx, parent, tail).map(|items| page(app, ctx, items)))
+}
+
+/// Starts a zone or link operation: private DNS URLs, region `global`, the resource locks
+/// itself.
 fn start(
     app: &App,
     w: &mut World,
@@ -21,26 +58,7 @@ fn start(
     key: &str,
     done: Done,
 ) -> Vec<(String, String)> {
-    let id = lro::begin(
-        w,
-        OpSpec {
-            sub: &p.sub,
-            rg: &p.rg,
-            region: "global",
-            style: Style::Dns,
-            method: &ctx.method,
-            key,
-            lock: key,
-            api_version: &ctx.api,
-            done,
-            delay: lro_delay(app, ctx),
-            final_body: None,
-        },
-    );
-    match w.ops.get(&id) {
-        Some(op) => lro::start_headers(app, &ctx.base, op),
-        None => Vec::new(),
-    }
+    AsyncOp::new(Style::Dns, key, key, "global", done).start(app, w, ctx, p)
 }
 
 fn check_global(body: &Value) -> ArmResult<()> {

@@ -3,6 +3,7 @@
 //! them, plus the `privateEndpointConnections` child that every private-link target has
 //! (created by a private endpoint, approved or rejected by a synchronous PUT).
 
+use super::registry::{Family, TypeHooks};
 use super::{check_busy, check_conditions, not_found, set_state, with_etag, Ctx};
 use crate::app::App;
 use crate::errors::{ArmError, ArmResult};
@@ -11,6 +12,29 @@ use crate::reply::Reply;
 use crate::state::{etag_in_body, new_etag, norm_location, system_data, Extra, Res, World};
 use serde_json::{json, Value};
 use std::sync::Arc;
+
+/// Every other provider (storage, key vault, container registry, ...) in the registry; it
+/// owns whatever no other family does.
+pub const FAMILY: Family = Family {
+    owns: |_| true,
+    write,
+    list: None,
+    types: &[
+        TypeHooks {
+            view: Some(|w, r, _| view_target(w, r)),
+            ..TypeHooks::new("microsoft.storage/storageaccounts")
+        },
+        TypeHooks {
+            view: Some(|w, r, _| view_target(w, r)),
+            ..TypeHooks::new("microsoft.keyvault/vaults")
+        },
+        TypeHooks {
+            view: Some(|w, r, _| view_target(w, r)),
+            ..TypeHooks::new("microsoft.containerregistry/registries")
+        },
+    ],
+    composed_children: &["/privateendpointconnections/"],
+};
 
 /// Connection states a resource owner may set.
 pub const CONNECTION_STATES: &[&str] =

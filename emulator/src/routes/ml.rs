@@ -5,11 +5,12 @@
 //! (no 201), as the ML specs say; preview-only properties (`ipAllowlist`, `networkAcls`) are
 //! accepted and shown only on preview api-versions.
 
-use super::{check_busy, check_conditions, lro_delay, not_found, Ctx};
+use super::registry::{Family, TypeHooks};
+use super::{check_busy, check_conditions, not_found, AsyncOp, Ctx};
 use crate::app::{ids as fixed, App};
 use crate::errors::{ArmError, ArmResult};
 use crate::ids::{key_of, ResPath};
-use crate::lro::{self, Done, OpSpec, Style};
+use crate::lro::{Done, Style};
 use crate::reply::Reply;
 use crate::routes::generic::{connection_write, merge, new_id};
 use crate::state::{new_etag, norm_location, system_data, Extra, Res, World};
@@ -72,6 +73,65 @@ const SYSTEM_SERVICE_TAGS: &[&str] = &[
     "AzureMonitor",
     "VirtualNetwork",
 ];
+
+/// Microsoft.MachineLearningServices in the registry.
+pub const FAMILY: Family = Family {
+    owns: owns_type,
+    write,
+    list: Some(list),
+    types: &[
+        TypeHooks {
+            view: Some(view_workspace),
+            ..TypeHooks::new(WS_TYPE)
+        },
+        TypeHooks {
+            after_create: Some(rule_created),
+            before_update_done: Some(rule_updated),
+            on_failed: Some(rule_failed),
+            ..TypeHooks::new(RULE_TKEY)
+        },
+    ],
+    composed_children: &["/outboundrules/"],
+};
+
+fn owns_type(tk: &str) -> bool {
+    tk.split('/').next() == Some("microsoft.machinelearningservices")
+}
+
+fn list(
+    _app: &App,
+    w: &World,
+    _ctx: &Ctx,
+    parent: &str,
+    tk: &str,
+    _tail: &str,
+) -> Option<ArmResult<Reply>> {
+    (tk == "microsoft.machinelearningservices/workspaces/privatelinkresources")
+        .then(|| private_link_resources(w, parent))
+}
+
+/// A created rule's status follows the managed network; fault `lost-rule` may drop a sibling.
+fn rule_created(app: &App, w: &mut World, key: &str) {
+    after_rule_change(w, key);
+    if let Some(pick) = app.faults.lost_rule(key) {
+        drop_sibling_rule(w, key, pick);
+    }
+}
+
+/// An updated rule: fault `lost-rule` may drop a sibling.
+fn rule_updated(app: &App, w: &mut World, key: &str) {
+    if let Some(pick) = app.faults.lost_rule(key) {
+        drop_sibling_rule(w, key, pick);
+    }
+}
+
+/// A failed rule write shows `status: Failed` and an error text (rules have no
+/// `provisioningState`).
+fn rule_failed(doc: &mut Value) {
+    doc["properties"]["status"] = json!("Failed");
+    doc["properties"]["errorInformation"] =
+        json!("The operation failed (injected fault lro-fail).");
+}
 
 fn bad(msg: impl Into<String>) -> ArmError {
     ArmError::bad_request("BadRequest", msg)
@@ -504,8 +564,9 @@ pub fn after_rule_change(w: &mut World, rule_key: &str) {
     }
 }
 
-/// Fault `lost-rule` (azapi #453): the completed write of rule `rule_key` drops another
-/// user-defined rule of the same workspace, picked with `pick`.
+/// Fault `lost-rule`: the completed write of rule `rule_key` drops another user-defined rule of
+/// the same workspace, picked with `pick`. This models the real service, which accepts
+/// concurrent rule writes of one workspace and can lose some of them.
 pub fn drop_sibling_rule(w: &mut World, rule_key: &str, pick: u64) {
     let Some((ws_key, _)) = rule_key.rsplit_once("/outboundrules/") else {
         return;
@@ -560,40 +621,6 @@ pub fn provisioned(w: &mut World, ws_key: &str, include_spark: bool) {
                 r.doc["properties"]["destination"]["sparkStatus"] = json!("Active");
             }
         }
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn start(
-    app: &App,
-    w: &mut World,
-    ctx: &Ctx,
-    p: &ResPath,
-    key: &str,
-    lock: &str,
-    region: &str,
-    done: Done,
-    final_body: Option<Value>,
-) -> Vec<(String, String)> {
-    let id = lro::begin(
-        w,
-        OpSpec {
-            sub: &p.sub,
-            rg: &p.rg,
-            region,
-            style: Style::Ml,
-            method: &ctx.method,
-            key,
-            lock,
-            api_version: &ctx.api,
-            done,
-            delay: lro_delay(app, ctx),
-            final_body,
-        },
-    );
-    match w.ops.get(&id) {
-        Some(op) => lro::start_headers(app, &ctx.base, op),
-        None => Vec::new(),
     }
 }
 
@@ -668,16 +695,7 @@ fn apply_rule_map(
     };
     let mode = mode_of(&ws);
     let ws_name = ws.doc["name"].as_str().unwrap_or("").to_string();
-    let mut validated = Vec::new();
-    for (name, props) in map {
-        if props.is_null() {
-            continue;
-        }
-        if name.starts_with("__SYS") {
-            return Err(bad(format!("Outbound rule '{name}' is a system rule managed by the service; it cannot be created or updated. Leave system rules out of the request.")));
-        }
-        validated.push((name.clone(), validate_rule(name, props, &mode, &ws_name)?));
-    }
+    let validated = validate_rule_map(map, &mode, &ws_name)?;
     if replace {
         let user: Vec<(String, String)> = w
             .children(ws_key, "outboundrules")
@@ -734,20 +752,70 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
     let existing = w.get(&key).cloned();
     check_conditions(ctx, existing.as_ref())?;
     if ctx.method == "DELETE" {
-        let Some(r) = existing else {
-            return Ok(Reply::empty(204));
-        };
-        if let Some(m) = w.get_mut(&key) {
-            crate::routes::set_state(&mut m.doc, "Deleting");
-        }
-        let region = r.doc["location"].as_str().unwrap_or("eastus").to_string();
-        let h = start(app, w, ctx, p, &key, &key, &region, Done::Remove, None);
-        return Ok(Reply::empty(202).headers(h));
+        return workspace_delete(app, w, ctx, p, existing);
     }
     if ctx.method == "PATCH" && existing.is_none() {
         return Err(not_found(p));
     }
     let body = ctx.json()?;
+    let mut req_props = requested_properties(ctx, &body)?;
+    let old_mn = existing
+        .as_ref()
+        .and_then(|e| e.doc.pointer("/properties/managedNetwork").cloned())
+        .unwrap_or(json!({}));
+    let (mn, rule_map) = next_managed_network(&old_mn, &mut req_props)?;
+    // Rules in the request are validated against the new mode before anything is stored.
+    if let Some(m) = &rule_map {
+        validate_rule_map(m, mode_of_network(&mn), p.name())?;
+    }
+    let (id, created) = workspace_id(w, p, existing.as_ref())?;
+    let name = id.rsplit('/').next().unwrap_or("").to_string();
+    let mut doc = match &existing {
+        Some(e) => e.doc.clone(),
+        None => new_workspace_doc(&body, &id, &name, p)?,
+    };
+    apply_kind(&mut doc, &body, created, &name)?;
+    check_location_unchanged(&doc, &body, created, &name)?;
+    copy_top_level_fields(&mut doc, &body);
+    finish_workspace_doc(&mut doc, &req_props, mn, existing.as_ref(), created);
+    let region = doc["location"].as_str().unwrap_or("eastus").to_string();
+    store_workspace(w, ctx, id, doc, created);
+    ensure_system_rules(w, &key);
+    if let Some(m) = rule_map {
+        apply_rule_map(w, &key, &m, ctx.method == "PUT")?;
+    }
+    let done = if created {
+        Done::Materialize
+    } else {
+        Done::Succeed
+    };
+    let h = AsyncOp::new(Style::Ml, &key, &key, &region, done).start(app, w, ctx, p);
+    Ok(Reply::empty(202).headers(h))
+}
+
+/// DELETE of a workspace: 204 if absent, else `Deleting` and a 202 operation.
+fn workspace_delete(
+    app: &Arc<App>,
+    w: &mut World,
+    ctx: &Ctx,
+    p: &ResPath,
+    existing: Option<Res>,
+) -> ArmResult<Reply> {
+    let Some(r) = existing else {
+        return Ok(Reply::empty(204));
+    };
+    let key = p.key();
+    if let Some(m) = w.get_mut(&key) {
+        crate::routes::set_state(&mut m.doc, "Deleting");
+    }
+    let region = r.doc["location"].as_str().unwrap_or("eastus").to_string();
+    let h = AsyncOp::new(Style::Ml, &key, &key, &region, Done::Remove).start(app, w, ctx, p);
+    Ok(Reply::empty(202).headers(h))
+}
+
+/// The request's `properties`, without read-only fields, preview-only fields on a stable
+/// api-version and (on PATCH) fields PATCH cannot change; validated and canonicalised.
+fn requested_properties(ctx: &Ctx, body: &Value) -> ArmResult<Value> {
     let preview = ctx.preview();
     let mut req_props = body.get("properties").cloned().unwrap_or(json!({}));
     if !req_props.is_object() {
@@ -755,33 +823,37 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
             ArmError::invalid_content("properties must be an object.").with_target("properties")
         );
     }
-    // Read-only and version-specific fields.
-    if let Some(o) = req_props.as_object_mut() {
-        for k in READ_ONLY {
-            o.remove(*k);
-        }
-        if !preview {
-            for k in PREVIEW_ONLY {
-                o.remove(*k);
-            }
-        }
-        if ctx.method == "PATCH" {
-            let allowed: Vec<&str> = PATCHABLE
-                .iter()
-                .chain(if preview {
-                    PREVIEW_PATCHABLE.iter()
-                } else {
-                    [].iter()
-                })
-                .copied()
-                .collect();
-            o.retain(|k, _| allowed.contains(&k.as_str()));
-        }
-    }
+    drop_unwritable(&mut req_props, ctx.method == "PATCH", preview);
     if preview {
         validate_preview(&req_props)?;
         canon_preview(&mut req_props);
     }
+    canon_public_network_access(&mut req_props)?;
+    Ok(req_props)
+}
+
+/// Removes read-only fields, preview-only fields (stable api-versions) and, on PATCH, every
+/// field PATCH does not accept.
+fn drop_unwritable(req_props: &mut Value, patch: bool, preview: bool) {
+    let Some(o) = req_props.as_object_mut() else {
+        return;
+    };
+    for k in READ_ONLY {
+        o.remove(*k);
+    }
+    if !preview {
+        for k in PREVIEW_ONLY {
+            o.remove(*k);
+        }
+    }
+    if patch {
+        let preview_fields: &[&str] = if preview { PREVIEW_PATCHABLE } else { &[] };
+        o.retain(|k, _| PATCHABLE.contains(&k.as_str()) || preview_fields.contains(&k.as_str()));
+    }
+}
+
+/// `publicNetworkAccess` must be `Enabled` or `Disabled` (any casing; stored canonical).
+fn canon_public_network_access(req_props: &mut Value) -> ArmResult<()> {
     if let Some(v) = req_props.get("publicNetworkAccess") {
         let s = v.as_str().unwrap_or("");
         let c = canon_of(s, &["Enabled", "Disabled"]).ok_or_else(|| {
@@ -792,87 +864,136 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
         })?;
         req_props["publicNetworkAccess"] = json!(c);
     }
-    // Managed network: one-way isolation, firewall SKU, kind.
-    let old_mn = existing
-        .as_ref()
-        .and_then(|e| e.doc.pointer("/properties/managedNetwork").cloned())
-        .unwrap_or(json!({}));
-    let old_mode = old_mn
-        .get("isolationMode")
-        .and_then(Value::as_str)
-        .unwrap_or("Disabled")
-        .to_string();
-    let mut rule_map: Option<Map<String, Value>> = None;
+    Ok(())
+}
+
+/// The managed network after this write (without rules) and the requested rule map, if any.
+/// Takes `managedNetwork` out of `req_props`.
+fn next_managed_network(
+    old_mn: &Value,
+    req_props: &mut Value,
+) -> ArmResult<(Value, Option<Map<String, Value>>)> {
+    let mut rule_map = None;
     let mut mn = old_mn.clone();
     if let Some(o) = mn.as_object_mut() {
         o.remove("outboundRules");
     }
     if let Some(req_mn) = req_props.get("managedNetwork").cloned() {
-        if !req_mn.is_object() && !req_mn.is_null() {
-            return Err(
-                ArmError::invalid_content("properties.managedNetwork must be an object.")
-                    .with_target("properties.managedNetwork"),
-            );
-        }
-        let mut req_mn = if req_mn.is_null() { json!({}) } else { req_mn };
-        if let Some(r) = req_mn.get("outboundRules") {
-            match r {
-                Value::Object(m) => rule_map = Some(m.clone()),
-                Value::Null => {}
-                _ => return Err(ArmError::invalid_content(
-                    "properties.managedNetwork.outboundRules must be a map of rule name to rule.",
-                )),
-            }
-        }
-        if let Some(o) = req_mn.as_object_mut() {
-            for k in [
-                "outboundRules",
-                "status",
-                "networkId",
-                "changeableIsolationModes",
-            ] {
-                o.remove(k);
-            }
-        }
-        if let Some(m) = req_mn.get("isolationMode") {
-            let s = m.as_str().unwrap_or("");
-            let c = canon_of(s, MODES).ok_or_else(|| bad(format!("'{s}' is not a valid isolationMode; allowed: Disabled, AllowInternetOutbound, AllowOnlyApprovedOutbound.")).with_target("properties.managedNetwork.isolationMode"))?;
-            if rank(&c) < rank(&old_mode) {
-                return Err(bad(format!(
-                    "Managed network isolation mode cannot be changed from '{old_mode}' to '{c}'. Isolation can only become stricter (Disabled -> AllowInternetOutbound -> AllowOnlyApprovedOutbound); to loosen it, delete and recreate the workspace."
-                )).with_target("properties.managedNetwork.isolationMode"));
-            }
-            req_mn["isolationMode"] = json!(c);
-        }
-        if let Some(s) = req_mn.get("firewallSku") {
-            let v = s.as_str().unwrap_or("");
-            let c = canon_of(v, &["Standard", "Basic"]).ok_or_else(|| {
-                bad(format!(
-                    "'{v}' is not a valid firewallSku; allowed: Standard, Basic."
-                ))
-                .with_target("properties.managedNetwork.firewallSku")
-            })?;
-            req_mn["firewallSku"] = json!(c);
-        }
-        if let Some(s) = req_mn.get("managedNetworkKind") {
-            let v = s.as_str().unwrap_or("");
-            let c = canon_of(v, &["V1", "V2"]).ok_or_else(|| {
-                bad(format!(
-                    "'{v}' is not a valid managedNetworkKind; allowed: V1, V2."
-                ))
-            })?;
-            if c == "V1" && old_mn.get("managedNetworkKind").and_then(Value::as_str) == Some("V2") {
-                return Err(bad("managedNetworkKind cannot be changed from V2 to V1."));
-            }
-            req_mn["managedNetworkKind"] = json!(c);
-        }
+        let (req_mn, rules) = requested_managed_network(req_mn, old_mn)?;
+        rule_map = rules;
         merge(&mut mn, &req_mn);
     }
-    let new_mode = mn
-        .get("isolationMode")
+    let provision_now = req_props
+        .get("provisionNetworkNow")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    fill_network_defaults(&mut mn, provision_now);
+    if let Some(o) = req_props.as_object_mut() {
+        o.remove("managedNetwork");
+    }
+    Ok((mn, rule_map))
+}
+
+/// The requested `managedNetwork`, validated against the stored one, without its rules and
+/// read-only fields; and its `outboundRules` map.
+fn requested_managed_network(
+    req_mn: Value,
+    old_mn: &Value,
+) -> ArmResult<(Value, Option<Map<String, Value>>)> {
+    if !req_mn.is_object() && !req_mn.is_null() {
+        return Err(
+            ArmError::invalid_content("properties.managedNetwork must be an object.")
+                .with_target("properties.managedNetwork"),
+        );
+    }
+    let mut req_mn = if req_mn.is_null() { json!({}) } else { req_mn };
+    let rule_map = requested_rule_map(&req_mn)?;
+    if let Some(o) = req_mn.as_object_mut() {
+        for k in [
+            "outboundRules",
+            "status",
+            "networkId",
+            "changeableIsolationModes",
+        ] {
+            o.remove(k);
+        }
+    }
+    canon_isolation_mode(&mut req_mn, mode_of_network(old_mn))?;
+    canon_firewall_sku(&mut req_mn)?;
+    canon_network_kind(&mut req_mn, old_mn)?;
+    Ok((req_mn, rule_map))
+}
+
+/// Isolation mode of a managed-network object (`Disabled` when unset).
+fn mode_of_network(mn: &Value) -> &str {
+    mn.get("isolationMode")
         .and_then(Value::as_str)
         .unwrap_or("Disabled")
-        .to_string();
+}
+
+/// `outboundRules` must be a map of rule name to rule (or null).
+fn requested_rule_map(req_mn: &Value) -> ArmResult<Option<Map<String, Value>>> {
+    match req_mn.get("outboundRules") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m.clone())),
+        Some(_) => Err(ArmError::invalid_content(
+            "properties.managedNetwork.outboundRules must be a map of rule name to rule.",
+        )),
+    }
+}
+
+/// Isolation is one-way: Disabled -> AllowInternetOutbound -> AllowOnlyApprovedOutbound.
+fn canon_isolation_mode(req_mn: &mut Value, old_mode: &str) -> ArmResult<()> {
+    let Some(m) = req_mn.get("isolationMode") else {
+        return Ok(());
+    };
+    let s = m.as_str().unwrap_or("");
+    let c = canon_of(s, MODES).ok_or_else(|| bad(format!("'{s}' is not a valid isolationMode; allowed: Disabled, AllowInternetOutbound, AllowOnlyApprovedOutbound.")).with_target("properties.managedNetwork.isolationMode"))?;
+    if rank(&c) < rank(old_mode) {
+        return Err(bad(format!(
+            "Managed network isolation mode cannot be changed from '{old_mode}' to '{c}'. Isolation can only become stricter (Disabled -> AllowInternetOutbound -> AllowOnlyApprovedOutbound); to loosen it, delete and recreate the workspace."
+        )).with_target("properties.managedNetwork.isolationMode"));
+    }
+    req_mn["isolationMode"] = json!(c);
+    Ok(())
+}
+
+/// `firewallSku` must be `Standard` or `Basic`.
+fn canon_firewall_sku(req_mn: &mut Value) -> ArmResult<()> {
+    if let Some(s) = req_mn.get("firewallSku") {
+        let v = s.as_str().unwrap_or("");
+        let c = canon_of(v, &["Standard", "Basic"]).ok_or_else(|| {
+            bad(format!(
+                "'{v}' is not a valid firewallSku; allowed: Standard, Basic."
+            ))
+            .with_target("properties.managedNetwork.firewallSku")
+        })?;
+        req_mn["firewallSku"] = json!(c);
+    }
+    Ok(())
+}
+
+/// `managedNetworkKind` must be `V1` or `V2`, and V2 cannot go back to V1.
+fn canon_network_kind(req_mn: &mut Value, old_mn: &Value) -> ArmResult<()> {
+    if let Some(s) = req_mn.get("managedNetworkKind") {
+        let v = s.as_str().unwrap_or("");
+        let c = canon_of(v, &["V1", "V2"]).ok_or_else(|| {
+            bad(format!(
+                "'{v}' is not a valid managedNetworkKind; allowed: V1, V2."
+            ))
+        })?;
+        if c == "V1" && old_mn.get("managedNetworkKind").and_then(Value::as_str) == Some("V2") {
+            return Err(bad("managedNetworkKind cannot be changed from V2 to V1."));
+        }
+        req_mn["managedNetworkKind"] = json!(c);
+    }
+    Ok(())
+}
+
+/// What the service fills in: the mode, an `Inactive` status, the `Standard` firewall in
+/// `AllowOnlyApprovedOutbound`, a network id once isolated, `Active` on `provisionNetworkNow`.
+fn fill_network_defaults(mn: &mut Value, provision_now: bool) {
+    let new_mode = mode_of_network(mn).to_string();
     mn["isolationMode"] = json!(new_mode);
     if mn.get("status").is_none() {
         mn["status"] = json!({"status": "Inactive", "sparkReady": false});
@@ -883,73 +1004,79 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
     if rank(&new_mode) > 0 && mn.get("networkId").is_none() {
         mn["networkId"] = json!(uuid::Uuid::new_v4().to_string());
     }
-    let provision_now = req_props
-        .get("provisionNetworkNow")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
     if provision_now && rank(&new_mode) > 0 {
         mn["status"] = json!({"status": "Active", "sparkReady": false});
     }
-    if let Some(o) = req_props.as_object_mut() {
-        o.remove("managedNetwork");
-    }
-    // Rules in the request are validated against the new mode before anything is stored.
-    if let Some(m) = &rule_map {
-        let ws_name = p.name().to_string();
-        for (n, props) in m {
-            if props.is_null() {
-                continue;
-            }
-            if n.starts_with("__SYS") {
-                return Err(bad(format!("Outbound rule '{n}' is a system rule managed by the service; it cannot be created or updated. Leave system rules out of the request.")));
-            }
-            validate_rule(n, props, &new_mode, &ws_name)?;
+}
+
+/// Validates every non-null rule of a requested map (system rules may not be sent) and
+/// returns the normalised ones.
+fn validate_rule_map(
+    map: &Map<String, Value>,
+    mode: &str,
+    ws_name: &str,
+) -> ArmResult<Vec<(String, Value)>> {
+    let mut validated = Vec::new();
+    for (name, props) in map {
+        if props.is_null() {
+            continue;
         }
+        if name.starts_with("__SYS") {
+            return Err(bad(format!("Outbound rule '{name}' is a system rule managed by the service; it cannot be created or updated. Leave system rules out of the request.")));
+        }
+        validated.push((name.clone(), validate_rule(name, props, mode, ws_name)?));
     }
-    let (id, created) = match &existing {
-        Some(e) => (e.id.clone(), false),
+    Ok(validated)
+}
+
+/// The stored id (existing) or a new one (the name must be valid), and whether it is a create.
+fn workspace_id(w: &World, p: &ResPath, existing: Option<&Res>) -> ArmResult<(String, bool)> {
+    match existing {
+        Some(e) => Ok((e.id.clone(), false)),
         None => {
             if !valid_name(p.name()) {
                 return Err(name_error("workspace", p.name()));
             }
-            (new_id(w, p), true)
+            Ok((new_id(w, p), true))
         }
-    };
-    let name = id.rsplit('/').next().unwrap_or("").to_string();
-    let mut doc = match &existing {
-        Some(e) => e.doc.clone(),
-        None => {
-            let loc = body
-                .get("location")
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    ArmError::bad_request(
-                        "LocationRequired",
-                        "The location property is required for this definition.",
-                    )
-                })?;
-            let region = norm_location(loc);
-            let wsid = uuid::Uuid::new_v4().to_string();
-            json!({
-                "id": id, "name": name, "type": "Microsoft.MachineLearningServices/workspaces",
-                "location": region, "kind": "Default",
-                "sku": {"name": "Basic", "tier": "Basic"},
-                "properties": {
-                    "workspaceId": wsid,
-                    "tenantId": fixed::TENANT_ID,
-                    "discoveryUrl": format!("https://{region}.api.azureml.ms/discovery"),
-                    "mlFlowTrackingUri": format!("azureml://{region}.api.azureml.ms/mlflow/v1.0/subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/workspaces/{name}", p.sub, p.rg),
-                    "serviceProvisionedResourceGroup": format!("{name}_{}", wsid.replace('-', "")[..16].to_string()),
-                    "storageHnsEnabled": false,
-                    "publicNetworkAccess": "Enabled",
-                    "allowPublicAccessWhenBehindVnet": false,
-                    "hbiWorkspace": false,
-                    "v1LegacyMode": false,
-                    "enableDataIsolation": false,
-                },
-            })
-        }
-    };
+    }
+}
+
+/// The document of a new workspace: location required; the service's read-only fields.
+fn new_workspace_doc(body: &Value, id: &str, name: &str, p: &ResPath) -> ArmResult<Value> {
+    let loc = body
+        .get("location")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ArmError::bad_request(
+                "LocationRequired",
+                "The location property is required for this definition.",
+            )
+        })?;
+    let region = norm_location(loc);
+    let wsid = uuid::Uuid::new_v4().to_string();
+    Ok(json!({
+        "id": id, "name": name, "type": "Microsoft.MachineLearningServices/workspaces",
+        "location": region, "kind": "Default",
+        "sku": {"name": "Basic", "tier": "Basic"},
+        "properties": {
+            "workspaceId": wsid,
+            "tenantId": fixed::TENANT_ID,
+            "discoveryUrl": format!("https://{region}.api.azureml.ms/discovery"),
+            "mlFlowTrackingUri": format!("azureml://{region}.api.azureml.ms/mlflow/v1.0/subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/workspaces/{name}", p.sub, p.rg),
+            "serviceProvisionedResourceGroup": format!("{name}_{}", wsid.replace('-', "")[..16].to_string()),
+            "storageHnsEnabled": false,
+            "publicNetworkAccess": "Enabled",
+            "allowPublicAccessWhenBehindVnet": false,
+            "hbiWorkspace": false,
+            "v1LegacyMode": false,
+            "enableDataIsolation": false,
+        },
+    }))
+}
+
+/// `kind` is one of Default, Hub, Project, FeatureStore and cannot change after create.
+fn apply_kind(doc: &mut Value, body: &Value, created: bool, name: &str) -> ArmResult<()> {
     if let Some(k) = body.get("kind").and_then(Value::as_str) {
         let c = canon_of(k, &["Default", "Hub", "Project", "FeatureStore"])
             .ok_or_else(|| bad(format!("'{k}' is not a valid workspace kind.")))?;
@@ -961,6 +1088,11 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
         }
         doc["kind"] = json!(c);
     }
+    Ok(())
+}
+
+/// The location of an existing workspace cannot change.
+fn check_location_unchanged(doc: &Value, body: &Value, created: bool, name: &str) -> ArmResult<()> {
     if let Some(l) = body.get("location").and_then(Value::as_str) {
         if !created && norm_location(l) != doc["location"].as_str().unwrap_or("") {
             return Err(bad(format!(
@@ -969,6 +1101,11 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
             .with_target("location"));
         }
     }
+    Ok(())
+}
+
+/// `tags` and `sku` are taken as sent; `identity` gets its principal ids.
+fn copy_top_level_fields(doc: &mut Value, body: &Value) {
     for k in ["tags", "sku"] {
         if let Some(v) = body.get(k) {
             doc[k] = v.clone();
@@ -977,56 +1114,49 @@ fn workspace_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Arm
     if let Some(i) = body.get("identity") {
         doc["identity"] = fill_identity(i);
     }
-    merge(&mut doc["properties"], &req_props);
+}
+
+/// Merges the requested properties, sets the managed network, `systemData` and the
+/// provisioning state of a write in progress.
+fn finish_workspace_doc(
+    doc: &mut Value,
+    req_props: &Value,
+    mn: Value,
+    existing: Option<&Res>,
+    created: bool,
+) {
+    merge(&mut doc["properties"], req_props);
     if let Some(o) = doc["properties"].as_object_mut() {
         o.remove("provisionNetworkNow");
     }
     doc["properties"]["managedNetwork"] = mn;
     doc["systemData"] = system_data(
-        existing.as_ref().and_then(|e| e.doc.get("systemData")),
+        existing.and_then(|e| e.doc.get("systemData")),
         fixed::CLIENT_ID,
     );
-    crate::routes::set_state(&mut doc, if created { "Creating" } else { "Updating" });
-    let etag = new_etag(WS_TYPE);
-    let region = doc["location"].as_str().unwrap_or("eastus").to_string();
+    crate::routes::set_state(doc, if created { "Creating" } else { "Updating" });
+}
+
+/// Stores the workspace with a new ETag; a create stays hidden until its operation completes.
+fn store_workspace(w: &mut World, ctx: &Ctx, id: String, doc: Value, created: bool) {
     w.put(Res {
         id,
         tkey: WS_TYPE.into(),
         doc,
-        etag,
+        etag: new_etag(WS_TYPE),
         hidden: created,
         x: Extra {
             api_version: ctx.api.clone(),
             ..Default::default()
         },
     });
-    ensure_system_rules(w, &key);
-    if let Some(m) = rule_map {
-        apply_rule_map(w, &key, &m, ctx.method == "PUT")?;
-    }
-    let h = start(
-        app,
-        w,
-        ctx,
-        p,
-        &key,
-        &key,
-        &region,
-        if created {
-            Done::Materialize
-        } else {
-            Done::Succeed
-        },
-        None,
-    );
-    Ok(Reply::empty(202).headers(h))
 }
 
 fn rule_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
     let key = p.key();
     let ws_key = key_of(&p.id_prefix(1));
-    // Fault `lost-rule` models azapi #453: the service accepts concurrent rule writes and
-    // loses some of them, instead of answering 409.
+    // Fault `lost-rule` models the real service, which accepts concurrent rule writes of one
+    // workspace and loses some of them, instead of answering 409.
     if !app.faults.lost_rule_active() {
         check_busy(
             w,
@@ -1060,7 +1190,7 @@ fn rule_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
         if let Some(m) = w.get_mut(&key) {
             m.doc["properties"]["status"] = json!("Deleting");
         }
-        let h = start(app, w, ctx, p, &key, &ws_key, &region, Done::Remove, None);
+        let h = AsyncOp::new(Style::Ml, &key, &ws_key, &region, Done::Remove).start(app, w, ctx, p);
         return Ok(Reply::empty(202).headers(h));
     }
     if ctx.method != "PUT" {
@@ -1103,21 +1233,12 @@ fn rule_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
     let etag = r.etag.clone();
     w.put(r);
     w.touch(&ws_key);
-    let h = start(
-        app,
-        w,
-        ctx,
-        p,
-        &key,
-        &ws_key,
-        &region,
-        if existing.is_some() {
-            Done::Succeed
-        } else {
-            Done::Materialize
-        },
-        None,
-    );
+    let done = if existing.is_some() {
+        Done::Succeed
+    } else {
+        Done::Materialize
+    };
+    let h = AsyncOp::new(Style::Ml, &key, &ws_key, &region, done).start(app, w, ctx, p);
     Ok(Reply::empty(202).headers(h).header("ETag", etag))
 }
 
@@ -1147,16 +1268,14 @@ fn provision(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult
             .and_then(Value::as_bool)
             .unwrap_or(false);
     let region = ws.doc["location"].as_str().unwrap_or("eastus").to_string();
-    let h = start(
-        app,
-        w,
-        ctx,
-        p,
+    let h = AsyncOp::new(
+        Style::Ml,
         &key,
         &key,
         &region,
         Done::Provision { include_spark },
-        Some(json!({"status": "Active", "sparkReady": spark})),
-    );
+    )
+    .with_final_body(json!({"status": "Active", "sparkReady": spark}))
+    .start(app, w, ctx, p);
     Ok(Reply::empty(202).headers(h))
 }

@@ -8,6 +8,7 @@ pub mod dns;
 pub mod generic;
 pub mod ml;
 pub mod network;
+pub mod registry;
 pub mod resources;
 
 use crate::apiver;
@@ -15,7 +16,7 @@ use crate::app::{App, LogEntry};
 use crate::errors::{ArmError, ArmResult};
 use crate::faults::Fault;
 use crate::ids::{self, ResPath, Target};
-use crate::lro::{self, Done, Op};
+use crate::lro::{self, Done, Op, OpSpec, Style};
 use crate::reply::Reply;
 use crate::server::DropConnection;
 use crate::state::{norm_etag, Res, World};
@@ -571,17 +572,10 @@ fn resource(app: &Arc<App>, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
             Ok(Reply::empty(404))
         };
     }
-    let ns = p.ns.to_ascii_lowercase();
+    let write = registry::family_of(&tk).write;
     let reply = with_write(app, ctx, |w| {
         w.count(&p.key(), &ctx.method);
-        match ns.as_str() {
-            "microsoft.machinelearningservices" => ml::write(app, w, ctx, p, &tk),
-            "microsoft.network" if tk.starts_with("microsoft.network/privatednszones") => {
-                dns::write(app, w, ctx, p, &tk)
-            }
-            "microsoft.network" => network::write(app, w, ctx, p, &tk),
-            _ => generic::write(app, w, ctx, p, &tk),
-        }
+        write(app, w, ctx, p, &tk)
     })?;
     if ctx.method == "PUT" && reply.status.as_u16() == 201 {
         let n = app.faults.not_found_after_create(&ctx.path);
@@ -656,11 +650,10 @@ fn list(app: &App, w: &World, ctx: &Ctx, p: &ResPath, tk: &str) -> ArmResult<Rep
         return Ok(Reply::json(200, json!({ "value": items })));
     }
     let parent = ids::key_of(&p.id_prefix(p.pairs.len()));
-    if tk == "microsoft.machinelearningservices/workspaces/privatelinkresources" {
-        return ml::private_link_resources(w, &parent);
-    }
-    if tk.starts_with("microsoft.network/privatednszones/") {
-        return dns::list_records(w, ctx, &parent, &tail).map(|items| page(app, ctx, items));
+    if let Some(list) = registry::family_of(tk).list {
+        if let Some(reply) = list(app, w, ctx, &parent, tk, &tail) {
+            return reply;
+        }
     }
     let items: Vec<Value> = w
         .children(&parent, &tail)
@@ -672,20 +665,15 @@ fn list(app: &App, w: &World, ctx: &Ctx, p: &ResPath, tk: &str) -> ArmResult<Rep
 
 /// The GET representation of a stored resource (children composed in).
 pub fn view(w: &World, r: &Res, api: &str) -> Value {
-    match r.tkey.as_str() {
-        "microsoft.machinelearningservices/workspaces" => ml::view_workspace(w, r, api),
-        "microsoft.network/virtualnetworks" => network::view_vnet(w, r),
-        "microsoft.network/virtualnetworks/subnets" => network::view_subnet(w, r),
-        "microsoft.network/privateendpoints" => network::view_pe(w, r),
-        "microsoft.network/privatednszones" => dns::view_zone(w, r),
-        "microsoft.storage/storageaccounts"
-        | "microsoft.keyvault/vaults"
-        | "microsoft.containerregistry/registries" => generic::view_target(w, r),
-        _ => r.doc.clone(),
+    match registry::hooks(&r.tkey).and_then(|h| h.view) {
+        Some(view) => view(w, r, api),
+        None => r.doc.clone(),
     }
 }
 
-/// Conditional-request checks (§8.2 of the fact sheet) for a write on `existing`.
+/// ARM's conditional-request checks for a write on `existing`: `If-Match` on a PUT of a missing
+/// resource, an `If-Match` that is neither `*` nor the current ETag, and `If-None-Match: *` on a
+/// PUT of an existing resource all get 412 `PreconditionFailed`.
 pub fn check_conditions(ctx: &Ctx, existing: Option<&Res>) -> ArmResult<()> {
     let if_match = ctx.header("if-match");
     let if_none = ctx.header("if-none-match");
@@ -755,12 +743,9 @@ pub fn apply_failed(w: &mut World, op: &Op) {
         Done::Provision { .. } => {}
         _ => {
             if let Some(r) = w.get_mut(&op.key) {
-                if r.tkey == "microsoft.machinelearningservices/workspaces/outboundrules" {
-                    r.doc["properties"]["status"] = json!("Failed");
-                    r.doc["properties"]["errorInformation"] =
-                        json!("The operation failed (injected fault lro-fail).");
-                } else {
-                    set_state(&mut r.doc, "Failed");
+                match registry::hooks(&r.tkey).and_then(|h| h.on_failed) {
+                    Some(on_failed) => on_failed(&mut r.doc),
+                    None => set_state(&mut r.doc, "Failed"),
                 }
             }
         }
@@ -774,8 +759,8 @@ pub fn apply_done(app: &App, w: &mut World, op: &Op) {
             if let Some(r) = w.get_mut(&op.key) {
                 r.hidden = false;
                 set_state(&mut r.doc, "Succeeded");
-                if r.tkey == "microsoft.network/privatednszones/virtualnetworklinks" {
-                    dns::link_completed(&mut r.doc);
+                if let Some(on_succeeded) = registry::hooks(&r.tkey).and_then(|h| h.on_succeeded) {
+                    on_succeeded(&mut r.doc);
                 }
                 let n = app.faults.not_found_after_create(&r.id);
                 if n > 0 {
@@ -785,29 +770,25 @@ pub fn apply_done(app: &App, w: &mut World, op: &Op) {
                         .insert(op.key.clone(), n);
                 }
             }
-            if let Some(r) = w.get(&op.key).cloned() {
-                if r.tkey == "microsoft.machinelearningservices/workspaces/outboundrules" {
-                    ml::after_rule_change(w, &op.key);
-                    if let Some(pick) = app.faults.lost_rule(&op.key) {
-                        ml::drop_sibling_rule(w, &op.key, pick);
-                    }
-                }
+            let tkey = w.get(&op.key).map(|r| r.tkey.clone());
+            if let Some(after_create) = tkey
+                .and_then(|t| registry::hooks(&t))
+                .and_then(|h| h.after_create)
+            {
+                after_create(app, w, &op.key);
             }
             touch_parent(w, &op.key);
         }
         Done::Succeed => {
-            if op.key.contains("/outboundrules/") {
-                if let Some(pick) = app.faults.lost_rule(&op.key) {
-                    ml::drop_sibling_rule(w, &op.key, pick);
-                }
+            if let Some(before) =
+                registry::hooks(&type_of_key(w, &op.key)).and_then(|h| h.before_update_done)
+            {
+                before(app, w, &op.key);
             }
             if let Some(r) = w.get_mut(&op.key) {
                 set_state(&mut r.doc, "Succeeded");
-                if r.tkey == "microsoft.network/privateendpoints/privatednszonegroups" {
-                    network::zone_group_succeeded(&mut r.doc);
-                }
-                if r.tkey == "microsoft.network/privatednszones/virtualnetworklinks" {
-                    dns::link_completed(&mut r.doc);
+                if let Some(on_succeeded) = registry::hooks(&r.tkey).and_then(|h| h.on_succeeded) {
+                    on_succeeded(&mut r.doc);
                 }
             }
         }
@@ -821,7 +802,7 @@ pub fn apply_done(app: &App, w: &mut World, op: &Op) {
 
 /// New ETag for the parent of a child resource whose state is composed into the parent.
 pub fn touch_parent(w: &mut World, key: &str) {
-    for child in ["/outboundrules/", "/privateendpointconnections/"] {
+    for child in registry::composed_children() {
         if let Some((parent, _)) = key.rsplit_once(child) {
             let parent = parent.to_string();
             w.touch(&parent);
@@ -839,13 +820,74 @@ pub fn remove_with_effects(w: &mut World, key: &str) {
         .map(|(k, r)| (k.clone(), r.tkey.clone()))
         .collect();
     for (k, t) in &affected {
-        match t.as_str() {
-            "microsoft.network/privateendpoints" => network::pe_removed(w, k),
-            "microsoft.network/privateendpoints/privatednszonegroups" => {
-                network::zone_group_removed(w, k)
-            }
-            _ => {}
+        if let Some(on_removed) = registry::hooks(t).and_then(|h| h.on_removed) {
+            on_removed(w, k);
         }
     }
     w.remove_tree(key);
+}
+
+/// The type key of a stored resource, or of the path its key spells (a resource already gone).
+fn type_of_key(w: &World, key: &str) -> String {
+    if let Some(r) = w.get_any(key) {
+        return r.tkey.clone();
+    }
+    match ids::parse(key) {
+        Target::Resource(p) => p.type_key(),
+        _ => String::new(),
+    }
+}
+
+/// An async operation a write starts: what it acts on, what it locks, where its URLs point.
+pub struct AsyncOp<'a> {
+    style: Style,
+    key: &'a str,
+    lock: &'a str,
+    region: &'a str,
+    done: Done,
+    final_body: Option<Value>,
+}
+
+impl<'a> AsyncOp<'a> {
+    /// An operation in the RP's URL `style` on `key`, holding `lock` until it completes.
+    pub fn new(style: Style, key: &'a str, lock: &'a str, region: &'a str, done: Done) -> Self {
+        AsyncOp {
+            style,
+            key,
+            lock,
+            region,
+            done,
+            final_body: None,
+        }
+    }
+
+    /// The body the `Location` URL answers with once done (actions).
+    pub fn with_final_body(mut self, body: Value) -> Self {
+        self.final_body = Some(body);
+        self
+    }
+
+    /// Registers the operation and returns the headers announcing it.
+    pub fn start(self, app: &App, w: &mut World, ctx: &Ctx, p: &ResPath) -> Vec<(String, String)> {
+        let id = lro::begin(
+            w,
+            OpSpec {
+                sub: &p.sub,
+                rg: &p.rg,
+                region: self.region,
+                style: self.style,
+                method: &ctx.method,
+                key: self.key,
+                lock: self.lock,
+                api_version: &ctx.api,
+                done: self.done,
+                delay: lro_delay(app, ctx),
+                final_body: self.final_body,
+            },
+        );
+        match w.ops.get(&id) {
+            Some(op) => lro::start_headers(app, &ctx.base, op),
+            None => Vec::new(),
+        }
+    }
 }

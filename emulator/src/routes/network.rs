@@ -5,11 +5,12 @@
 //! its target (auto-approved or pending) and gets IPs from its subnet; a zone group writes A
 //! records into the referenced private DNS zones and removes them when it goes away.
 
-use super::{check_busy, check_conditions, lro_delay, not_found, with_etag, Ctx};
+use super::registry::{Family, TypeHooks};
+use super::{check_busy, check_conditions, not_found, with_etag, AsyncOp, Ctx};
 use crate::app::App;
 use crate::errors::{ArmError, ArmResult};
 use crate::ids::{key_of, ResPath};
-use crate::lro::{self, Done, OpSpec, Style};
+use crate::lro::{Done, Style};
 use crate::reply::Reply;
 use crate::routes::generic::{create_connection, new_id};
 use crate::state::{new_etag, norm_location, ConnRef, Extra, Res, World};
@@ -27,6 +28,38 @@ const CONN_FIELDS: &[&str] = &[
     "privateLinkServiceConnections",
     "manualPrivateLinkServiceConnections",
 ];
+
+/// Microsoft.Network (everything but private DNS) in the registry.
+pub const FAMILY: Family = Family {
+    owns: owns_type,
+    write,
+    list: None,
+    types: &[
+        TypeHooks {
+            view: Some(|w, r, _| view_vnet(w, r)),
+            ..TypeHooks::new("microsoft.network/virtualnetworks")
+        },
+        TypeHooks {
+            view: Some(|w, r, _| view_subnet(w, r)),
+            ..TypeHooks::new("microsoft.network/virtualnetworks/subnets")
+        },
+        TypeHooks {
+            view: Some(|w, r, _| view_pe(w, r)),
+            on_removed: Some(pe_removed),
+            ..TypeHooks::new("microsoft.network/privateendpoints")
+        },
+        TypeHooks {
+            on_succeeded: Some(zone_group_succeeded),
+            on_removed: Some(zone_group_removed),
+            ..TypeHooks::new("microsoft.network/privateendpoints/privatednszonegroups")
+        },
+    ],
+    composed_children: &[],
+};
+
+fn owns_type(tk: &str) -> bool {
+    tk.split('/').next() == Some("microsoft.network")
+}
 
 fn invalid_reference(referenced: &str, by: &str) -> ArmError {
     ArmError::bad_request(
@@ -47,40 +80,6 @@ fn canon_enum(v: &str, allowed: &[&str], field: &str) -> ArmResult<String> {
             )
             .with_target(field)
         })
-}
-
-/// Starts an NRP-style async operation and returns its start headers.
-#[allow(clippy::too_many_arguments)]
-fn start(
-    app: &App,
-    w: &mut World,
-    ctx: &Ctx,
-    p: &ResPath,
-    key: &str,
-    lock: &str,
-    region: &str,
-    done: Done,
-) -> Vec<(String, String)> {
-    let id = lro::begin(
-        w,
-        OpSpec {
-            sub: &p.sub,
-            rg: &p.rg,
-            region,
-            style: Style::Nrp,
-            method: &ctx.method,
-            key,
-            lock,
-            api_version: &ctx.api,
-            done,
-            delay: lro_delay(app, ctx),
-            final_body: None,
-        },
-    );
-    match w.ops.get(&id) {
-        Some(op) => lro::start_headers(app, &ctx.base, op),
-        None => Vec::new(),
-    }
 }
 
 /// Subnet view: adds the private endpoints that live in it.
@@ -241,7 +240,7 @@ fn delete_common(
     if let Some(m) = w.get_mut(key) {
         crate::routes::set_state(&mut m.doc, "Deleting");
     }
-    let h = start(app, w, ctx, p, key, lock, &region, Done::Remove);
+    let h = AsyncOp::new(Style::Nrp, key, lock, &region, Done::Remove).start(app, w, ctx, p);
     Ok(Reply::empty(202).headers(h))
 }
 
@@ -376,7 +375,7 @@ fn vnet_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResul
     };
     let region = norm_location(loc);
     w.put(res.clone());
-    let h = start(app, w, ctx, p, &key, &key, &region, Done::Succeed);
+    let h = AsyncOp::new(Style::Nrp, &key, &key, &region, Done::Succeed).start(app, w, ctx, p);
     let status = if existing.is_some() { 200 } else { 201 };
     Ok(with_etag(Reply::json(status, view_vnet(w, &res)), &res).headers(h))
 }
@@ -429,7 +428,7 @@ fn subnet_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmRes
         x: Extra::default(),
     };
     w.put(res.clone());
-    let h = start(app, w, ctx, p, &key, &vnet_key, &region, Done::Succeed);
+    let h = AsyncOp::new(Style::Nrp, &key, &vnet_key, &region, Done::Succeed).start(app, w, ctx, p);
     let status = if existing.is_some() { 200 } else { 201 };
     Ok(with_etag(Reply::json(status, view_subnet(w, &res)), &res).headers(h))
 }
@@ -524,37 +523,86 @@ fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<
     }
     let existing = w.get(&key).cloned();
     check_conditions(ctx, existing.as_ref())?;
-    let body = if ctx.method == "PATCH" {
-        let Some(e) = &existing else {
-            return Err(not_found(p));
-        };
-        let mut b = e.doc.clone();
-        crate::routes::generic::merge(&mut b, &ctx.json()?);
-        b
-    } else {
-        ctx.json()?
-    };
-    let loc = body
-        .get("location")
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            ArmError::bad_request(
-                "LocationRequired",
-                "The location property is required for this definition.",
-            )
-        })?;
+    let body = requested_body(ctx, p, existing.as_ref().map(|e| e.doc.clone()))?;
+    let loc = required_location(&body)?;
     let id = existing
         .as_ref()
         .map(|r| r.id.clone())
         .unwrap_or_else(|| new_id(w, p));
     let name = id.rsplit('/').next().unwrap_or("").to_string();
+    let props = object_properties(&body)?;
+    let subnet_id = requested_subnet_id(&props)?;
+    let subnet = w
+        .get(&key_of(subnet_id))
+        .cloned()
+        .ok_or_else(|| invalid_reference(subnet_id, &id))?;
+    // Validate connections and targets first.
+    let conns = requested_connections(w, &props, &id, &name)?;
+    let old_refs = existing
+        .as_ref()
+        .map(|e| e.x.conn_refs.clone())
+        .unwrap_or_default();
+    let linked = link_connections(w, &conns, &old_refs, &id, &name, subnet_id)?;
+    drop_stale_connections(w, &old_refs, &linked.refs);
+    let dns = dns_configs(w, existing.as_ref(), &props, &linked.fqdns, &subnet);
+    let nic = network_interfaces(existing.as_ref(), &props, &name, p);
+    let mut pr = props.clone();
+    for (k, v) in linked.entries {
+        pr[k] = v;
+    }
+    pr["provisioningState"] = json!("Updating");
+    pr["resourceGuid"] = existing
+        .as_ref()
+        .and_then(|e| e.doc.pointer("/properties/resourceGuid").cloned())
+        .unwrap_or_else(|| json!(uuid::Uuid::new_v4().to_string()));
+    pr["customDnsConfigs"] = dns;
+    pr["networkInterfaces"] = nic;
+    pr["subnet"] = json!({"id": subnet.id});
+    fill_pe_defaults(&mut pr);
+    let region = norm_location(loc);
+    let res = pe_res(id, name, &region, pr, &body, linked.refs);
+    w.put(res.clone());
+    let h = AsyncOp::new(Style::Nrp, &key, &key, &region, Done::Succeed).start(app, w, ctx, p);
+    let status = if existing.is_some() { 200 } else { 201 };
+    Ok(with_etag(Reply::json(status, view_pe(w, &res)), &res).headers(h))
+}
+
+/// The request body; on PATCH, merged into `base` (the stored resource; 404 if absent).
+fn requested_body(ctx: &Ctx, p: &ResPath, base: Option<Value>) -> ArmResult<Value> {
+    if ctx.method != "PATCH" {
+        return ctx.json();
+    }
+    let Some(mut b) = base else {
+        return Err(not_found(p));
+    };
+    crate::routes::generic::merge(&mut b, &ctx.json()?);
+    Ok(b)
+}
+
+/// `location` is required.
+fn required_location(body: &Value) -> ArmResult<&str> {
+    body.get("location").and_then(Value::as_str).ok_or_else(|| {
+        ArmError::bad_request(
+            "LocationRequired",
+            "The location property is required for this definition.",
+        )
+    })
+}
+
+/// `properties`, which must be an object (`{}` when absent).
+fn object_properties(body: &Value) -> ArmResult<Value> {
     let props = body.get("properties").cloned().unwrap_or(json!({}));
     if !props.is_object() {
         return Err(
             ArmError::invalid_content("properties must be an object.").with_target("properties")
         );
     }
-    let subnet_id = props
+    Ok(props)
+}
+
+/// `properties.subnet.id` of a private endpoint (required).
+fn requested_subnet_id(props: &Value) -> ArmResult<&str> {
+    props
         .pointer("/subnet/id")
         .and_then(Value::as_str)
         .ok_or_else(|| {
@@ -563,12 +611,30 @@ fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<
                 "Cannot parse the request. properties.subnet.id is required.",
             )
             .with_target("properties.subnet.id")
-        })?;
-    let subnet = w
-        .get(&key_of(subnet_id))
-        .cloned()
-        .ok_or_else(|| invalid_reference(subnet_id, &id))?;
-    // Validate connections and targets first.
+        })
+}
+
+/// One requested private-link service connection of a private endpoint.
+struct RequestedConn {
+    /// `privateLinkServiceConnections` or `manualPrivateLinkServiceConnections`.
+    field: String,
+    /// Connection name (`{pe}-{i}` when not given).
+    name: String,
+    /// The connection as sent.
+    body: Value,
+    /// The private-link target.
+    target: Res,
+    /// `groupIds` as sent (`[]` when absent).
+    groups: Value,
+}
+
+/// The connections of both fields, each with an existing target and valid group ids.
+fn requested_connections(
+    w: &World,
+    props: &Value,
+    pe_id: &str,
+    pe_name: &str,
+) -> ArmResult<Vec<RequestedConn>> {
     let mut conns = Vec::new();
     for field in CONN_FIELDS {
         let items = props
@@ -583,109 +649,189 @@ fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<
             let target = w
                 .get(&key_of(target_id))
                 .cloned()
-                .ok_or_else(|| invalid_reference(target_id, &id))?;
+                .ok_or_else(|| invalid_reference(target_id, pe_id))?;
             let groups = c
                 .pointer("/properties/groupIds")
                 .cloned()
                 .unwrap_or(json!([]));
-            if target.tkey == "microsoft.machinelearningservices/workspaces" {
-                let ok = groups
-                    .as_array()
-                    .map(|g| {
-                        g.len() == 1
-                            && g[0]
-                                .as_str()
-                                .map(|s| s.eq_ignore_ascii_case("amlworkspace"))
-                                .unwrap_or(false)
-                    })
-                    .unwrap_or(false);
-                if !ok {
-                    return Err(ArmError::bad_request(
-                        "PrivateEndpointBadRequest",
-                        format!("Call to Microsoft.MachineLearningServices/workspaces failed. Error message: The group id(s) {groups} are not valid for this resource; the only valid group id is 'amlworkspace'."),
-                    ));
-                }
-            }
-            let cname = c
+            check_workspace_group_ids(&target, &groups)?;
+            let name = c
                 .get("name")
                 .and_then(Value::as_str)
                 .map(String::from)
-                .unwrap_or_else(|| format!("{name}-{i}"));
-            conns.push((field.to_string(), cname, c.clone(), target, groups));
+                .unwrap_or_else(|| format!("{pe_name}-{i}"));
+            conns.push(RequestedConn {
+                field: field.to_string(),
+                name,
+                body: c.clone(),
+                target,
+                groups,
+            });
         }
     }
-    // Reuse existing connections (same field, name and target) so approvals survive updates.
-    let old_refs = existing
-        .as_ref()
-        .map(|e| e.x.conn_refs.clone())
-        .unwrap_or_default();
-    let mut refs = Vec::new();
-    let mut out_conns: serde_json::Map<String, Value> = serde_json::Map::new();
-    for f in CONN_FIELDS {
-        out_conns.insert(f.to_string(), json!([]));
+    Ok(conns)
+}
+
+/// A workspace target accepts exactly one group id, `amlworkspace`.
+fn check_workspace_group_ids(target: &Res, groups: &Value) -> ArmResult<()> {
+    if target.tkey != "microsoft.machinelearningservices/workspaces" {
+        return Ok(());
     }
-    let mut fqdns = Vec::new();
-    for (field, cname, c, target, groups) in &conns {
-        let tkey = key_of(&target.id);
-        let reused = old_refs.iter().find(|r| {
-            &r.field == field
-                && &r.name == cname
-                && r.conn_key.starts_with(&format!("{tkey}/"))
-                && w.get(&r.conn_key).is_some()
-        });
-        let conn_key = match reused {
-            Some(r) => r.conn_key.clone(),
-            None => {
-                let msg = c
-                    .pointer("/properties/requestMessage")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                create_connection(
-                    w,
-                    &tkey,
-                    &id,
-                    &name,
-                    subnet_id,
-                    field.starts_with("manual"),
-                    msg,
-                    groups,
-                )
-                .ok_or_else(|| invalid_reference(&target.id, &id))?
-            }
+    let ok = groups
+        .as_array()
+        .map(|g| {
+            g.len() == 1
+                && g[0]
+                    .as_str()
+                    .map(|s| s.eq_ignore_ascii_case("amlworkspace"))
+                    .unwrap_or(false)
+        })
+        .unwrap_or(false);
+    if ok {
+        return Ok(());
+    }
+    Err(ArmError::bad_request(
+        "PrivateEndpointBadRequest",
+        format!("Call to Microsoft.MachineLearningServices/workspaces failed. Error message: The group id(s) {groups} are not valid for this resource; the only valid group id is 'amlworkspace'."),
+    ))
+}
+
+/// The connections of a private endpoint once linked to their targets.
+struct LinkedConns {
+    /// Where each connection lives on its target.
+    refs: Vec<ConnRef>,
+    /// The two connection fields of the private endpoint's properties.
+    entries: serde_json::Map<String, Value>,
+    /// FQDNs the private endpoint resolves, in connection order.
+    fqdns: Vec<String>,
+}
+
+/// Links each connection to a connection resource on its target, reusing the existing one
+/// (same field, name and target) so approvals survive updates.
+fn link_connections(
+    w: &mut World,
+    conns: &[RequestedConn],
+    old_refs: &[ConnRef],
+    pe_id: &str,
+    pe_name: &str,
+    subnet_id: &str,
+) -> ArmResult<LinkedConns> {
+    let mut linked = LinkedConns {
+        refs: Vec::new(),
+        entries: CONN_FIELDS
+            .iter()
+            .map(|f| (f.to_string(), json!([])))
+            .collect(),
+        fqdns: Vec::new(),
+    };
+    for c in conns {
+        let conn_key = match reusable_connection(w, c, old_refs) {
+            Some(k) => k,
+            None => new_connection(w, c, pe_id, pe_name, subnet_id)?,
         };
-        refs.push(ConnRef {
-            field: field.clone(),
-            name: cname.clone(),
+        linked.refs.push(ConnRef {
+            field: c.field.clone(),
+            name: c.name.clone(),
             conn_key,
         });
-        let mut cp = c.get("properties").cloned().unwrap_or(json!({}));
-        cp["provisioningState"] = json!("Succeeded");
-        cp["privateLinkServiceConnectionState"] =
-            json!({"status": "Pending", "description": "", "actionsRequired": "None"});
-        if let Some(arr) = out_conns.get_mut(field).and_then(Value::as_array_mut) {
-            arr.push(json!({
-                "id": format!("{id}/{field}/{cname}"),
-                "name": cname,
-                "type": format!("Microsoft.Network/privateEndpoints/{field}"),
-                "etag": new_etag("microsoft.network/privateendpoints"),
-                "properties": cp,
-            }));
+        if let Some(arr) = linked
+            .entries
+            .get_mut(&c.field)
+            .and_then(Value::as_array_mut)
+        {
+            arr.push(connection_entry(pe_id, c));
         }
-        for g in groups.as_array().cloned().unwrap_or_default() {
-            fqdns.extend(target_fqdns(target, g.as_str().unwrap_or("")));
-        }
-        if groups.as_array().map(|a| a.is_empty()).unwrap_or(true) {
-            fqdns.extend(target_fqdns(target, "default"));
-        }
+        linked.fqdns.extend(connection_fqdns(c));
     }
-    for old in &old_refs {
+    Ok(linked)
+}
+
+/// The existing connection of the same field, name and target, if it still exists.
+fn reusable_connection(w: &World, c: &RequestedConn, old_refs: &[ConnRef]) -> Option<String> {
+    let tkey = key_of(&c.target.id);
+    old_refs
+        .iter()
+        .find(|r| {
+            r.field == c.field
+                && r.name == c.name
+                && r.conn_key.starts_with(&format!("{tkey}/"))
+                && w.get(&r.conn_key).is_some()
+        })
+        .map(|r| r.conn_key.clone())
+}
+
+/// Creates the connection resource on the target (manual connections start `Pending`).
+fn new_connection(
+    w: &mut World,
+    c: &RequestedConn,
+    pe_id: &str,
+    pe_name: &str,
+    subnet_id: &str,
+) -> ArmResult<String> {
+    let msg = c
+        .body
+        .pointer("/properties/requestMessage")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    create_connection(
+        w,
+        &key_of(&c.target.id),
+        pe_id,
+        pe_name,
+        subnet_id,
+        c.field.starts_with("manual"),
+        msg,
+        &c.groups,
+    )
+    .ok_or_else(|| invalid_reference(&c.target.id, pe_id))
+}
+
+/// The connection as the private endpoint shows it (its state is filled in by the view).
+fn connection_entry(pe_id: &str, c: &RequestedConn) -> Value {
+    let mut cp = c.body.get("properties").cloned().unwrap_or(json!({}));
+    cp["provisioningState"] = json!("Succeeded");
+    cp["privateLinkServiceConnectionState"] =
+        json!({"status": "Pending", "description": "", "actionsRequired": "None"});
+    json!({
+        "id": format!("{pe_id}/{}/{}", c.field, c.name),
+        "name": c.name,
+        "type": format!("Microsoft.Network/privateEndpoints/{}", c.field),
+        "etag": new_etag("microsoft.network/privateendpoints"),
+        "properties": cp,
+    })
+}
+
+/// FQDNs of a connection: one set per group id, the `default` set without group ids.
+fn connection_fqdns(c: &RequestedConn) -> Vec<String> {
+    let mut fqdns = Vec::new();
+    for g in c.groups.as_array().cloned().unwrap_or_default() {
+        fqdns.extend(target_fqdns(&c.target, g.as_str().unwrap_or("")));
+    }
+    if c.groups.as_array().map(|a| a.is_empty()).unwrap_or(true) {
+        fqdns.extend(target_fqdns(&c.target, "default"));
+    }
+    fqdns
+}
+
+/// Removes the connections of the previous version that were not kept.
+fn drop_stale_connections(w: &mut World, old_refs: &[ConnRef], refs: &[ConnRef]) {
+    for old in old_refs {
         if !refs.iter().any(|r| r.conn_key == old.conn_key) {
             w.remove_tree(&old.conn_key);
         }
     }
-    // DNS configs: keep the existing allocation when the FQDN set is unchanged.
+}
+
+/// DNS configs: the existing allocation when the FQDN set is unchanged; otherwise one IP per
+/// FQDN, static IPs from `ipConfigurations` first, then allocated from the subnet.
+fn dns_configs(
+    w: &mut World,
+    existing: Option<&Res>,
+    props: &Value,
+    fqdns: &[String],
+    subnet: &Res,
+) -> Value {
     let old_dns = existing
-        .as_ref()
         .and_then(|e| e.doc.pointer("/properties/customDnsConfigs").cloned())
         .unwrap_or(json!([]));
     let old_fqdns: Vec<String> = old_dns
@@ -696,53 +842,53 @@ fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<
                 .collect()
         })
         .unwrap_or_default();
-    let dns = if old_fqdns == fqdns {
-        old_dns
-    } else {
-        let statics: Vec<String> = props
-            .get("ipConfigurations")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|c| {
-                        c.pointer("/properties/privateIPAddress")
-                            .and_then(Value::as_str)
-                            .map(String::from)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut v = Vec::new();
-        for (i, f) in fqdns.iter().enumerate() {
-            let ip = statics
-                .get(i)
-                .cloned()
-                .unwrap_or_else(|| allocate_ip(w, &subnet));
-            v.push(json!({"fqdn": f, "ipAddresses": [ip]}));
-        }
-        Value::Array(v)
-    };
+    if old_fqdns == fqdns {
+        return old_dns;
+    }
+    let statics = static_ips(props);
+    let mut v = Vec::new();
+    for (i, f) in fqdns.iter().enumerate() {
+        let ip = statics
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| allocate_ip(w, subnet));
+        v.push(json!({"fqdn": f, "ipAddresses": [ip]}));
+    }
+    Value::Array(v)
+}
+
+/// `privateIPAddress` of each requested `ipConfigurations` entry, in order.
+fn static_ips(props: &Value) -> Vec<String> {
+    props
+        .get("ipConfigurations")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| {
+                    c.pointer("/properties/privateIPAddress")
+                        .and_then(Value::as_str)
+                        .map(String::from)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The NIC: kept from the stored endpoint, else named `customNetworkInterfaceName` or
+/// `{pe}.nic.{guid}`.
+fn network_interfaces(existing: Option<&Res>, props: &Value, pe_name: &str, p: &ResPath) -> Value {
     let nic_name = props
         .get("customNetworkInterfaceName")
         .and_then(Value::as_str)
         .map(String::from)
-        .unwrap_or_else(|| format!("{name}.nic.{}", uuid::Uuid::new_v4()));
-    let nic = existing
-        .as_ref()
+        .unwrap_or_else(|| format!("{pe_name}.nic.{}", uuid::Uuid::new_v4()));
+    existing
         .and_then(|e| e.doc.pointer("/properties/networkInterfaces").cloned())
-        .unwrap_or_else(|| json!([{"id": format!("/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/networkInterfaces/{nic_name}", p.sub, p.rg)}]));
-    let mut pr = props.clone();
-    for (k, v) in out_conns {
-        pr[k] = v;
-    }
-    pr["provisioningState"] = json!("Updating");
-    pr["resourceGuid"] = existing
-        .as_ref()
-        .and_then(|e| e.doc.pointer("/properties/resourceGuid").cloned())
-        .unwrap_or_else(|| json!(uuid::Uuid::new_v4().to_string()));
-    pr["customDnsConfigs"] = dns;
-    pr["networkInterfaces"] = nic;
-    pr["subnet"] = json!({"id": subnet.id});
+        .unwrap_or_else(|| json!([{"id": format!("/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/networkInterfaces/{nic_name}", p.sub, p.rg)}]))
+}
+
+/// NRP's defaults for omitted fields.
+fn fill_pe_defaults(pr: &mut Value) {
     if pr.get("applicationSecurityGroups").is_none() {
         pr["applicationSecurityGroups"] = json!([]);
     }
@@ -752,17 +898,28 @@ fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<
     if pr.get("ipVersionType").is_none() {
         pr["ipVersionType"] = json!("IPv4");
     }
+}
+
+/// The stored private endpoint (`tags` and `extendedLocation` as sent).
+fn pe_res(
+    id: String,
+    name: String,
+    region: &str,
+    pr: Value,
+    body: &Value,
+    refs: Vec<ConnRef>,
+) -> Res {
     let etag = new_etag("microsoft.network/privateendpoints");
     let mut doc = json!({
         "id": id, "name": name, "type": "Microsoft.Network/privateEndpoints",
-        "location": norm_location(loc), "etag": etag, "properties": pr,
+        "location": region, "etag": etag, "properties": pr,
     });
     for k in ["tags", "extendedLocation"] {
         if let Some(v) = body.get(k) {
             doc[k] = v.clone();
         }
     }
-    let res = Res {
+    Res {
         id,
         tkey: "microsoft.network/privateendpoints".into(),
         doc,
@@ -772,20 +929,7 @@ fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<
             conn_refs: refs,
             ..Default::default()
         },
-    };
-    w.put(res.clone());
-    let h = start(
-        app,
-        w,
-        ctx,
-        p,
-        &key,
-        &key,
-        &norm_location(loc),
-        Done::Succeed,
-    );
-    let status = if existing.is_some() { 200 } else { 201 };
-    Ok(with_etag(Reply::json(status, view_pe(w, &res)), &res).headers(h))
+    }
 }
 
 /// Called when a private endpoint is removed: its connections disappear from the targets.
@@ -1014,7 +1158,7 @@ fn zone_group_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Ar
     };
     w.put(res.clone());
     let region = pe.doc["location"].as_str().unwrap_or("eastus").to_string();
-    let h = start(app, w, ctx, p, &key, &pe_key, &region, Done::Succeed);
+    let h = AsyncOp::new(Style::Nrp, &key, &pe_key, &region, Done::Succeed).start(app, w, ctx, p);
     let status = if existing.is_some() { 200 } else { 201 };
     Ok(with_etag(Reply::json(status, res.doc.clone()), &res).headers(h))
 }

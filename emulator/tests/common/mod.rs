@@ -240,3 +240,106 @@ pub async fn to_resp(r: reqwest::Response) -> Resp {
         body,
     }
 }
+
+/// One request of a table-driven check and what its response must show.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub method: &'static str,
+    pub path: String,
+    pub api: Option<String>,
+    pub body: Option<Value>,
+    pub headers: Vec<(String, String)>,
+    pub auth: bool,
+    pub status: Option<u16>,
+    pub code: Option<&'static str>,
+    /// JSON pointer into the response body → expected value.
+    pub fields: Vec<(&'static str, Value)>,
+}
+
+/// A case: `method path?api-version=api` with the test token, expecting nothing yet.
+pub fn case(method: &'static str, path: impl Into<String>, api: Option<&str>) -> Case {
+    Case {
+        method,
+        path: path.into(),
+        api: api.map(String::from),
+        body: None,
+        headers: Vec::new(),
+        auth: true,
+        status: None,
+        code: None,
+        fields: Vec::new(),
+    }
+}
+
+impl Case {
+    pub fn body(mut self, b: Value) -> Self {
+        self.body = Some(b);
+        self
+    }
+    pub fn header(mut self, k: &str, v: &str) -> Self {
+        self.headers.push((k.to_string(), v.to_string()));
+        self
+    }
+    /// Sends no bearer token of its own (headers may still carry one).
+    pub fn no_auth(mut self) -> Self {
+        self.auth = false;
+        self
+    }
+    pub fn status(mut self, s: u16) -> Self {
+        self.status = Some(s);
+        self
+    }
+    /// Expects the ARM error code `/error/code`.
+    pub fn code(mut self, c: &'static str) -> Self {
+        self.code = Some(c);
+        self
+    }
+    /// Expects the body value at a JSON pointer.
+    pub fn field(mut self, pointer: &'static str, v: Value) -> Self {
+        self.fields.push((pointer, v));
+        self
+    }
+}
+
+impl Env {
+    /// Sends each case in order and asserts what it expects; returns the responses for
+    /// checks a table cannot express.
+    pub async fn check(&self, cases: &[Case]) -> Vec<Resp> {
+        let mut out = Vec::new();
+        for c in cases {
+            let headers: Vec<(&str, &str)> = c
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let r = self
+                .try_send(
+                    c.method,
+                    &c.path,
+                    c.api.as_deref(),
+                    c.body.as_ref(),
+                    &headers,
+                    c.auth,
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{} {}: {e}", c.method, c.path));
+            let label = format!("{} {} (api {:?})", c.method, c.path, c.api);
+            if let Some(s) = c.status {
+                assert_eq!(r.status, s, "{label}: {:?}", r.body);
+            }
+            if let Some(code) = c.code {
+                assert_eq!(r.code(), code, "{label}: {:?}", r.body);
+            }
+            for (ptr, v) in &c.fields {
+                assert_eq!(
+                    r.body.pointer(ptr),
+                    Some(v),
+                    "{label} at {ptr}: {:?}",
+                    r.body
+                );
+            }
+            out.push(r);
+        }
+        out
+    }
+}

@@ -3,71 +3,22 @@
 //! place, drift, replacement, import (CLI and `import` blocks), parallel endpoints, a manual
 //! connection, injected faults, bad inputs at plan, and the request counts per resource.
 
-mod tf;
-
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use tf::emulator::Emulator;
-use tf::Workspace;
 
-const HEAD: &str = r#"
-terraform {
-  required_providers {
-    aml = { source = "secure-ml/aml" }
-  }
-}
-"#;
-
-fn example() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/private-link/main.tf"
-    ))
-    .unwrap()
-}
-
-fn workspace_with(emu: &Emulator, config: &str) -> Workspace {
-    let mut ws = Workspace::new(config);
-    for (k, v) in &emu.env {
-        ws.env(k, v);
-    }
-    ws
-}
-
-fn rg(emu: &Emulator) -> String {
-    format!(
-        "/subscriptions/{}/resourceGroups/rg-aml-demo",
-        emu.subscription()
-    )
-}
-
-/// `terraform plan -detailed-exitcode`: panics unless it reports no changes.
-fn assert_no_changes(ws: &Workspace) {
-    let out = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
-    let text = tf::text(&out);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "the second plan has changes:\n{text}"
-    );
-    assert!(text.contains("No changes"), "{text}");
-}
+use crate::tf::emulator::{rg, Emulator};
+use crate::tf::{example, Workspace, HEAD};
 
 /// The resource IDs the emulator holds that a private-link workflow manages.
 fn managed_objects(emu: &Emulator) -> Vec<String> {
-    let all = emu.admin("GET", "resources", None);
-    all["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
+    emu.resource_ids()
+        .into_iter()
         .filter(|id| {
             let l = id.to_ascii_lowercase();
             l.contains("/privateendpoints/") || l.contains("/privatednszones/")
         })
-        .map(str::to_string)
         .collect()
 }
 
@@ -140,7 +91,7 @@ fn state_values(ws: &Workspace) -> BTreeMap<String, Value> {
 #[test]
 fn the_whole_workflow_then_no_changes_tags_in_place_drift_and_destroy() {
     let emu = Emulator::start(&[]);
-    let ws = workspace_with(&emu, &example());
+    let ws = Workspace::against(&emu, &example("private-link"));
     ws.init();
     emu.admin("DELETE", "requests", None);
 
@@ -178,7 +129,7 @@ fn the_whole_workflow_then_no_changes_tags_in_place_drift_and_destroy() {
     assert_eq!(records.len(), 4, "{o}");
 
     // A second plan has nothing to do; count what a refresh costs.
-    assert_no_changes(&ws);
+    ws.assert_no_changes();
     let refresh_requests = take_requests(&emu);
     eprintln!(
         "MEASURE apply wall time of examples/private-link: {:.2}s",
@@ -220,7 +171,7 @@ fn the_whole_workflow_then_no_changes_tags_in_place_drift_and_destroy() {
     let pe_block = "  target_resource_id  = local.workspace_id\n";
     ws.write(
         "main.tf",
-        &example().replace(
+        &example("private-link").replace(
             pe_block,
             &format!("{pe_block}  tags = {{ env = \"dev\" }}\n"),
         ),
@@ -235,7 +186,7 @@ fn the_whole_workflow_then_no_changes_tags_in_place_drift_and_destroy() {
         rg(&emu)
     );
     assert_eq!(emu.resource(&pe_id)["tags"], json!({"env": "dev"}));
-    assert_no_changes(&ws);
+    ws.assert_no_changes();
 
     // Deleted out of band: the endpoint (and with it its zone group) and a VNet link are detected
     // and re-created.
@@ -252,7 +203,7 @@ fn the_whole_workflow_then_no_changes_tags_in_place_drift_and_destroy() {
         out.contains("Resources: 3 added, 0 changed, 0 destroyed"),
         "{out}"
     );
-    assert_no_changes(&ws);
+    ws.assert_no_changes();
     assert_eq!(
         ws.outputs()["record_fqdns"]["value"]
             .as_object()
@@ -298,7 +249,7 @@ fn a_subnet_change_replaces_the_endpoint_and_a_missing_aml_zone_warns() {
         json!({"name": "snet-pe2", "type": "Microsoft.Network/virtualNetworks/subnets",
                "properties": {"addressPrefix": "10.0.2.0/24", "privateEndpointNetworkPolicies": "Disabled"}}),
     );
-    let ws = workspace_with(&emu, &endpoint_config(&emu, "snet-pe", ""));
+    let ws = Workspace::against(&emu, &endpoint_config(&emu, "snet-pe", ""));
     ws.init();
     let plan = ws.ok(&["plan", "-no-color"]);
     // The zones the endpoint needs are known at plan.
@@ -367,7 +318,7 @@ resource "aml_private_dns_zone" "nb" {
         "main.tf",
         &endpoint_config(&emu, "snet-pe", &format!("{reordered}{nb}")),
     );
-    assert_no_changes(&ws);
+    ws.assert_no_changes();
 
     // Moving the endpoint to another subnet replaces it (and its zone group with it).
     ws.write(
@@ -396,7 +347,7 @@ resource "aml_private_dns_zone" "nb" {
             .ends_with("/snet-pe2"),
         "{pe}"
     );
-    assert_no_changes(&ws);
+    ws.assert_no_changes();
 }
 
 fn flat_config(emu: &Emulator) -> String {
@@ -442,7 +393,7 @@ resource "aml_private_dns_zone_group" "g" {{
 fn terraform_import_and_import_blocks_reproduce_the_same_state() {
     let emu = Emulator::start(&[]);
     let config = flat_config(&emu);
-    let created = workspace_with(&emu, &config);
+    let created = Workspace::against(&emu, &config);
     created.init();
     created.ok(&["apply", "-auto-approve", "-no-color"]);
     // Zone counters changed when the links and the group were written: refresh them first.
@@ -455,7 +406,7 @@ fn terraform_import_and_import_blocks_reproduce_the_same_state() {
         .collect();
 
     // Existing objects refuse a second create: "already exists — import it".
-    let other = workspace_with(&emu, &config);
+    let other = Workspace::against(&emu, &config);
     other.init();
     let out = other.fails(&["apply", "-auto-approve", "-no-color"]);
     assert!(
@@ -464,20 +415,20 @@ fn terraform_import_and_import_blocks_reproduce_the_same_state() {
     );
 
     // terraform import, one address at a time.
-    let cli = workspace_with(&emu, &config);
+    let cli = Workspace::against(&emu, &config);
     cli.init();
     for (addr, id) in &ids {
         cli.ok(&["import", "-no-color", addr, id]);
     }
     assert_eq!(state_values(&cli), want);
-    assert_no_changes(&cli);
+    cli.assert_no_changes();
 
     // import blocks.
     let blocks: String = ids
         .iter()
         .map(|(a, id)| format!("import {{\n  to = {a}\n  id = \"{id}\"\n}}\n"))
         .collect();
-    let block = workspace_with(&emu, &format!("{config}\n{blocks}"));
+    let block = Workspace::against(&emu, &format!("{config}\n{blocks}"));
     block.init();
     let out = block.ok(&["apply", "-auto-approve", "-no-color"]);
     assert!(
@@ -485,7 +436,7 @@ fn terraform_import_and_import_blocks_reproduce_the_same_state() {
         "{out}"
     );
     assert_eq!(state_values(&block), want);
-    assert_no_changes(&block);
+    block.assert_no_changes();
 
     // A malformed import ID is refused with the expected shape.
     let out = cli.fails(&[
@@ -521,7 +472,7 @@ output "states" {{
 }}
 "#
     );
-    let ws = workspace_with(&emu, &config);
+    let ws = Workspace::against(&emu, &config);
     ws.init();
     let started = Instant::now();
     let out = ws.ok(&["apply", "-auto-approve", "-parallelism=20", "-no-color"]);
@@ -544,19 +495,16 @@ output "states" {{
     assert_eq!(unique.len(), 80, "addresses are shared: {o}");
     assert_eq!(o["states"]["value"], json!(["Approved"]));
     // The workspace holds one approved connection per endpoint.
-    let all = emu.admin("GET", "resources", None);
-    let conns = all["value"]
-        .as_array()
-        .unwrap()
+    let all = emu.resource_ids();
+    let conns = all
         .iter()
-        .filter_map(Value::as_str)
         .filter(|id| {
             id.to_ascii_lowercase()
                 .contains("/workspaces/mlw-demo/privateendpointconnections/")
         })
         .count();
-    assert_eq!(conns, 20, "{all}");
-    assert_no_changes(&ws);
+    assert_eq!(conns, 20, "{all:?}");
+    ws.assert_no_changes();
     ws.ok(&["destroy", "-auto-approve", "-parallelism=20", "-no-color"]);
     assert_eq!(managed_objects(&emu), Vec::<String>::new());
 }
@@ -600,7 +548,7 @@ output "zones" {{
 }}
 "#
     );
-    let ws = workspace_with(&emu, &config.replace("TAGS", ""));
+    let ws = Workspace::against(&emu, &config.replace("TAGS", ""));
     ws.init();
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
     assert!(
@@ -619,7 +567,7 @@ output "zones" {{
         json!(["10.0.1.200"]),
         "the static IP is used"
     );
-    assert_no_changes(&ws);
+    ws.assert_no_changes();
 
     // A zone group written by someone else (Azure Policy) is left alone by endpoint updates...
     let pe_id = format!("{rg}/providers/Microsoft.Network/privateEndpoints/pe-kv-manual");
@@ -660,12 +608,12 @@ output "zones" {{
 #[test]
 fn faults_at_ten_percent_change_no_outcome() {
     let emu = Emulator::start(&[]);
-    let ws = workspace_with(&emu, &example());
+    let ws = Workspace::against(&emu, &example("private-link"));
     ws.init();
     for seed in [11, 23, 47] {
         emu.admin("DELETE", "requests", None);
         let spec = format!("seed={seed},429=0.03,500=0.02,503=0.02,drop=0.02,409=0.01");
-        emu.admin("POST", "faults", Some(json!({ "spec": spec })));
+        emu.set_faults(&spec);
         let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
         assert!(
             out.contains("Resources: 6 added, 0 changed, 0 destroyed"),
@@ -684,7 +632,7 @@ fn faults_at_ten_percent_change_no_outcome() {
             "Approved",
             "seed {seed}"
         );
-        assert_no_changes(&ws);
+        ws.assert_no_changes();
         ws.ok(&["destroy", "-auto-approve", "-no-color"]);
         let log = emu.admin("GET", "requests", None);
         let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
@@ -702,11 +650,7 @@ fn faults_at_ten_percent_change_no_outcome() {
     // Half of the endpoint and zone group writes refused with 409 AnotherOperationInProgress (the
     // subnet or endpoint is still updating): retried within the timeout, same outcome.
     emu.admin("DELETE", "requests", None);
-    emu.admin(
-        "POST",
-        "faults",
-        Some(json!({ "spec": "seed=5,409=0.5,methods=PUT,paths=*/privateEndpoints/*" })),
-    );
+    emu.set_faults("seed=5,409=0.5,methods=PUT,paths=*/privateEndpoints/*");
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
     assert!(
         out.contains("Resources: 6 added, 0 changed, 0 destroyed"),
@@ -717,7 +661,7 @@ fn faults_at_ten_percent_change_no_outcome() {
         .unwrap_or(0);
     assert!(injected > 0, "no 409 was injected");
     emu.admin("DELETE", "faults", None);
-    assert_no_changes(&ws);
+    ws.assert_no_changes();
     ws.ok(&["destroy", "-auto-approve", "-no-color"]);
 }
 
@@ -773,7 +717,7 @@ resource "aml_private_endpoint" "pe" {{
         ),
     ];
     for (config, attr_line, message) in cases {
-        let ws = workspace_with(&emu, &config);
+        let ws = Workspace::against(&emu, &config);
         ws.init();
         let out = ws.fails(&["plan", "-no-color"]);
         assert!(out.contains(message), "want {message:?}:\n{out}");

@@ -7,86 +7,19 @@
 //!
 //! `AML_E2E_LRO_MS` sets the emulator's async-operation delay (default 50 ms) for measurements.
 
-mod tf;
-
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tf::emulator::Emulator;
-use tf::Workspace;
 
-const HEAD: &str = r#"
-terraform {
-  required_providers {
-    aml = { source = "secure-ml/aml" }
-  }
-}
-"#;
-
-fn lro_ms() -> String {
-    std::env::var("AML_E2E_LRO_MS").unwrap_or_else(|_| "50".into())
-}
-
-fn start() -> Emulator {
-    let lro = lro_ms();
-    Emulator::start(&["--lro-delay-ms", lro.as_str()])
-}
-
-fn rg(emu: &Emulator) -> String {
-    format!(
-        "/subscriptions/{}/resourceGroups/rg-aml-demo",
-        emu.subscription()
-    )
-}
-
-fn ws_id(emu: &Emulator) -> String {
-    format!(
-        "{}/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo",
-        rg(emu)
-    )
-}
-
-fn tf_with(emu: &Emulator, body: &str) -> Workspace {
-    let mut ws = Workspace::new(&format!(
-        "{HEAD}\n{}",
-        body.replace("WSID", &ws_id(emu)).replace("RGID", &rg(emu))
-    ));
-    for (k, v) in &emu.env {
-        ws.env(k, v);
-    }
-    ws.init();
-    ws
-}
-
-fn has(out: &str, needle: &str) -> bool {
-    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    squash(out).contains(&squash(needle))
-}
-
-fn no_changes(ws: &Workspace) {
-    let out = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "expected no changes:\n{}",
-        tf::text(&out)
-    );
-}
-
-fn set_fault(emu: &Emulator, spec: &str) {
-    emu.admin("POST", "faults", Some(json!({ "spec": spec })));
-}
+use crate::tf::emulator::{lro_ms, rg, ws_id, ArmClient, Emulator};
+use crate::tf::{self, demo_config, demo_workspace, has, Workspace};
 
 /// The user-defined rules of mlw-demo, by name, as the emulator holds them.
 fn user_rules(emu: &Emulator) -> BTreeSet<String> {
     let prefix = format!("{}/outboundRules/", ws_id(emu)).to_ascii_lowercase();
-    let ids = emu.admin("GET", "resources", None);
-    ids["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
+    emu.resource_ids()
+        .into_iter()
         .filter(|id| id.to_ascii_lowercase().starts_with(&prefix))
         .filter(|id| {
             emu.resource(id)
@@ -100,15 +33,10 @@ fn user_rules(emu: &Emulator) -> BTreeSet<String> {
 
 /// ARM writes (PUT/PATCH/DELETE/POST) on the workspace and on its outbound rules.
 fn writes(emu: &Emulator) -> (u64, u64) {
-    let counters = emu.admin("GET", "counters", None);
     let ws = ws_id(emu).to_ascii_lowercase();
     let mut out = (0, 0);
-    for (k, v) in counters.as_object().unwrap() {
-        let n: u64 = v
-            .as_object()
-            .map(|m| m.values().filter_map(Value::as_u64).sum())
-            .unwrap_or(0);
-        if *k == ws || k.starts_with(&format!("{ws}/provisionmanagednetwork")) {
+    for (k, n) in emu.write_counts() {
+        if k == ws || k.starts_with(&format!("{ws}/provisionmanagednetwork")) {
             out.0 += n;
         } else if k.starts_with(&format!("{ws}/outboundrules/")) {
             out.1 += n;
@@ -229,9 +157,9 @@ fn expected_names() -> BTreeSet<String> {
 
 #[test]
 fn thirty_rules_in_one_apply_survive_the_lost_rule_fault() {
-    let emu = start();
-    set_fault(&emu, "seed=7,lost-rule=0.3");
-    let ws = tf_with(&emu, THIRTY);
+    let emu = Emulator::with_lro_delay(&[]);
+    emu.set_faults("seed=7,lost-rule=0.3");
+    let ws = demo_workspace(&emu, THIRTY);
     emu.admin("DELETE", "counters", None);
     let t = Instant::now();
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
@@ -300,7 +228,7 @@ fn thirty_rules_in_one_apply_survive_the_lost_rule_fault() {
         30
     );
 
-    no_changes(&ws);
+    ws.assert_no_changes();
 
     // Destroy deletes the rules, leaves the managed network (and the system rules), and warns.
     let out = ws.ok(&["destroy", "-auto-approve", "-no-color"]);
@@ -317,38 +245,21 @@ fn thirty_rules_in_one_apply_survive_the_lost_rule_fault() {
 
 /// An ARM client writing rules the way a tool without coordination does: all at once.
 struct Naive {
-    http: reqwest::blocking::Client,
+    arm: ArmClient,
     base: String,
-    token: String,
 }
 
 impl Naive {
     fn new(emu: &Emulator) -> Naive {
-        let ca = std::fs::read(&emu.env["SSL_CERT_FILE"]).unwrap();
-        let http = reqwest::blocking::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-            .build()
-            .unwrap();
-        let token = emu.admin("POST", "token", None)["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
         Naive {
-            http,
+            arm: emu.arm_client(),
             base: format!("{}{}", emu.url, ws_id(emu)),
-            token,
         }
     }
 
     fn patch_workspace(&self, body: Value) {
         let url = format!("{}?api-version=2025-12-01", self.base);
-        let r = self
-            .http
-            .patch(&url)
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .unwrap();
+        let r = self.arm.patch(&url).json(&body).send().unwrap();
         assert!(r.status().is_success(), "{}", r.text().unwrap_or_default());
     }
 
@@ -356,9 +267,8 @@ impl Naive {
     fn put_rule(&self, name: &str, fqdn: &str) -> bool {
         let url = format!("{}/outboundRules/{name}?api-version=2025-12-01", self.base);
         let r = self
-            .http
+            .arm
             .put(&url)
-            .bearer_auth(&self.token)
             .json(&json!({"properties": {"type": "FQDN", "category": "UserDefined", "destination": fqdn}}))
             .send()
             .unwrap();
@@ -372,7 +282,7 @@ impl Naive {
         }
         if let Some(loc) = r.headers().get("location").and_then(|l| l.to_str().ok()) {
             for _ in 0..200 {
-                let p = self.http.get(loc).bearer_auth(&self.token).send().unwrap();
+                let p = self.arm.get(loc).send().unwrap();
                 if p.status().as_u16() != 202 {
                     let ok = p.status().is_success();
                     if !ok {
@@ -393,12 +303,12 @@ impl Naive {
 
 #[test]
 fn a_naive_parallel_writer_loses_rules_under_the_fault() {
-    let emu = start();
+    let emu = Emulator::with_lro_delay(&[]);
     let naive = Naive::new(&emu);
     naive.patch_workspace(
         json!({"properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound"}}}),
     );
-    set_fault(&emu, "seed=7,lost-rule=0.3");
+    emu.set_faults("seed=7,lost-rule=0.3");
     let accepted: Vec<bool> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..30)
             .map(|i| {
@@ -437,14 +347,14 @@ resource "aml_managed_network_outbound_rule" "pypi" {
 
 #[test]
 fn import_out_of_band_delete_failed_rules_and_backward_isolation() {
-    let emu = start();
-    let ws = tf_with(&emu, SMALL);
+    let emu = Emulator::with_lro_delay(&[]);
+    let ws = demo_workspace(&emu, SMALL);
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
     assert!(
         has(&out, "The first FQDN rule deploys a billed Azure Firewall"),
         "{out}"
     );
-    no_changes(&ws);
+    ws.assert_no_changes();
 
     // A rule created outside Terraform is imported by its ARM ID.
     let rule_id = format!("{}/outboundRules/imported", ws_id(&emu));
@@ -474,7 +384,7 @@ resource "aml_managed_network_outbound_rule" "imported" {{
         has(&out, "1 imported, 0 added, 0 changed, 0 destroyed"),
         "{out}"
     );
-    no_changes(&ws);
+    ws.assert_no_changes();
 
     // Creating a rule that already exists asks for an import.
     ws.write(
@@ -527,7 +437,7 @@ resource "aml_managed_network_outbound_rule" "vscode" {
         tf::text(&out)
     );
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
-    no_changes(&ws);
+    ws.assert_no_changes();
 
     // Drift: the destination changed outside Terraform is put back.
     let mut doc = emu.resource(&rule_id);
@@ -543,18 +453,16 @@ resource "aml_managed_network_outbound_rule" "vscode" {
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
 
     // A rule write whose operation fails fails the apply with the service's message.
-    set_fault(&emu, "lro-fail=1,paths=*/outboundrules/pypi*");
+    emu.set_faults("lro-fail=1,paths=*/outboundrules/pypi*");
     // A short update timeout: the client otherwise retries the failed operation's 500 for minutes.
     ws.write(
         "main.tf",
-        &format!(
-            "{HEAD}\n{}",
-            SMALL
-                .replace("WSID", &ws_id(&emu))
-                .replace(
-                    "destination = \"pypi.org\"\n  }",
-                    "destination = \"files.pythonhosted.org\"\n  }\n  timeouts {\n    update = \"10s\"\n  }"
-                )
+        &demo_config(
+            &emu,
+            &SMALL.replace(
+                "destination = \"pypi.org\"\n  }",
+                "destination = \"files.pythonhosted.org\"\n  }\n  timeouts {\n    update = \"10s\"\n  }",
+            ),
         ),
     );
     let out = ws.fails(&["apply", "-auto-approve", "-no-color"]);
@@ -566,11 +474,9 @@ resource "aml_managed_network_outbound_rule" "vscode" {
     // A backward isolation change fails at plan, on isolation_mode.
     ws.write(
         "main.tf",
-        &format!(
-            "{HEAD}\n{}",
-            SMALL
-                .replace("WSID", &ws_id(&emu))
-                .replace("AllowOnlyApprovedOutbound", "AllowInternetOutbound")
+        &demo_config(
+            &emu,
+            &SMALL.replace("AllowOnlyApprovedOutbound", "AllowInternetOutbound"),
         ),
     );
     let out = ws.fails(&["plan", "-no-color"]);
@@ -592,8 +498,8 @@ fn plan_fails(ws: &Workspace, rule: &str, message: &str, attr: &str) {
 
 #[test]
 fn bad_inputs_fail_at_plan_on_the_right_attribute() {
-    let emu = start();
-    let ws = tf_with(
+    let emu = Emulator::with_lro_delay(&[]);
+    let ws = demo_workspace(
         &emu,
         r#"
 resource "aml_workspace_managed_network" "mn" {
@@ -669,12 +575,12 @@ resource "aml_workspace_managed_network" "mn" {
     // Import cannot know the provider-side `provision = false`: one in-place update, no API write.
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
     assert!(has(&out, "0 added, 1 changed, 0 destroyed"), "{out}");
-    no_changes(&ws);
+    ws.assert_no_changes();
     ws.write(
         "main.tf",
-        &format!(
-            "{HEAD}\nresource \"aml_workspace_managed_network\" \"mn\" {{\n  workspace_id   = \"{}\"\n  isolation_mode = \"AllowOnlyApprovedOutbound\"\n}}\n",
-            ws_id(&emu)
+        &demo_config(
+            &emu,
+            "resource \"aml_workspace_managed_network\" \"mn\" {\n  workspace_id   = \"WSID\"\n  isolation_mode = \"AllowOnlyApprovedOutbound\"\n}\n",
         ),
     );
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
@@ -687,5 +593,5 @@ resource "aml_workspace_managed_network" "mn" {
         doc["properties"]["managedNetwork"]["status"]["status"],
         "Active"
     );
-    no_changes(&ws);
+    ws.assert_no_changes();
 }

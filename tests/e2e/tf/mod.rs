@@ -2,16 +2,28 @@
 //! installed in a filesystem mirror under `registry.terraform.io/secure-ml/aml/<version>/`, a CLI
 //! config points at it, and each test works in its own temporary directory. A missing
 //! `terraform` binary fails the test with instructions; it never skips.
-
-#![allow(dead_code)]
+//!
+//! Also what the areas share: the `terraform` block, the "no changes" plan check, wrap-insensitive
+//! matching of Terraform's output, and the examples.
 
 pub mod emulator;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
+
+use emulator::{rg, ws_id, Emulator};
 
 /// The provider version, as Cargo.toml says.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The `terraform` block that requires the provider; configurations start with it.
+pub const HEAD: &str = r#"
+terraform {
+  required_providers {
+    aml = { source = "secure-ml/aml" }
+  }
+}
+"#;
 
 /// A Terraform working directory with the provider installed from a private mirror.
 pub struct Workspace {
@@ -62,6 +74,16 @@ impl Workspace {
             env: Vec::new(),
         };
         ws.write("main.tf", config);
+        ws
+    }
+
+    /// A new workspace whose `main.tf` is `config`, with the provider configured for `emu` through
+    /// the `ARM_*` variables it printed.
+    pub fn against(emu: &Emulator, config: &str) -> Workspace {
+        let mut ws = Workspace::new(config);
+        for (k, v) in &emu.env {
+            ws.env(k, v);
+        }
         ws
     }
 
@@ -141,6 +163,30 @@ impl Workspace {
     pub fn path(&self, name: &str) -> PathBuf {
         self.work().join(name)
     }
+
+    /// `terraform plan -detailed-exitcode`: panics unless it reports no changes.
+    pub fn assert_no_changes(&self) {
+        let out = self.run(&["plan", "-detailed-exitcode", "-no-color"]);
+        let text = text(&out);
+        assert_eq!(out.status.code(), Some(0), "expected no changes:\n{text}");
+        assert!(text.contains("No changes"), "{text}");
+    }
+}
+
+/// A configuration for the default world of `emu`: [`HEAD`] and `body`, in which `WSID` stands for
+/// the workspace `mlw-demo` and `RGID` for the resource group `rg-aml-demo`.
+pub fn demo_config(emu: &Emulator, body: &str) -> String {
+    format!(
+        "{HEAD}\n{}",
+        body.replace("WSID", &ws_id(emu)).replace("RGID", &rg(emu))
+    )
+}
+
+/// An initialised workspace against `emu` whose `main.tf` is [`demo_config`] of `body`.
+pub fn demo_workspace(emu: &Emulator, body: &str) -> Workspace {
+    let ws = Workspace::against(emu, &demo_config(emu, body));
+    ws.init();
+    ws
 }
 
 /// Stdout and stderr of a command, for messages.
@@ -152,7 +198,18 @@ pub fn text(out: &Output) -> String {
     )
 }
 
-/// Whether `path` exists.
-pub fn exists(path: &Path) -> bool {
-    path.exists()
+/// Whether `out` contains `needle`, ignoring how Terraform wrapped and aligned the text.
+pub fn has(out: &str, needle: &str) -> bool {
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    squash(out).contains(&squash(needle))
+}
+
+/// `examples/`: a runnable example is a folder in it with a `main.tf`.
+pub fn examples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+/// The `main.tf` of the runnable example `name`.
+pub fn example(name: &str) -> String {
+    std::fs::read_to_string(examples_dir().join(name).join("main.tf")).expect("main.tf")
 }

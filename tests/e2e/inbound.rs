@@ -7,51 +7,12 @@
 //! `AML_E2E_DUMP=1` writes the emulator's request log of each measured apply to
 //! `/tmp/inbound-requests.json`.
 
-mod tf;
-
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tf::emulator::Emulator;
-use tf::Workspace;
 
-const HEAD: &str = r#"
-terraform {
-  required_providers {
-    aml = { source = "secure-ml/aml" }
-  }
-}
-"#;
-
-fn lro_ms() -> String {
-    std::env::var("AML_E2E_LRO_MS").unwrap_or_else(|_| "50".into())
-}
-
-fn start(extra: &[&str]) -> Emulator {
-    let lro = lro_ms();
-    let mut args = vec!["--lro-delay-ms", lro.as_str()];
-    args.extend_from_slice(extra);
-    Emulator::start(&args)
-}
-
-fn ws_id(emu: &Emulator) -> String {
-    format!(
-        "/subscriptions/{}/resourceGroups/rg-aml-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo",
-        emu.subscription()
-    )
-}
-
-fn tf_with(emu: &Emulator, body: &str, env: &[(&str, &str)]) -> Workspace {
-    let mut ws = Workspace::new(&format!("{HEAD}\n{}", body.replace("WSID", &ws_id(emu))));
-    for (k, v) in &emu.env {
-        ws.env(k, v);
-    }
-    for (k, v) in env {
-        ws.env(k, v);
-    }
-    ws.init();
-    ws
-}
+use crate::tf::emulator::{lro_ms, ws_id, ArmClient, Emulator};
+use crate::tf::{self, demo_config, demo_workspace, example, has, Workspace};
 
 /// The access resource and `n` rules `52.1.<i>.0/24`, created after it.
 const RULES: &str = r#"
@@ -96,28 +57,10 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 
 /// Workspace writes (PUT/PATCH/DELETE/POST) the emulator handled since the last reset.
 fn workspace_writes(emu: &Emulator) -> u64 {
-    let counters = emu.admin("GET", "counters", None);
-    counters
-        .get(ws_id(emu).to_ascii_lowercase())
-        .and_then(Value::as_object)
-        .map(|m| m.values().filter_map(Value::as_u64).sum())
+    emu.write_counts()
+        .get(&ws_id(emu).to_ascii_lowercase())
+        .copied()
         .unwrap_or(0)
-}
-
-/// Whether `out` contains `needle`, ignoring how Terraform wrapped and aligned the text.
-fn has(out: &str, needle: &str) -> bool {
-    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    squash(out).contains(&squash(needle))
-}
-
-fn no_changes(ws: &Workspace) {
-    let out = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "expected no changes:\n{}",
-        tf::text(&out)
-    );
 }
 
 /// Applies `vars`, printing and returning (workspace writes, wall time).
@@ -147,16 +90,16 @@ fn timed_apply(emu: &Emulator, ws: &Workspace, what: &str, vars: &[&str]) -> (u6
 
 #[test]
 fn two_hundred_rules_in_one_apply_take_few_writes_and_destroy_restores_access() {
-    let emu = start(&[]);
+    let emu = Emulator::with_lro_delay(&[]);
     let before = emu.resource(&ws_id(&emu));
-    let ws = tf_with(&emu, RULES, &[]);
+    let ws = demo_workspace(&emu, RULES);
 
     let (writes, _) = timed_apply(&emu, &ws, "200 rules + access, coalescing on", &[]);
     assert!(writes <= 25, "200 rules took {writes} workspace writes");
     assert_eq!(sorted(rules_of(&emu)), sorted(managed(0..200)));
     let doc = emu.resource(&ws_id(&emu));
     assert_eq!(doc["properties"]["networkAcls"]["defaultAction"], "Deny");
-    no_changes(&ws);
+    ws.assert_no_changes();
 
     // Removing 50 removes exactly those.
     let (writes, _) = timed_apply(&emu, &ws, "remove 50 rules", &["-var", "n=150"]);
@@ -180,48 +123,33 @@ fn two_hundred_rules_in_one_apply_take_few_writes_and_destroy_restores_access() 
 
 #[test]
 fn two_hundred_rules_without_coalescing_for_comparison() {
-    let emu = start(&[]);
-    let ws = tf_with(&emu, RULES, &[("AML_COORDINATOR_COALESCE", "0")]);
+    let emu = Emulator::with_lro_delay(&[]);
+    let mut ws = demo_workspace(&emu, RULES);
+    ws.env("AML_COORDINATOR_COALESCE", "0");
     let (writes, _) = timed_apply(&emu, &ws, "200 rules + access, coalescing off", &[]);
     assert_eq!(writes, 201, "one write per rule and one for the access");
     assert_eq!(sorted(rules_of(&emu)), sorted(managed(0..200)));
-    no_changes(&ws);
+    ws.assert_no_changes();
 }
 
 /// An ARM client for out-of-band writes, as another tool (az CLI) would make them.
 struct OutOfBand {
-    http: reqwest::blocking::Client,
+    arm: ArmClient,
     url: String,
-    token: String,
 }
 
 impl OutOfBand {
     fn new(emu: &Emulator) -> OutOfBand {
-        let ca = std::fs::read(&emu.env["SSL_CERT_FILE"]).unwrap();
-        let http = reqwest::blocking::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-            .build()
-            .unwrap();
-        let token = emu.admin("POST", "token", None)["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
         OutOfBand {
-            http,
+            arm: emu.arm_client(),
             url: format!("{}{}?api-version=2026-07-15-preview", emu.url, ws_id(emu)),
-            token,
         }
     }
 
     /// Adds an IP rule with GET + PATCH If-Match, retrying on 412 and 409 (a busy workspace).
     fn add_rule(&self, ip: &str) {
         for _ in 0..200 {
-            let got = self
-                .http
-                .get(&self.url)
-                .bearer_auth(&self.token)
-                .send()
-                .unwrap();
+            let got = self.arm.get(&self.url).send().unwrap();
             let etag = got.headers()["etag"].to_str().unwrap().to_string();
             let doc: Value = got.json().unwrap();
             let mut acls = doc["properties"]
@@ -236,9 +164,8 @@ impl OutOfBand {
             rules.push(json!({ "value": ip }));
             acls["ipRules"] = Value::Array(rules);
             let resp = self
-                .http
+                .arm
                 .patch(&self.url)
-                .bearer_auth(&self.token)
                 .header("If-Match", etag)
                 .json(&json!({"properties": {"networkAcls": acls}}))
                 .send()
@@ -258,8 +185,8 @@ impl OutOfBand {
 
 #[test]
 fn out_of_band_rules_survive_and_drift_is_detected_and_imports_round_trip() {
-    let emu = start(&["--faults", "slow-lro=150ms"]);
-    let ws = tf_with(&emu, RULES, &[]);
+    let emu = Emulator::with_lro_delay(&["--faults", "slow-lro=150ms"]);
+    let ws = demo_workspace(&emu, RULES);
     let oob = OutOfBand::new(&emu);
 
     // A rule added by someone else while the apply runs is kept.
@@ -381,7 +308,7 @@ resource "aml_network_rule" "theirs" {
 
 #[test]
 fn the_limit_of_200_is_enforced_at_apply_with_the_count() {
-    let emu = start(&[]);
+    let emu = Emulator::with_lro_delay(&[]);
     let id = ws_id(&emu);
     let mut doc = emu.resource(&id);
     let existing: Vec<Value> = (0..197)
@@ -389,7 +316,7 @@ fn the_limit_of_200_is_enforced_at_apply_with_the_count() {
         .collect();
     doc["properties"]["networkAcls"] = json!({"defaultAction": "Deny", "ipRules": existing});
     emu.put_resource(&id, doc);
-    let ws = tf_with(
+    let ws = demo_workspace(
         &emu,
         r#"
 resource "aml_network_rule" "r" {
@@ -398,7 +325,6 @@ resource "aml_network_rule" "r" {
   ip_address   = each.value
 }
 "#,
-        &[],
     );
     let out = ws.fails(&["apply", "-auto-approve", "-no-color"]);
     let squashed = out.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -423,8 +349,8 @@ resource "aml_network_rule" "r" {
 
 #[test]
 fn bad_inputs_fail_at_plan_with_their_message_and_warnings_are_shown() {
-    let emu = start(&[]);
-    let ws = tf_with(
+    let emu = Emulator::with_lro_delay(&[]);
+    let ws = demo_workspace(
         &emu,
         r#"
 resource "aml_network_rule" "v6" {
@@ -460,7 +386,6 @@ resource "aml_workspace_network_access" "bad" {
   public_network_access = "enabled"
 }
 "#,
-        &[],
     );
     let out = ws.fails(&["plan", "-no-color"]);
     for needle in [
@@ -484,7 +409,7 @@ resource "aml_workspace_network_access" "bad" {
     assert_eq!(workspace_writes(&emu), 0);
 
     // Default action with public access disabled: a plan warning on the attribute.
-    let ws = tf_with(
+    let ws = demo_workspace(
         &emu,
         r#"
 resource "aml_workspace_network_access" "demo" {
@@ -493,7 +418,6 @@ resource "aml_workspace_network_access" "demo" {
   default_action        = "Deny"
 }
 "#,
-        &[],
     );
     let out = ws.ok(&["plan", "-no-color"]);
     assert!(
@@ -502,7 +426,7 @@ resource "aml_workspace_network_access" "demo" {
     );
 
     // A rule on a workspace whose default action is Allow: an apply-time warning.
-    let ws = tf_with(
+    let ws = demo_workspace(
         &emu,
         r#"
 resource "aml_network_rule" "open" {
@@ -510,7 +434,6 @@ resource "aml_network_rule" "open" {
   ip_address   = "52.3.0.0/16"
 }
 "#,
-        &[],
     );
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
     assert!(
@@ -523,8 +446,8 @@ resource "aml_network_rule" "open" {
 #[test]
 fn injected_faults_change_no_outcome() {
     // 10 % of workspace requests fail: throttling, server errors and precondition failures.
-    let emu = start(&["--faults", "seed=11,429=0.03,500=0.02,503=0.02,412=0.03,retry-after=0,retry-after-ms=50,paths=*/workspaces/*"]);
-    let ws = tf_with(&emu, RULES, &[]);
+    let emu = Emulator::with_lro_delay(&["--faults", "seed=11,429=0.03,500=0.02,503=0.02,412=0.03,retry-after=0,retry-after-ms=50,paths=*/workspaces/*"]);
+    let ws = demo_workspace(&emu, RULES);
     ws.ok(&["apply", "-auto-approve", "-no-color", "-var", "n=80"]);
     assert_eq!(sorted(rules_of(&emu)), sorted(managed(0..80)));
     ws.ok(&["plan", "-detailed-exitcode", "-no-color", "-var", "n=80"]);
@@ -553,17 +476,12 @@ fn injected_faults_change_no_outcome() {
 
 #[test]
 fn the_inbound_access_example_applies_against_the_emulator() {
-    let emu = start(&[]);
-    let main = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/inbound-access/main.tf"
-    ))
-    .unwrap();
-    let mut ws =
-        Workspace::new(&main.replace("00000000-0000-4000-8000-00000000a3b1", emu.subscription()));
-    for (k, v) in &emu.env {
-        ws.env(k, v);
-    }
+    let emu = Emulator::with_lro_delay(&[]);
+    let ws = Workspace::against(
+        &emu,
+        &example("inbound-access")
+            .replace("00000000-0000-4000-8000-00000000a3b1", emu.subscription()),
+    );
     ws.init();
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
     let out = ws.outputs();
@@ -572,14 +490,14 @@ fn the_inbound_access_example_applies_against_the_emulator() {
         json!(["20.42.0.0/24", "40.112.0.0/16", "52.160.10.4"])
     );
     assert_eq!(out["default_action"]["value"], "Deny");
-    no_changes(&ws);
+    ws.assert_no_changes();
     ws.ok(&["destroy", "-auto-approve", "-no-color"]);
     assert_eq!(rules_of(&emu), Vec::<String>::new());
 }
 
 #[test]
 fn access_changes_in_place_and_out_of_band_changes_are_drift() {
-    let emu = start(&[]);
+    let emu = Emulator::with_lro_delay(&[]);
     let id = ws_id(&emu);
     let config = |action: &str| {
         format!(
@@ -592,7 +510,7 @@ resource "aml_workspace_network_access" "demo" {{
 "#
         )
     };
-    let ws = tf_with(&emu, &config("Deny"), &[]);
+    let ws = demo_workspace(&emu, &config("Deny"));
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
     assert_eq!(
         emu.resource(&id)["properties"]["networkAcls"]["defaultAction"],
@@ -600,10 +518,7 @@ resource "aml_workspace_network_access" "demo" {{
     );
 
     // Changing the default action updates in place and keeps the recorded prior settings.
-    ws.write(
-        "main.tf",
-        &format!("{HEAD}\n{}", config("Allow").replace("WSID", &id)),
-    );
+    ws.write("main.tf", &demo_config(&emu, &config("Allow")));
     let plan = ws.ok(&["plan", "-no-color"]);
     assert!(plan.contains("will be updated in-place"), "{plan}");
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
@@ -642,5 +557,5 @@ resource "aml_workspace_network_access" "demo" {{
         emu.resource(&id)["properties"]["publicNetworkAccess"],
         "Enabled"
     );
-    no_changes(&ws);
+    ws.assert_no_changes();
 }

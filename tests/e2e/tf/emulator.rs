@@ -1,5 +1,6 @@
 //! Starts `aml-arm-emulator` for a test: parses its `listening on` and `export` lines, offers
-//! its admin API, and stops it when dropped.
+//! its admin API and an authenticated ARM client, names the default world's objects, and stops it
+//! when dropped.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -37,7 +38,21 @@ pub fn emulator_bin() -> PathBuf {
     dir.join("aml-arm-emulator")
 }
 
+/// The emulator's async-operation delay for the measured tests: `AML_E2E_LRO_MS`, default 50 ms.
+pub fn lro_ms() -> String {
+    std::env::var("AML_E2E_LRO_MS").unwrap_or_else(|_| "50".into())
+}
+
 impl Emulator {
+    /// Starts an emulator with the default world, the async-operation delay of [`lro_ms`] and
+    /// extra arguments.
+    pub fn with_lro_delay(extra: &[&str]) -> Emulator {
+        let lro = lro_ms();
+        let mut args = vec!["--lro-delay-ms", lro.as_str()];
+        args.extend_from_slice(extra);
+        Emulator::start(&args)
+    }
+
     /// Starts an emulator with the default world and extra arguments.
     pub fn start(args: &[&str]) -> Emulator {
         let mut child = Command::new(emulator_bin())
@@ -104,6 +119,18 @@ impl Emulator {
         v.get("document").cloned().unwrap_or(v)
     }
 
+    /// The IDs of every resource the emulator holds.
+    pub fn resource_ids(&self) -> Vec<String> {
+        let v = self.admin("GET", "resources", None);
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Writes a resource out of band (no LRO, no counters).
     pub fn put_resource(&self, id: &str, body: serde_json::Value) {
         self.admin("PUT", &format!("resources{id}"), Some(body));
@@ -112,6 +139,81 @@ impl Emulator {
     /// The seeded subscription.
     pub fn subscription(&self) -> &str {
         &self.env["ARM_SUBSCRIPTION_ID"]
+    }
+
+    /// Sets the faults to inject (the `--faults` syntax), replacing the current ones.
+    pub fn set_faults(&self, spec: &str) {
+        self.admin("POST", "faults", Some(serde_json::json!({ "spec": spec })));
+    }
+
+    /// ARM writes (PUT/PATCH/DELETE/POST) handled since the counters were last cleared, by
+    /// lower-cased resource ID.
+    pub fn write_counts(&self) -> BTreeMap<String, u64> {
+        let counters = self.admin("GET", "counters", None);
+        counters
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(id, by_method)| {
+                let n = by_method
+                    .as_object()
+                    .map(|m| m.values().filter_map(serde_json::Value::as_u64).sum())
+                    .unwrap_or(0);
+                (id.clone(), n)
+            })
+            .collect()
+    }
+
+    /// An ARM client as another tool (the az CLI, a script) would use: the emulator's CA and a
+    /// bearer token.
+    pub fn arm_client(&self) -> ArmClient {
+        let token = self.admin("POST", "token", None)["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        ArmClient {
+            http: self.http.clone(),
+            token,
+        }
+    }
+}
+
+/// The default world's resource group `rg-aml-demo`.
+pub fn rg(emu: &Emulator) -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/rg-aml-demo",
+        emu.subscription()
+    )
+}
+
+/// The default world's workspace `mlw-demo`.
+pub fn ws_id(emu: &Emulator) -> String {
+    format!(
+        "{}/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo",
+        rg(emu)
+    )
+}
+
+/// An authenticated ARM client for requests outside Terraform; see [`Emulator::arm_client`].
+pub struct ArmClient {
+    http: reqwest::blocking::Client,
+    token: String,
+}
+
+impl ArmClient {
+    /// `GET url` with the bearer token.
+    pub fn get(&self, url: &str) -> reqwest::blocking::RequestBuilder {
+        self.http.get(url).bearer_auth(&self.token)
+    }
+
+    /// `PUT url` with the bearer token.
+    pub fn put(&self, url: &str) -> reqwest::blocking::RequestBuilder {
+        self.http.put(url).bearer_auth(&self.token)
+    }
+
+    /// `PATCH url` with the bearer token.
+    pub fn patch(&self, url: &str) -> reqwest::blocking::RequestBuilder {
+        self.http.patch(url).bearer_auth(&self.token)
     }
 }
 

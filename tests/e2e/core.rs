@@ -2,17 +2,9 @@
 //! tfplugin5 with AutoMTLS, validates the provider block, shows the schema, and applies a
 //! configuration that uses the data source and the function. Needs no Azure.
 
-mod tf;
+use crate::tf::{Workspace, HEAD};
 
-use tf::Workspace;
-
-const CONFIG: &str = r#"
-terraform {
-  required_providers {
-    aml = { source = "secure-ml/aml" }
-  }
-}
-
+const BODY: &str = r#"
 provider "aml" {
   environment = "public"
 }
@@ -36,6 +28,10 @@ output "python" {
 }
 "#;
 
+fn config() -> String {
+    format!("{HEAD}{BODY}")
+}
+
 fn apply_and_check(ws: &Workspace) {
     ws.init();
     ws.ok(&["validate", "-no-color"]);
@@ -55,19 +51,18 @@ fn apply_and_check(ws: &Workspace) {
     let python = out["python"]["value"].as_array().expect("list");
     assert_eq!(python.len(), 8);
     assert_eq!(python[3], "pypi.org");
-    let plan = ws.ok(&["plan", "-detailed-exitcode", "-no-color"]);
-    assert!(plan.contains("No changes"), "{plan}");
+    ws.assert_no_changes();
 }
 
 #[test]
 fn terraform_applies_data_source_and_function_over_mtls() {
-    let ws = Workspace::new(CONFIG);
+    let ws = Workspace::new(&config());
     apply_and_check(&ws);
 }
 
 #[test]
 fn terraform_works_with_plugin_tls_disabled() {
-    let mut ws = Workspace::new(CONFIG);
+    let mut ws = Workspace::new(&config());
     ws.env("TF_DISABLE_PLUGIN_TLS", "1");
     apply_and_check(&ws);
 }
@@ -75,7 +70,7 @@ fn terraform_works_with_plugin_tls_disabled() {
 #[test]
 fn validate_reports_a_bad_provider_argument_on_its_attribute() {
     let ws =
-        Workspace::new(&CONFIG.replace(r#"environment = "public""#, r#"environment = "mars""#));
+        Workspace::new(&config().replace(r#"environment = "public""#, r#"environment = "mars""#));
     ws.init();
     let out = ws.fails(&["validate", "-no-color"]);
     assert!(out.contains("Invalid attribute value"), "{out}");
@@ -87,7 +82,7 @@ fn validate_reports_a_bad_provider_argument_on_its_attribute() {
 #[test]
 fn unknown_preset_fails_with_the_valid_names() {
     let ws = Workspace::new(
-        &CONFIG.replace(r#"fqdn_preset("python_packages")"#, r#"fqdn_preset("npm")"#),
+        &config().replace(r#"fqdn_preset("python_packages")"#, r#"fqdn_preset("npm")"#),
     );
     ws.init();
     let out = ws.fails(&["plan", "-no-color"]);
@@ -100,7 +95,7 @@ fn unknown_preset_fails_with_the_valid_names() {
 
 #[test]
 fn providers_schema_json_describes_every_feature() {
-    let ws = Workspace::new(CONFIG);
+    let ws = Workspace::new(&config());
     ws.init();
     let s = ws.ok(&["providers", "schema", "-json"]);
     let v: serde_json::Value = serde_json::from_str(&s).expect("schema json");
@@ -131,7 +126,7 @@ fn providers_schema_json_describes_every_feature() {
 
 #[test]
 fn missing_provider_block_values_fall_back_to_the_environment() {
-    let mut ws = Workspace::new(&CONFIG.replace(r#"environment = "public""#, ""));
+    let mut ws = Workspace::new(&config().replace(r#"environment = "public""#, ""));
     ws.env("ARM_ENVIRONMENT", "usgovernment");
     ws.init();
     ws.ok(&["apply", "-auto-approve", "-no-color"]);

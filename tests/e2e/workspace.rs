@@ -2,26 +2,13 @@
 //! (client-secret flow over HTTPS with the emulator's CA) reads the seeded workspace through
 //! `aml_workspace`; a wrong secret and a plain-http metadata host fail with clear diagnostics.
 
-mod tf;
-
 use serde_json::json;
-use tf::emulator::Emulator;
-use tf::Workspace;
 
-const HEAD: &str = r#"
-terraform {
-  required_providers {
-    aml = { source = "secure-ml/aml" }
-  }
-}
-"#;
+use crate::tf::emulator::{ws_id, Emulator};
+use crate::tf::{Workspace, HEAD};
 
 fn workspace_with(emu: &Emulator, body: &str) -> Workspace {
-    let mut ws = Workspace::new(&format!("{HEAD}\n{body}"));
-    for (k, v) in &emu.env {
-        ws.env(k, v);
-    }
-    ws
+    Workspace::against(emu, &format!("{HEAD}\n{body}"))
 }
 
 const BY_NAME: &str = r#"
@@ -46,10 +33,7 @@ output "hub_kind" {
 #[test]
 fn reads_the_network_posture_of_a_seeded_workspace() {
     let emu = Emulator::start(&[]);
-    let ws_id = format!(
-        "/subscriptions/{}/resourceGroups/rg-aml-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo",
-        emu.subscription()
-    );
+    let ws_id = ws_id(&emu);
     // Give the workspace IP rules and a managed network, out of band, as an operator would.
     let mut doc = emu.resource(&ws_id);
     doc["properties"]["networkAcls"] = json!({"defaultAction": "Deny", "ipRules": [{"value": "203.0.114.0/24"}, {"value": "52.1.2.3"}]});

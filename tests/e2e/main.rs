@@ -1,0 +1,12 @@
+//! End-to-end tier: the real `terraform` CLI drives the built provider, mostly against
+//! `aml-arm-emulator`. One test binary, one module per area; the harness (`tf`) and the helpers
+//! the areas share are compiled once.
+
+mod tf;
+
+mod core;
+mod examples;
+mod inbound;
+mod managed_network;
+mod private_link;
+mod workspace;
