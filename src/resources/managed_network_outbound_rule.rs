@@ -390,16 +390,16 @@ fn defaulted<T: PartialEq + Clone>(remote: Value<T>, default: T, prior: &Value<T
 /// has defaults.
 fn state_of(rule: OutboundRule, name: String, ws: &WorkspaceId, prior: &M) -> M {
     let p = rule.properties;
+    let id = ws.outbound_rule(&name).to_string();
+    let workspace_id = prior.workspace_id.as_known().cloned();
+    let name = match prior.name.as_known() {
+        Some(n) if n.eq_ignore_ascii_case(&name) => n.clone(),
+        _ => name,
+    };
     let mut out = M {
-        id: Value::Known(ws.outbound_rule(&name).to_string()),
-        workspace_id: match &prior.workspace_id {
-            Value::Known(w) => Value::Known(w.clone()),
-            _ => Value::Known(ws.to_string()),
-        },
-        name: Value::Known(match prior.name.as_known() {
-            Some(n) if n.eq_ignore_ascii_case(&name) => n.clone(),
-            _ => name,
-        }),
+        id: Value::Known(id),
+        workspace_id: Value::Known(workspace_id.unwrap_or_else(|| ws.to_string())),
+        name: Value::Known(name),
         category: known(p.category),
         status: known(p.status),
         error_information: known(p.error_information),
