@@ -26,6 +26,9 @@ const CANON: &[(&str, &str)] = &[
     ("outboundrules", "outboundRules"),
     ("privateendpointconnections", "privateEndpointConnections"),
     ("privatelinkresources", "privateLinkResources"),
+    ("onlineendpoints", "onlineEndpoints"),
+    ("deployments", "deployments"),
+    ("computes", "computes"),
     ("storageaccounts", "storageAccounts"),
     ("vaults", "vaults"),
     ("registries", "registries"),
@@ -184,6 +187,8 @@ const OP_KINDS: &[&str] = &[
     "privatednsoperationresults",
     "privatednsoperationstatuses",
     "asyncoperations",
+    "mfeoperationresults",
+    "mfeoperationsstatus",
 ];
 
 /// Parses a request path (without query) into a [`Target`].

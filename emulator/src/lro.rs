@@ -36,6 +36,9 @@ pub enum Done {
 pub enum Style {
     /// Microsoft.MachineLearningServices: `Location` only.
     Ml,
+    /// Microsoft.MachineLearningServices online endpoints and deployments (the "MFE" API):
+    /// `Azure-AsyncOperation` on PUT, `Location` on PATCH and DELETE.
+    MlMfe,
     /// Microsoft.Network (NRP): `Azure-AsyncOperation`, plus `Location` on delete.
     Nrp,
     /// Microsoft.Network private DNS: `Location` and `Azure-AsyncOperation`.
@@ -159,6 +162,10 @@ pub fn status_url(base: &str, op: &Op) -> Option<String> {
             "{base}/subscriptions/{}/providers/Microsoft.MachineLearningServices/locations/{}/operationStatuses/{}?api-version={v}",
             op.sub, op.region, op.id
         )),
+        Style::MlMfe => Some(format!(
+            "{base}/subscriptions/{}/providers/Microsoft.MachineLearningServices/locations/{}/mfeOperationsStatus/{}?api-version={v}",
+            op.sub, op.region, op.id
+        )),
         Style::Resources => None,
     }
 }
@@ -177,6 +184,10 @@ pub fn result_url(base: &str, op: &Op) -> String {
         ),
         Style::Ml => format!(
             "{base}/subscriptions/{}/providers/Microsoft.MachineLearningServices/locations/{}/operationResults/{}?api-version={v}",
+            op.sub, op.region, op.id
+        ),
+        Style::MlMfe => format!(
+            "{base}/subscriptions/{}/providers/Microsoft.MachineLearningServices/locations/{}/mfeOperationResults/{}?api-version={v}",
             op.sub, op.region, op.id
         ),
         Style::Resources => format!(
@@ -208,6 +219,17 @@ pub fn start_headers(app: &App, base: &str, op: &Op) -> Vec<(String, String)> {
     let mut h = Vec::new();
     match op.style {
         Style::Ml | Style::Resources => h.push(("Location".to_string(), result_url(base, op))),
+        Style::MlMfe if op.method == "PUT" => {
+            h.push((
+                "Azure-AsyncOperation".to_string(),
+                status_url(base, op).unwrap_or_default(),
+            ));
+            h.push((
+                "x-ms-async-operation-timeout".to_string(),
+                "PT1H".to_string(),
+            ));
+        }
+        Style::MlMfe => h.push(("Location".to_string(), result_url(base, op))),
         Style::Nrp => {
             h.push((
                 "Azure-AsyncOperation".to_string(),
@@ -288,7 +310,11 @@ pub fn poll(app: &App, w: &mut World, base: &str, kind: &str, id: &str) -> Reply
     };
     let is_status = matches!(
         kind,
-        "operations" | "operationstatuses" | "privatednsoperationstatuses" | "asyncoperations"
+        "operations"
+            | "operationstatuses"
+            | "privatednsoperationstatuses"
+            | "asyncoperations"
+            | "mfeoperationsstatus"
     );
     if is_status {
         let mut body = json!({

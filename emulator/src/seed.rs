@@ -6,7 +6,7 @@
 
 use crate::app::{ids as fixed, App};
 use crate::ids::{self, canon, key_of, Target};
-use crate::routes::ml;
+use crate::routes::{ml, online};
 use crate::state::{new_etag, norm_location, ConnRef, Extra, Res, World};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -347,9 +347,16 @@ fn import_typed(w: &mut World, id: &str, tkey: &str, mut doc: Value) -> Result<(
             ml::ensure_system_rules(w, &key);
             import_connections(w, &ws, conns);
         }
+        online::EP_TKEY | online::DEP_TKEY | online::COMPUTE_TKEY => {
+            online::complete_seeded(tkey, &mut doc);
+            put_doc(w, id, tkey, doc);
+        }
         "microsoft.storage/storageaccounts"
         | "microsoft.keyvault/vaults"
         | "microsoft.containerregistry/registries" => {
+            if tkey == "microsoft.containerregistry/registries" {
+                crate::routes::generic::canon_registry_sku(&mut doc);
+            }
             let conns = doc
                 .pointer_mut("/properties/privateEndpointConnections")
                 .map(Value::take);

@@ -1417,3 +1417,389 @@ async fn lists_are_paged_with_next_link() {
     names.dedup();
     assert_eq!(names.len(), all);
 }
+
+fn ep_path(ws: &str, ep: &str) -> String {
+    format!("{}/onlineEndpoints/{ep}", ws_id(ws))
+}
+
+fn ep_body(location: &str) -> Value {
+    json!({"location": location, "properties": {"authMode": "Key", "publicNetworkAccess": "Disabled", "keys": {"primaryKey": "secret-1"}}})
+}
+
+#[tokio::test]
+async fn online_endpoint_lifecycle_and_patch_fields() {
+    let env = start().await;
+    let ep = ep_path("mlw-demo", "ep-secure");
+    let r = env
+        .check(&[case("PUT", &ep, Some(ML_API))
+            .body(ep_body("eastus"))
+            .status(201)
+            .field("/properties/provisioningState", json!("Creating"))
+            .field("/properties/publicNetworkAccess", json!("Disabled"))
+            .field("/properties/keys", Value::Null)
+            .field(
+                "/properties/scoringUri",
+                json!("https://ep-secure.eastus.inference.ml.azure.com/score"),
+            )
+            .field(
+                "/properties/swaggerUri",
+                json!("https://ep-secure.eastus.inference.ml.azure.com/swagger.json"),
+            )])
+        .await;
+    let created = r[0].clone();
+    assert!(created
+        .header("azure-asyncoperation")
+        .unwrap()
+        .contains("/mfeOperationsStatus/"));
+    assert!(created.header("location").is_none());
+    let fin = env.finish(created, &ep, ML_API).await;
+    assert_eq!(fin.body["properties"]["provisioningState"], "Succeeded");
+    assert!(fin.body["properties"]
+        .get("keys")
+        .map(Value::is_null)
+        .unwrap_or(true));
+    env.check(&[
+        // PATCH takes tags and identity only; anything else is ARM's unknown-member error.
+        case("PATCH", &ep, Some(ML_API))
+            .body(json!({"properties": {"publicNetworkAccess": "Enabled"}}))
+            .status(400)
+            .code("InvalidRequestContent"),
+        case("PATCH", &ep, Some(ML_API))
+            .body(json!({"tags": {"a": "b"}, "location": "westus"}))
+            .status(400)
+            .code("InvalidRequestContent"),
+        case("GET", &ep, Some(ML_API))
+            .status(200)
+            .field("/tags", json!({}))
+            .field("/properties/publicNetworkAccess", json!("Disabled")),
+        case("PATCH", ep_path("mlw-demo", "ep-missing"), Some(ML_API))
+            .body(json!({"tags": {}}))
+            .status(404)
+            .code("ResourceNotFound"),
+    ])
+    .await;
+    let r = env
+        .patch(
+            &ep,
+            ML_API,
+            json!({"tags": {"team": "ml"}, "identity": {"type": "SystemAssigned"}}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    assert!(r
+        .header("location")
+        .unwrap()
+        .contains("/mfeOperationResults/"));
+    assert_eq!(
+        env.get(&ep, ML_API).await.body["properties"]["provisioningState"],
+        "Updating"
+    );
+    let fin = env.finish(r, &ep, ML_API).await;
+    assert_eq!(fin.status, 200);
+    assert_eq!(fin.body["tags"], json!({"team": "ml"}));
+    assert!(fin.body["identity"]["principalId"].is_string());
+    assert_eq!(fin.body["properties"]["provisioningState"], "Succeeded");
+    // Lists page with nextLink like the other lists; `count` is the spec's page size.
+    env.put(&ep_path("mlw-demo", "ep-second"), ML_API, ep_body("eastus"))
+        .await;
+    let list = env
+        .send(
+            "GET",
+            &format!("{}/onlineEndpoints?count=1", ws_id("mlw-demo")),
+            Some(ML_API),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(list.body["value"].as_array().unwrap().len(), 1);
+    let next = list.body["nextLink"].as_str().unwrap().to_string();
+    let page2 = env.send("GET", &next, None, None, &[]).await;
+    assert_eq!(page2.body["value"].as_array().unwrap().len(), 1);
+    assert!(page2.body.get("nextLink").is_none());
+    // DELETE: 202 + Location, Deleting, then gone.
+    let d = env.delete(&ep, ML_API).await;
+    assert_eq!(d.status, 202);
+    assert_eq!(
+        env.get(&ep, ML_API).await.body["properties"]["provisioningState"],
+        "Deleting"
+    );
+    let fin = env.finish(d, &ep, ML_API).await;
+    assert_eq!(fin.status, 200);
+    env.check(&[
+        case("GET", &ep, Some(ML_API))
+            .status(404)
+            .code("ResourceNotFound"),
+        case("DELETE", &ep, Some(ML_API)).status(204),
+    ])
+    .await;
+}
+
+#[tokio::test]
+async fn online_endpoint_names_are_unique_per_region() {
+    let env = start().await;
+    env.seed(
+        &ws_id("mlw-west"),
+        json!({"location": "westus", "properties": {}}),
+    )
+    .await;
+    let r = env
+        .put(
+            &ep_path("mlw-demo", "shared-name"),
+            ML_API,
+            ep_body("eastus"),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    // A write while the create runs would be refused (409); wait for it.
+    env.finish(r, &ep_path("mlw-demo", "shared-name"), ML_API)
+        .await;
+    let dup = env
+        .check(&[
+            // Same region, another workspace (names compare case-insensitively).
+            case("PUT", ep_path("mlw-hub", "Shared-Name"), Some(ML_API))
+                .body(ep_body("eastus"))
+                .status(400)
+                .code("BadRequest")
+                .field(
+                    "/error/details/0/code",
+                    json!("InferencingClientCallFailed"),
+                ),
+            // Another region is fine.
+            case("PUT", ep_path("mlw-west", "shared-name"), Some(ML_API))
+                .body(ep_body("westus"))
+                .status(201),
+            // Updating the endpoint that holds the name is not a conflict.
+            case("PUT", ep_path("mlw-demo", "shared-name"), Some(ML_API))
+                .body(ep_body("eastus"))
+                .status(200)
+                .field("/properties/provisioningState", json!("Updating")),
+            // The product's naming rules.
+            case(
+                "PUT",
+                ep_path("mlw-demo", "1starts-with-digit"),
+                Some(ML_API),
+            )
+            .body(ep_body("eastus"))
+            .status(400)
+            .code("InvalidResourceName"),
+            case("PUT", ep_path("mlw-demo", "ab"), Some(ML_API))
+                .body(ep_body("eastus"))
+                .code("InvalidResourceName"),
+            case("PUT", ep_path("mlw-demo", "under_score"), Some(ML_API))
+                .body(ep_body("eastus"))
+                .code("InvalidResourceName"),
+            case(
+                "PUT",
+                ep_path("mlw-demo", "ends-with-hyphen-"),
+                Some(ML_API),
+            )
+            .body(ep_body("eastus"))
+            .code("InvalidResourceName"),
+            case("PUT", ep_path("mlw-demo", &"a".repeat(33)), Some(ML_API))
+                .body(ep_body("eastus"))
+                .code("InvalidResourceName"),
+            case("PUT", ep_path("mlw-demo", "no-auth-mode"), Some(ML_API))
+                .body(json!({"location": "eastus", "properties": {}}))
+                .status(400)
+                .code("BadRequest"),
+        ])
+        .await;
+    assert!(dup[0].body["error"]["details"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("unique within a region"));
+}
+
+#[tokio::test]
+async fn online_endpoint_lro_fail_leaves_it_failed() {
+    let env = start().await;
+    env.admin(
+        "POST",
+        "/faults",
+        Some(json!("lro-fail=1,paths=*/onlineEndpoints/*")),
+    )
+    .await;
+    let ep = ep_path("mlw-demo", "ep-doomed");
+    let r = env.put(&ep, ML_API, ep_body("eastus")).await;
+    assert_eq!(r.status, 201);
+    let aao = r.header("azure-asyncoperation").unwrap();
+    let mut status = Value::Null;
+    for _ in 0..200 {
+        status = env.send("GET", &aao, None, None, &[]).await.body;
+        if status["status"] != "InProgress" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(status["status"], "Failed");
+    assert_eq!(status["error"]["code"], "InternalOperationError");
+    assert!(status["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("lro-fail"));
+    env.check(&[case("GET", &ep, Some(ML_API))
+        .status(200)
+        .field("/properties/provisioningState", json!("Failed"))])
+        .await;
+}
+
+#[tokio::test]
+async fn endpoint_traffic_names_only_existing_deployments() {
+    let env = start().await;
+    let ep = ep_path("mlw-demo", "ep-traffic");
+    let r = env.put(&ep, ML_API, ep_body("eastus")).await;
+    env.finish(r, &ep, ML_API).await;
+    let dep = format!("{ep}/deployments/blue");
+    let with_traffic =
+        |t: Value| json!({"location": "eastus", "properties": {"authMode": "Key", "traffic": t}});
+    let r = env
+        .check(&[
+            case("PUT", &ep, Some(ML_API))
+                .body(with_traffic(json!({"blue": 100})))
+                .status(400)
+                .code("BadRequest"),
+            case("PUT", ep_path("mlw-demo", "ep-new"), Some(ML_API))
+                .body(with_traffic(json!({"green": 100})))
+                .status(400)
+                .code("BadRequest"),
+            case("PUT", &dep, Some(ML_API))
+                .body(json!({"properties": {}}))
+                .status(400)
+                .code("BadRequest"),
+            case("PUT", &dep, Some(ML_API))
+                .body(json!({"location": "eastus", "properties": {"endpointComputeType": "managed"}, "sku": {"name": "Default", "capacity": 1}}))
+                .status(201)
+                .field("/properties/provisioningState", json!("Creating"))
+                .field("/properties/endpointComputeType", json!("Managed")),
+        ])
+        .await;
+    env.finish(r[3].clone(), &dep, ML_API).await;
+    let r = env
+        .check(&[
+            case("GET", &dep, Some(ML_API))
+                .status(200)
+                .field("/properties/provisioningState", json!("Succeeded")),
+            case("GET", format!("{ep}/deployments"), Some(ML_API))
+                .status(200)
+                .field("/value/0/name", json!("blue")),
+            case("PUT", &ep, Some(ML_API))
+                .body(with_traffic(json!({"blue": 100, "green": 0})))
+                .status(400)
+                .code("BadRequest"),
+            case("PUT", &ep, Some(ML_API))
+                .body(with_traffic(json!({"blue": 101})))
+                .status(400),
+            case("PUT", &ep, Some(ML_API))
+                .body(with_traffic(json!({"BLUE": 100})))
+                .status(200)
+                .field("/properties/traffic", json!({"blue": 100})),
+        ])
+        .await;
+    assert!(r[2].body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("'green'"));
+    env.finish(r[4].clone(), &ep, ML_API).await;
+    // Deployment DELETE: 202 + Location; deleting the endpoint removes its deployments.
+    let d = env.delete(&ep, ML_API).await;
+    assert_eq!(d.status, 202);
+    env.finish(d, &ep, ML_API).await;
+    env.check(&[case("GET", &dep, Some(ML_API))
+        .status(404)
+        .code("ParentResourceNotFound")])
+        .await;
+}
+
+#[tokio::test]
+async fn computes_and_image_build_compute() {
+    let env = start().await;
+    let computes = format!("{}/computes", ws_id("mlw-demo"));
+    env.seed(
+        &format!("{computes}/seeded-ci"),
+        json!({"properties": {"computeType": "ComputeInstance"}}),
+    )
+    .await;
+    env.check(&[
+        case("PUT", format!("{computes}/cpu-cluster"), Some(ML_API))
+            .body(json!({"properties": {"computeType": "amlcompute", "properties": {"vmSize": "STANDARD_DS3_V2"}}}))
+            .status(201)
+            .field("/properties/computeType", json!("AmlCompute"))
+            .field("/location", json!("eastus")),
+        case("PUT", format!("{computes}/bad"), Some(ML_API))
+            .body(json!({"properties": {"computeType": "Mainframe"}}))
+            .status(400)
+            .code("BadRequest"),
+        case("GET", &computes, Some(ML_API))
+            .status(200)
+            .field("/value/0/name", json!("cpu-cluster"))
+            .field("/value/1/name", json!("seeded-ci"))
+            .field("/value/1/properties/provisioningState", json!("Succeeded")),
+        case("GET", format!("{computes}/cpu-cluster"), Some(ML_API))
+            .status(200)
+            .field("/type", json!("Microsoft.MachineLearningServices/workspaces/computes")),
+        case("GET", format!("{}/computes", ws_id("no-such-ws")), Some(ML_API))
+            .status(404)
+            .code("ParentResourceNotFound"),
+        case("PATCH", ws_id("mlw-demo"), Some(ML_API))
+            .body(json!({"properties": {"imageBuildCompute": 42}}))
+            .status(400)
+            .code("InvalidRequestContent"),
+    ])
+    .await;
+    let r = env
+        .patch(
+            &ws_id("mlw-demo"),
+            ML_API,
+            json!({"properties": {"imageBuildCompute": "cpu-cluster"}}),
+        )
+        .await;
+    assert_eq!(r.status, 202);
+    let fin = env.finish(r, &ws_id("mlw-demo"), ML_API).await;
+    assert_eq!(fin.body["properties"]["imageBuildCompute"], "cpu-cluster");
+    let r = env
+        .put(
+            &ws_id("mlw-hub"),
+            ML_API,
+            json!({"location": "eastus", "properties": {"imageBuildCompute": ""}}),
+        )
+        .await;
+    env.finish(r, &ws_id("mlw-hub"), ML_API).await;
+    env.check(&[
+        case("GET", ws_id("mlw-demo"), Some(ML_API))
+            .field("/properties/imageBuildCompute", json!("cpu-cluster")),
+        case("GET", ws_id("mlw-hub"), Some(ML_API))
+            .field("/properties/imageBuildCompute", json!("")),
+    ])
+    .await;
+}
+
+#[tokio::test]
+async fn container_registry_sku() {
+    let env = start().await;
+    let acr = |n: &str| {
+        format!(
+            "{}/providers/Microsoft.ContainerRegistry/registries/{n}",
+            rg_id()
+        )
+    };
+    env.seed(
+        &acr("acrseeded"),
+        json!({"location": "eastus", "sku": {"name": "basic"}, "properties": {}}),
+    )
+    .await;
+    env.check(&[
+        case("GET", acr("acramldemo"), Some("2023-07-01"))
+            .status(200)
+            .field("/sku/name", json!("Premium")),
+        case("PUT", acr("acrstandard"), Some("2023-07-01"))
+            .body(json!({"location": "eastus", "sku": {"name": "standard"}, "properties": {}}))
+            .status(201)
+            .field("/sku/name", json!("Standard"))
+            .field("/sku/tier", json!("Standard")),
+        case("GET", acr("acrstandard"), Some("2023-07-01")).field("/sku/name", json!("Standard")),
+        case("GET", acr("acrseeded"), Some("2023-07-01"))
+            .field("/sku/name", json!("Basic"))
+            .field("/sku/tier", json!("Basic")),
+    ])
+    .await;
+}

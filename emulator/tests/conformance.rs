@@ -180,6 +180,47 @@ fn case(rel: &str, ex: &Value) -> Case {
                 }
                 c.resource = c.path.clone();
             }
+            "OnlineEndpoint" => {
+                // The endpoint exists already (seeded from the create request), with the
+                // deployment its `traffic` names; the PUT is then an update (200).
+                // list.json names no endpoint; its listed endpoints get a name of our own.
+                let name = p["endpointName"].as_str().unwrap_or("listedEndpoint");
+                let ep = format!("{ws}/onlineEndpoints/{name}");
+                let request =
+                    load("machinelearningservices/2025-12-01/OnlineEndpoint/createOrUpdate.json")
+                        ["parameters"]["body"]
+                        .clone();
+                c.prereqs.push((ws.clone(), workspace_doc(&ws, "Disabled")));
+                c.prereqs.push((ep.clone(), request.clone()));
+                for dep in request["properties"]["traffic"].as_object().unwrap().keys() {
+                    c.prereqs.push((
+                        format!("{ep}/deployments/{dep}"),
+                        json!({"location": request["location"], "properties": {"endpointComputeType": "Managed"}}),
+                    ));
+                }
+                c.path = ep.clone();
+                c.resource = ep.clone();
+                match file {
+                    "createOrUpdate.json" => {
+                        c.method = "PUT";
+                        c.body = Some(p["body"].clone());
+                    }
+                    "delete.json" => c.method = "DELETE",
+                    "get.json" => {}
+                    "list.json" => {
+                        // A second endpoint and the spec's `count` (page size) of the example's
+                        // parameters give a first page with a `nextLink`.
+                        c.prereqs.push((format!("{ep}-second"), request.clone()));
+                        c.path = format!("{ws}/onlineEndpoints?count={}", p["count"]);
+                        c.resource = c.path.clone();
+                    }
+                    "update.json" => {
+                        c.method = "PATCH";
+                        c.body = Some(p["body"].clone());
+                    }
+                    other => panic!("no conformance mapping for {rel} ({other})"),
+                }
+            }
             "PrivateLinkResource" => {
                 c.prereqs.push((ws.clone(), workspace_doc(&ws, "Disabled")));
                 c.path = format!("{ws}/privateLinkResources");

@@ -6,11 +6,13 @@ use async_trait::async_trait;
 
 use crate::arm::Cloud;
 use crate::provider::config::ENVIRONMENTS;
+use crate::provider::handler::Ctx;
 use crate::provider::ConfiguredProvider;
-use crate::tfplugin::cty::{Type, Value};
-use crate::tfplugin::object::Object;
+use crate::tfplugin::cty::Type;
+use crate::tfplugin::model::{Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
-use crate::tfplugin::traits::{Ctx, DataSource, Error};
+use crate::tfplugin::traits::Error;
+use crate::tfplugin::typed::TypedDataSource;
 
 /// The two zones of a workspace endpoint in one cloud: the API zone and the notebooks zone.
 pub fn workspace_zones(environment: &str) -> Option<(String, String)> {
@@ -25,8 +27,25 @@ pub fn workspace_zones(environment: &str) -> Option<(String, String)> {
 #[derive(Debug)]
 pub struct PrivateDnsZoneNames;
 
+/// The data source's configuration and result.
+#[derive(Model, Clone, Debug)]
+pub struct PrivateDnsZoneNamesModel {
+    /// The Azure cloud.
+    pub environment: Value<String>,
+    /// The cloud name.
+    pub id: Value<String>,
+    /// The zone of the API endpoints.
+    pub api_zone: Value<String>,
+    /// The zone of the notebooks.
+    pub notebooks_zone: Value<String>,
+    /// Both zones, API zone first.
+    pub names: Value<Vec<String>>,
+}
+
 #[async_trait]
-impl DataSource<ConfiguredProvider> for PrivateDnsZoneNames {
+impl TypedDataSource<ConfiguredProvider> for PrivateDnsZoneNames {
+    type Model = PrivateDnsZoneNamesModel;
+
     fn type_name(&self) -> &'static str {
         "aml_private_dns_zone_names"
     }
@@ -60,29 +79,25 @@ impl DataSource<ConfiguredProvider> for PrivateDnsZoneNames {
 
     async fn read(
         &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        config: &Object,
-    ) -> Result<Object, Error> {
+        ctx: &Ctx<'_>,
+        config: &PrivateDnsZoneNamesModel,
+    ) -> Result<PrivateDnsZoneNamesModel, Error> {
         let env = config
-            .string("environment")
+            .environment
+            .as_known()
+            .cloned()
             .unwrap_or_else(|| ctx.client.settings.environment().to_string());
         let (api, notebooks) = workspace_zones(&env).ok_or_else(|| {
             Error::new(format!("unknown environment {env:?}"))
                 .detail("Valid environments are \"public\", \"usgovernment\" and \"china\".")
         })?;
-        let mut out = config.clone();
-        out.set("environment", env.as_str());
-        out.set("id", env.as_str());
-        out.set(
-            "names",
-            Value::List(vec![
-                Value::string(api.as_str()),
-                Value::string(notebooks.as_str()),
-            ]),
-        );
-        out.set("api_zone", api);
-        out.set("notebooks_zone", notebooks);
-        Ok(out)
+        Ok(PrivateDnsZoneNamesModel {
+            environment: Value::Known(env.clone()),
+            id: Value::Known(env),
+            names: Value::Known(vec![api.clone(), notebooks.clone()]),
+            api_zone: Value::Known(api),
+            notebooks_zone: Value::Known(notebooks),
+        })
     }
 }
 

@@ -3,133 +3,146 @@
 //! network isolation and provisioning status, and private endpoint connections with their states.
 
 use async_trait::async_trait;
-use serde_json::Value as Json;
 
+use crate::arm::api_versions;
 use crate::arm::ids::{ResourceGroupId, WorkspaceId};
-use crate::arm::{api_versions, Deadline};
+use crate::arm::models::workspace::{PrivateEndpointConnectionRead, WorkspaceRead};
+use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
-use crate::tfplugin::cty::{Path, Type, Value};
+use crate::resources::common::{attr, known, Tags};
+use crate::tfplugin::cty::{Path, Type};
 use crate::tfplugin::diagnostics::Diagnostics;
-use crate::tfplugin::object::Object;
+use crate::tfplugin::model::{object_type, Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, Schema};
-use crate::tfplugin::traits::{Ctx, DataSource, Error};
+use crate::tfplugin::traits::Error;
+use crate::tfplugin::typed::TypedDataSource;
 
 /// The data source.
 #[derive(Debug)]
 pub struct Workspace;
 
-fn managed_network_type() -> Type {
-    Type::object([
-        ("isolation_mode", Type::String),
-        ("firewall_sku", Type::String),
-        ("status", Type::String),
-        ("spark_ready", Type::Bool),
-        ("network_id", Type::String),
-    ])
+/// The data source's configuration and result.
+#[derive(Model, Clone, Debug, PartialEq)]
+pub struct WorkspaceModel {
+    /// The workspace's ARM ID.
+    pub id: Value<String>,
+    /// The workspace name.
+    pub name: Value<String>,
+    /// The resource group.
+    pub resource_group_name: Value<String>,
+    /// `Default`, `Hub`, `Project` or `FeatureStore`.
+    pub kind: Value<String>,
+    /// The Azure region.
+    pub location: Value<String>,
+    /// The workspace's immutable GUID.
+    pub workspace_id: Value<String>,
+    /// The discovery URL.
+    pub discovery_url: Value<String>,
+    /// `Enabled` or `Disabled`.
+    pub public_network_access: Value<String>,
+    /// The SDK v1 switch.
+    pub allow_public_access_when_behind_vnet: Value<bool>,
+    /// What the IP rules guard.
+    pub default_action: Value<String>,
+    /// The allowed addresses and ranges.
+    pub ip_rules: Value<Vec<String>>,
+    /// The managed virtual network.
+    pub managed_network: Value<ManagedNetworkModel>,
+    /// The private endpoint connections.
+    pub private_endpoint_connections: Value<Vec<ConnectionModel>>,
+    /// The workspace's tags.
+    pub tags: Value<Tags>,
 }
 
-fn connection_type() -> Type {
-    Type::object([
-        ("name", Type::String),
-        ("id", Type::String),
-        ("private_endpoint_id", Type::String),
-        ("status", Type::String),
-        ("description", Type::String),
-        ("actions_required", Type::String),
-    ])
+/// The managed virtual network as this data source exports it.
+#[derive(Model, Clone, Debug, PartialEq)]
+pub struct ManagedNetworkModel {
+    /// The isolation mode.
+    pub isolation_mode: Value<String>,
+    /// The firewall SKU.
+    pub firewall_sku: Value<String>,
+    /// The provisioning status.
+    pub status: Value<String>,
+    /// Whether Spark is ready.
+    pub spark_ready: Value<bool>,
+    /// The managed network's ID.
+    pub network_id: Value<String>,
 }
 
-fn s(v: Option<&Json>) -> Value {
-    v.and_then(Json::as_str).map_or(Value::Null, Value::string)
+/// A private endpoint connection as this data source exports it.
+#[derive(Model, Clone, Debug, PartialEq)]
+pub struct ConnectionModel {
+    /// The connection name.
+    pub name: Value<String>,
+    /// The connection's ARM ID.
+    pub id: Value<String>,
+    /// The private endpoint's ARM ID.
+    pub private_endpoint_id: Value<String>,
+    /// The connection status.
+    pub status: Value<String>,
+    /// The approver's message.
+    pub description: Value<String>,
+    /// What the consumer must do.
+    pub actions_required: Value<String>,
 }
 
-fn b(v: Option<&Json>) -> Value {
-    v.and_then(Json::as_bool).map_or(Value::Null, Value::Bool)
+type M = WorkspaceModel;
+
+fn connection(c: PrivateEndpointConnectionRead) -> ConnectionModel {
+    let p = c.properties.unwrap_or_default();
+    let st = p.private_link_service_connection_state.unwrap_or_default();
+    ConnectionModel {
+        name: known(c.name),
+        id: known(c.id),
+        private_endpoint_id: known(p.private_endpoint.and_then(|e| e.id)),
+        status: known(st.status),
+        description: known(st.description),
+        actions_required: known(st.actions_required),
+    }
 }
 
-/// The workspace's posture as this data source exports it, from an ARM workspace body.
-pub fn posture(body: &Json, out: &mut Object) {
-    let p = |ptr: &str| body.pointer(ptr);
-    out.set("id", s(p("/id")));
-    out.set("name", s(p("/name")));
-    out.set("kind", s(p("/kind")));
-    out.set("location", s(p("/location")));
-    out.set("workspace_id", s(p("/properties/workspaceId")));
-    out.set("discovery_url", s(p("/properties/discoveryUrl")));
-    out.set(
-        "public_network_access",
-        s(p("/properties/publicNetworkAccess")),
-    );
-    out.set(
-        "allow_public_access_when_behind_vnet",
-        b(p("/properties/allowPublicAccessWhenBehindVnet")),
-    );
-    out.set(
-        "default_action",
-        s(p("/properties/networkAcls/defaultAction")),
-    );
-    let rules = p("/properties/networkAcls/ipRules")
-        .and_then(Json::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|r| r.get("value").and_then(Json::as_str))
-                .map(Value::string)
-                .collect()
-        })
-        .unwrap_or_default();
-    out.set("ip_rules", Value::List(rules));
-    let mn = p("/properties/managedNetwork");
-    out.set(
-        "managed_network",
-        Value::object([
-            ("isolation_mode", s(mn.and_then(|m| m.get("isolationMode")))),
-            ("firewall_sku", s(mn.and_then(|m| m.get("firewallSku")))),
-            ("status", s(mn.and_then(|m| m.pointer("/status/status")))),
-            (
-                "spark_ready",
-                b(mn.and_then(|m| m.pointer("/status/sparkReady"))),
-            ),
-            ("network_id", s(mn.and_then(|m| m.get("networkId")))),
-        ]),
-    );
-    let conns = p("/properties/privateEndpointConnections")
-        .and_then(Json::as_array)
-        .map(|a| {
-            a.iter()
-                .map(|c| {
-                    let st = c.pointer("/properties/privateLinkServiceConnectionState");
-                    Value::object([
-                        ("name", s(c.get("name"))),
-                        ("id", s(c.get("id"))),
-                        (
-                            "private_endpoint_id",
-                            s(c.pointer("/properties/privateEndpoint/id")),
-                        ),
-                        ("status", s(st.and_then(|x| x.get("status")))),
-                        ("description", s(st.and_then(|x| x.get("description")))),
-                        (
-                            "actions_required",
-                            s(st.and_then(|x| x.get("actionsRequired"))),
-                        ),
-                    ])
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    out.set("private_endpoint_connections", Value::List(conns));
-    let tags = p("/tags")
-        .and_then(Json::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), Value::string(v))))
-                .collect()
-        })
-        .unwrap_or_default();
-    out.set("tags", Value::Map(tags));
+/// The workspace's posture as this data source exports it, from its ARM body; the lookup
+/// arguments (`resource_group_name`) are the caller's.
+pub fn posture(ws: WorkspaceRead, config: &M) -> M {
+    let p = ws.properties.unwrap_or_default();
+    let acls = p.network_acls.unwrap_or_default();
+    let mn = p.managed_network.unwrap_or_default();
+    let mn_status = mn.status.unwrap_or_default();
+    let ip_rules = acls.ip_rules.unwrap_or_default();
+    M {
+        id: known(ws.id),
+        name: known(ws.name),
+        resource_group_name: config.resource_group_name.clone(),
+        kind: known(ws.kind),
+        location: known(ws.location),
+        workspace_id: known(p.workspace_id),
+        discovery_url: known(p.discovery_url),
+        public_network_access: known(p.public_network_access),
+        allow_public_access_when_behind_vnet: known(p.allow_public_access_when_behind_vnet),
+        default_action: known(acls.default_action),
+        ip_rules: Value::Known(ip_rules.into_iter().filter_map(|r| r.value).collect()),
+        managed_network: Value::Known(ManagedNetworkModel {
+            isolation_mode: known(mn.isolation_mode),
+            firewall_sku: known(mn.firewall_sku),
+            status: known(mn_status.status),
+            spark_ready: known(mn_status.spark_ready),
+            network_id: known(mn.network_id),
+        }),
+        private_endpoint_connections: Value::Known(
+            p.private_endpoint_connections
+                .unwrap_or_default()
+                .into_iter()
+                .map(connection)
+                .collect(),
+        ),
+        tags: Value::Known(ws.tags.unwrap_or_default()),
+    }
 }
 
 #[async_trait]
-impl DataSource<ConfiguredProvider> for Workspace {
+impl TypedDataSource<ConfiguredProvider> for Workspace {
+    type Model = WorkspaceModel;
+
     fn type_name(&self) -> &'static str {
         "aml_workspace"
     }
@@ -156,32 +169,30 @@ impl DataSource<ConfiguredProvider> for Workspace {
             .attribute(c("ip_rules", Type::list(Type::String), "Public IPv4 addresses and CIDR ranges allowed in (effective only while public network access is Enabled)."))
             .attribute(c(
                 "managed_network",
-                managed_network_type(),
+                object_type::<ManagedNetworkModel>(),
                 "The managed virtual network: `isolation_mode` (`Disabled`, `AllowInternetOutbound`, `AllowOnlyApprovedOutbound`), `firewall_sku`, provisioning `status` (`Active` or `Inactive`), `spark_ready` and `network_id`.",
             ))
             .attribute(c(
                 "private_endpoint_connections",
-                Type::list(connection_type()),
+                Type::list(object_type::<ConnectionModel>()),
                 "Private endpoint connections: `name`, `id`, `private_endpoint_id`, connection `status` (`Approved`, `Pending`, `Rejected`, `Disconnected`), `description` and `actions_required`.",
             ))
             .attribute(c("tags", Type::map(Type::String), "The workspace's tags.")),
         )
     }
 
-    fn validate(&self, config: &Object, diags: &mut Diagnostics) {
-        let id = config.attr("id");
-        let name = config.attr("name");
-        let rg = config.attr("resource_group_name");
-        if let Some(id) = id.as_str() {
+    fn validate(&self, config: &M, diags: &mut Diagnostics) {
+        if let Value::Known(id) = &config.id {
             if let Err(e) = WorkspaceId::parse(id) {
-                diags.error_at(Path::root().attr("id"), "Invalid workspace ID", e.message);
+                diags.error_at(attr(M::ID), "Invalid workspace ID", e.message);
             }
         }
+        let (id, name, rg) = (&config.id, &config.name, &config.resource_group_name);
         let by_id = !id.is_null();
         let by_name = !name.is_null() || !rg.is_null();
         if by_id && by_name {
             diags.error_at(
-                Path::root().attr("id"),
+                attr(M::ID),
                 "Conflicting workspace lookup",
                 "Set either `id`, or `name` and `resource_group_name`, not both.",
             );
@@ -194,41 +205,130 @@ impl DataSource<ConfiguredProvider> for Workspace {
         }
     }
 
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        config: &Object,
-    ) -> Result<Object, Error> {
-        let arm = ctx.client.arm().await?;
-        let id = match config.string("id") {
-            Some(id) => WorkspaceId::parse(&id)
-                .map_err(|e| Error::new(e.message).at(Path::root().attr("id")))?,
-            None => {
-                let (name, rg) = (
-                    config.string("name").unwrap_or_default(),
-                    config.string("resource_group_name").unwrap_or_default(),
-                );
-                ResourceGroupId::new(arm.subscription_id(), &rg).workspace(&name)
+    async fn read(&self, ctx: &Ctx<'_>, config: &M) -> Result<M, Error> {
+        let arm = ctx.arm().await?;
+        let id = match &config.id {
+            Value::Known(id) => {
+                WorkspaceId::parse(id).map_err(|e| Error::new(e.message).at(attr(M::ID)))?
+            }
+            _ => {
+                let text = |v: &Value<String>| v.as_known().cloned().unwrap_or_default();
+                ResourceGroupId::new(arm.subscription_id(), &text(&config.resource_group_name))
+                    .workspace(&text(&config.name))
             }
         };
         let found = arm
-            .get(&id, api_versions::ML_NETWORK_ACLS, Deadline(ctx.deadline))
+            .get(&id, api_versions::ML_NETWORK_ACLS)
             .await
-            .map_err(|e| Error::from(e).context(format!("reading workspace {id}")))?;
+            .doing(format!("reading workspace {id}"))?;
         let response = found.ok_or_else(|| {
             Error::new(format!("workspace {id} not found")).detail(
                 "Check the name, resource group and subscription (the provider's subscription_id or ARM_SUBSCRIPTION_ID), \
                  and that the identity may read it (Reader on the workspace is enough).",
             )
         })?;
-        let mut out = config.clone();
-        posture(&response.body, &mut out);
-        if let Some(given) = config.string("id") {
-            out.set("id", given);
+        let mut out = posture(parse(&response.body)?, config);
+        if let Value::Known(given) = &config.id {
+            out.id = Value::Known(given.clone());
         }
-        if config.string("resource_group_name").is_none() {
-            out.set("resource_group_name", Value::string(id.resource_group()));
+        if config.resource_group_name.as_known().is_none() {
+            out.resource_group_name = Value::Known(id.resource_group().to_string());
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn s(v: &str) -> Value<String> {
+        Value::Known(v.to_string())
+    }
+
+    #[test]
+    fn a_bare_body_reads_as_nulls_and_empty_collections() {
+        let config = M::from_value(&crate::tfplugin::cty::Value::Null);
+        let out = posture(parse(&json!({"name": "w"})).unwrap(), &config);
+        assert_eq!(out.name, s("w"));
+        assert_eq!(out.id, Value::Null);
+        assert_eq!(out.default_action, Value::Null);
+        assert_eq!(out.ip_rules, Value::Known(vec![]));
+        assert_eq!(out.private_endpoint_connections, Value::Known(vec![]));
+        assert_eq!(out.tags, Value::Known(BTreeMap::new()));
+        let mn = out
+            .managed_network
+            .known()
+            .expect("an object even when absent");
+        assert_eq!(
+            (mn.isolation_mode, mn.spark_ready),
+            (Value::Null, Value::Null)
+        );
+    }
+
+    #[test]
+    fn the_posture_maps_field_to_field() {
+        let config = M::from_value(&crate::tfplugin::cty::Value::Null);
+        let body = json!({
+            "id": "/ws", "name": "w", "kind": "Hub", "location": "eastus", "tags": {"a": "b"},
+            "properties": {
+                "workspaceId": "guid", "discoveryUrl": "https://d", "publicNetworkAccess": "Enabled",
+                "allowPublicAccessWhenBehindVnet": false,
+                "networkAcls": {"defaultAction": "Deny", "ipRules": [{"value": "1.2.3.4"}, {}, {"value": "10.0.0.0/8"}]},
+                "managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound", "firewallSku": "Standard",
+                    "networkId": "n", "status": {"status": "Active", "sparkReady": true}},
+                "privateEndpointConnections": [{"name": "c", "id": "/c", "properties": {
+                    "privateEndpoint": {"id": "/pe"},
+                    "privateLinkServiceConnectionState": {"status": "Approved", "description": "ok", "actionsRequired": "None"}}}]
+            }
+        });
+        let out = posture(parse(&body).unwrap(), &config);
+        assert_eq!(
+            (out.id, out.kind, out.location),
+            (s("/ws"), s("Hub"), s("eastus"))
+        );
+        assert_eq!(
+            (out.workspace_id, out.discovery_url),
+            (s("guid"), s("https://d"))
+        );
+        assert_eq!(out.public_network_access, s("Enabled"));
+        assert_eq!(
+            out.allow_public_access_when_behind_vnet,
+            Value::Known(false)
+        );
+        assert_eq!(out.default_action, s("Deny"));
+        assert_eq!(
+            out.ip_rules,
+            Value::Known(vec!["1.2.3.4".into(), "10.0.0.0/8".into()])
+        );
+        assert_eq!(
+            out.managed_network,
+            Value::Known(ManagedNetworkModel {
+                isolation_mode: s("AllowOnlyApprovedOutbound"),
+                firewall_sku: s("Standard"),
+                status: s("Active"),
+                spark_ready: Value::Known(true),
+                network_id: s("n"),
+            })
+        );
+        assert_eq!(
+            out.private_endpoint_connections,
+            Value::Known(vec![ConnectionModel {
+                name: s("c"),
+                id: s("/c"),
+                private_endpoint_id: s("/pe"),
+                status: s("Approved"),
+                description: s("ok"),
+                actions_required: s("None"),
+            }])
+        );
+        assert_eq!(
+            out.tags,
+            Value::Known(BTreeMap::from([("a".into(), "b".into())]))
+        );
     }
 }

@@ -141,14 +141,9 @@ mod model_tests {
 
     /// Features not yet moved to a typed model; this list only shrinks.
     const UNTYPED: &[&str] = &[
-        "aml_private_endpoint",
-        "aml_private_dns_zone_group",
         "aml_private_dns_zone_virtual_network_link",
         "aml_network_rule",
         "aml_workspace_network_access",
-        "aml_workspace",
-        "aml_private_dns_zone_names",
-        "aml_managed_network_outbound_rules",
     ];
 
     /// Every registered resource and data source has a typed model whose fields are exactly the

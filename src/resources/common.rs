@@ -11,10 +11,13 @@ use crate::tfplugin::traits::Error;
 
 /// Validator for a `workspace_id` attribute: a well-formed workspace ARM ID.
 pub fn validate_workspace_id(v: &Value) -> Result<(), String> {
-    match v.as_str() {
-        Some(s) => WorkspaceId::parse(s).map(|_| ()).map_err(|e| e.message),
-        None => Ok(()),
-    }
+    v.as_str().map_or(Ok(()), check_workspace_id)
+}
+
+/// String validator for a `workspace_id` attribute (`Validator::Str`): a well-formed workspace
+/// ARM ID.
+pub fn check_workspace_id(s: &str) -> Result<(), String> {
+    WorkspaceId::parse(s).map(|_| ()).map_err(|e| e.message)
 }
 
 /// The workspace an object's `workspace_id` names; an error points at the attribute.

@@ -8,48 +8,110 @@
 //! zone missing from the list (users.md row 6: the notebooks zone is often forgotten).
 
 use async_trait::async_trait;
-use serde_json::{json, Value as Json};
 
-use super::private_link::{self as pl, jstr, TargetKind};
+use super::common::{attr, keep_spelling, known, text};
+use super::private_link::{self as pl, TargetKind};
+use crate::arm::api_versions::NETWORK;
 use crate::arm::ids::{PrivateDnsZoneGroupId, PrivateDnsZoneId, PrivateEndpointId};
-use crate::arm::{api_versions, Deadline, ErrorKind, WriteOptions};
+use crate::arm::models::private_dns_zone_group::{
+    PrivateDnsZoneGroup as Group, PrivateDnsZoneGroupProperties, ZoneConfig, ZoneConfigProperties,
+};
+use crate::arm::models::private_endpoint::PrivateEndpoint as Endpoint;
+use crate::arm::ErrorKind;
+use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
-use crate::tfplugin::cty::{Path, Type, Value};
+use crate::tfplugin::cty::{self, Type};
 use crate::tfplugin::diagnostics::Diagnostics;
-use crate::tfplugin::object::{self, Object};
+use crate::tfplugin::model::{object_type, Field, FieldType, Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
 use crate::tfplugin::timeouts::Timeouts;
-use crate::tfplugin::traits::{Ctx, Error, Plan, Resource};
+use crate::tfplugin::traits::Error;
+use crate::tfplugin::typed::{TypedPlan, TypedResource};
 
 /// The resource.
 #[derive(Debug)]
 pub struct PrivateDnsZoneGroup;
 
-fn record_set_type() -> Type {
-    Type::object([
-        ("zone", Type::String),
-        ("name", Type::String),
-        ("fqdn", Type::String),
-        ("ttl", Type::Number),
-        ("ip_addresses", Type::list(Type::String)),
-    ])
+/// The resource's configuration and state.
+#[derive(Model, Clone, Debug)]
+pub struct PrivateDnsZoneGroupModel {
+    /// The group's ARM ID.
+    pub id: Value<String>,
+    /// The group name.
+    pub name: Value<String>,
+    /// The private endpoint's ARM ID.
+    pub private_endpoint_id: Value<String>,
+    /// The zones' ARM IDs, each of which may be unknown while the others are known.
+    pub private_dns_zone_ids: Value<Vec<ZoneIdItem>>,
+    /// The A records Azure keeps.
+    pub record_sets: Value<Vec<RecordSet>>,
 }
 
-fn group_id(o: &Object) -> Result<PrivateDnsZoneGroupId, Error> {
-    if let Some(id) = o.string("id") {
-        return PrivateDnsZoneGroupId::parse_lenient(&id)
-            .map_err(|e| Error::new(e.message).at(Path::root().attr("id")));
+/// An element of `record_sets`.
+#[derive(Model, Clone, Debug, PartialEq)]
+pub struct RecordSet {
+    /// The zone's name.
+    pub zone: Value<String>,
+    /// The record name.
+    pub name: Value<String>,
+    /// The full name.
+    pub fqdn: Value<String>,
+    /// The time to live in seconds.
+    pub ttl: Value<i64>,
+    /// The endpoint's addresses.
+    pub ip_addresses: Value<Vec<String>>,
+}
+
+/// One element of `private_dns_zone_ids` as configured: a configuration may hold unknown IDs (of
+/// zones not created yet) next to known ones, which validation still checks by index.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ZoneIdItem(pub Value<String>);
+
+impl FieldType for ZoneIdItem {
+    fn cty_type() -> Type {
+        Type::String
     }
-    let pe = o.string("private_endpoint_id").unwrap_or_default();
-    let pe = PrivateEndpointId::parse(&pe)
-        .map_err(|e| Error::new(e.message).at(Path::root().attr("private_endpoint_id")))?;
-    Ok(pe.private_dns_zone_group(&o.string("name").unwrap_or_default()))
+    fn from_known(value: &cty::Value) -> Option<Self> {
+        Some(ZoneIdItem(Field::from_cty(value)))
+    }
+    fn into_known(self) -> cty::Value {
+        self.0.into_cty()
+    }
 }
 
-fn zone_ids(o: &Object) -> Vec<String> {
-    o.get::<Vec<String>>("private_dns_zone_ids")
-        .known()
-        .unwrap_or_default()
+type M = PrivateDnsZoneGroupModel;
+
+/// A list of zone IDs as the attribute's value.
+fn zone_list(ids: Vec<String>) -> Value<Vec<ZoneIdItem>> {
+    Value::Known(
+        ids.into_iter()
+            .map(|z| ZoneIdItem(Value::Known(z)))
+            .collect(),
+    )
+}
+
+/// The zone IDs when the whole list is known.
+fn known_zone_ids(v: &Value<Vec<ZoneIdItem>>) -> Option<Vec<String>> {
+    v.as_known()?
+        .iter()
+        .map(|z| z.0.as_known().cloned())
+        .collect()
+}
+
+/// The zone IDs, or none while the list is not wholly known.
+fn zone_ids(m: &M) -> Vec<String> {
+    known_zone_ids(&m.private_dns_zone_ids).unwrap_or_default()
+}
+
+fn group_id(m: &M) -> Result<PrivateDnsZoneGroupId, Error> {
+    if let Value::Known(id) = &m.id {
+        return PrivateDnsZoneGroupId::parse_lenient(id)
+            .map_err(|e| Error::new(e.message).at(attr(M::ID)));
+    }
+    let pe = m.private_endpoint_id.as_known().map_or("", String::as_str);
+    let pe = PrivateEndpointId::parse(pe)
+        .map_err(|e| Error::new(e.message).at(attr(M::PRIVATE_ENDPOINT_ID)))?;
+    Ok(pe.private_dns_zone_group(m.name.as_known().map_or("", String::as_str)))
 }
 
 /// The zone's name, from its ID.
@@ -59,12 +121,23 @@ fn zone_name(id: &str) -> String {
         .unwrap_or_else(|_| id.rsplit('/').next().unwrap_or(id).to_string())
 }
 
-fn body(planned: &Object) -> Json {
-    let configs: Vec<Json> = zone_ids(planned)
-        .iter()
-        .map(|z| json!({"name": zone_name(z), "properties": {"privateDnsZoneId": z}}))
+fn body(planned: &M) -> Group {
+    let configs = zone_ids(planned)
+        .into_iter()
+        .map(|z| ZoneConfig {
+            name: Some(zone_name(&z)),
+            properties: ZoneConfigProperties {
+                private_dns_zone_id: Some(z),
+                ..ZoneConfigProperties::default()
+            },
+        })
         .collect();
-    json!({"properties": {"privateDnsZoneConfigs": configs}})
+    Group {
+        properties: PrivateDnsZoneGroupProperties {
+            private_dns_zone_configs: configs,
+        },
+        ..Group::default()
+    }
 }
 
 /// Whether two zone lists name the same zones (any order, any case).
@@ -77,32 +150,20 @@ fn same_zones(a: &[String], b: &[String]) -> bool {
     norm(a) == norm(b)
 }
 
-fn to_state(id: &PrivateDnsZoneGroupId, body: &Json, prior: &Object) -> Object {
-    let mut o = prior.clone();
-    o.set("id", id.to_string());
-    o.set("name", id.name());
-    o.set(
-        "private_endpoint_id",
-        pl::keep_spelling(
-            Value::string(id.private_endpoint().to_string()),
-            prior,
-            "private_endpoint_id",
-            pl::lower,
-        ),
-    );
-    let configs = body
-        .pointer("/properties/privateDnsZoneConfigs")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
+/// Zone names in backticks, joined by "and".
+fn ticked<'a>(zones: impl Iterator<Item = &'a String>) -> String {
+    zones
+        .map(|z| format!("`{z}`"))
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+fn to_state(id: &PrivateDnsZoneGroupId, group: &Group, prior: &M) -> M {
     let prior_ids = zone_ids(prior);
     let mut ids = Vec::new();
     let mut sets = Vec::new();
-    for c in &configs {
-        let Some(zid) = c
-            .pointer("/properties/privateDnsZoneId")
-            .and_then(Json::as_str)
-        else {
+    for c in &group.properties.private_dns_zone_configs {
+        let Some(zid) = c.properties.private_dns_zone_id.as_deref() else {
             continue;
         };
         let spelled = prior_ids
@@ -110,48 +171,37 @@ fn to_state(id: &PrivateDnsZoneGroupId, body: &Json, prior: &Object) -> Object {
             .find(|p| p.eq_ignore_ascii_case(zid))
             .cloned()
             .unwrap_or_else(|| zid.to_string());
-        ids.push(Value::string(spelled));
+        ids.push(spelled);
         let zone = zone_name(zid);
-        for r in c
-            .pointer("/properties/recordSets")
-            .and_then(Json::as_array)
-            .cloned()
-            .unwrap_or_default()
-        {
-            let ips = r
-                .get("ipAddresses")
-                .and_then(Json::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Json::as_str)
-                        .map(Value::string)
-                        .collect()
-                })
-                .unwrap_or_default();
-            sets.push(Value::object([
-                ("zone", Value::string(zone.clone())),
-                ("name", jstr(&r, "/recordSetName")),
-                ("fqdn", jstr(&r, "/fqdn")),
-                ("ttl", pl::jint(&r, "/ttl")),
-                ("ip_addresses", Value::List(ips)),
-            ]));
-        }
+        sets.extend(c.properties.record_sets.iter().map(|r| RecordSet {
+            zone: Value::Known(zone.clone()),
+            name: text(r.record_set_name.clone()),
+            fqdn: text(r.fqdn.clone()),
+            ttl: known(r.ttl),
+            ip_addresses: Value::Known(r.ip_addresses.clone()),
+        }));
     }
     // Keep the configured order when the remote list holds the same zones.
-    let remote: Vec<String> = ids
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect();
-    if !prior_ids.is_empty() && same_zones(&remote, &prior_ids) {
-        ids = prior_ids.into_iter().map(Value::string).collect();
+    if !prior_ids.is_empty() && same_zones(&ids, &prior_ids) {
+        ids = prior_ids;
     }
-    o.set("private_dns_zone_ids", Value::List(ids));
-    o.set("record_sets", Value::List(sets));
-    o
+    M {
+        id: Value::Known(id.to_string()),
+        name: Value::Known(id.name().to_string()),
+        private_endpoint_id: keep_spelling(
+            Value::Known(id.private_endpoint().to_string()),
+            &prior.private_endpoint_id,
+            pl::lower,
+        ),
+        private_dns_zone_ids: zone_list(ids),
+        record_sets: Value::Known(sets),
+    }
 }
 
 #[async_trait]
-impl Resource<ConfiguredProvider> for PrivateDnsZoneGroup {
+impl TypedResource<ConfiguredProvider> for PrivateDnsZoneGroup {
+    type Model = PrivateDnsZoneGroupModel;
+
     fn type_name(&self) -> &'static str {
         "aml_private_dns_zone_group"
     }
@@ -167,13 +217,13 @@ impl Resource<ConfiguredProvider> for PrivateDnsZoneGroup {
             .attribute(
                 Attribute::required("name", Type::String, "The zone group name, e.g. `default`.")
                     .requires_replace()
-                    .validate(Validator::Custom(pl::network_name)),
+                    .validate(Validator::Str(pl::check_network_name)),
             )
             .attribute(
                 Attribute::required("private_endpoint_id", Type::String, "The ARM ID of the private endpoint.")
                     .requires_replace()
                     .case_insensitive()
-                    .validate(Validator::Custom(pl::private_endpoint_id)),
+                    .validate(Validator::Str(pl::check_private_endpoint_id)),
             )
             .attribute(
                 Attribute::required(
@@ -188,7 +238,7 @@ impl Resource<ConfiguredProvider> for PrivateDnsZoneGroup {
             )
             .attribute(Attribute::computed(
                 "record_sets",
-                Type::list(record_set_type()),
+                Type::list(object_type::<RecordSet>()),
                 "The A records Azure keeps for the endpoint: `zone`, record `name`, `fqdn`, `ttl` and `ip_addresses`.",
             )),
         )
@@ -204,15 +254,15 @@ impl Resource<ConfiguredProvider> for PrivateDnsZoneGroup {
          written by Azure Policy can be imported this way, or left unmanaged."
     }
 
-    fn validate(&self, config: &Object, diags: &mut Diagnostics) {
-        let Value::List(items) = config.attr("private_dns_zone_ids") else {
+    fn validate(&self, config: &M, diags: &mut Diagnostics) {
+        let Value::Known(items) = &config.private_dns_zone_ids else {
             return;
         };
         let mut seen: Vec<String> = Vec::new();
-        for (i, v) in items.iter().enumerate() {
-            let path = Path::root().attr("private_dns_zone_ids").index(i as i64);
-            let Some(s) = v.as_str() else { continue };
-            if let Err(e) = pl::private_dns_zone_id(v) {
+        for (i, item) in items.iter().enumerate() {
+            let path = attr(M::PRIVATE_DNS_ZONE_IDS).index(i as i64);
+            let Value::Known(s) = &item.0 else { continue };
+            if let Err(e) = pl::check_private_dns_zone_id(s) {
                 diags.error_at(path, "Invalid private DNS zone ID", e);
                 continue;
             }
@@ -230,199 +280,150 @@ impl Resource<ConfiguredProvider> for PrivateDnsZoneGroup {
         }
     }
 
-    async fn plan(&self, ctx: &Ctx<'_, ConfiguredProvider>, plan: &mut Plan) -> Result<(), Error> {
-        let zones_path = Path::root().attr("private_dns_zone_ids");
+    async fn plan(&self, ctx: &Ctx<'_>, plan: &mut TypedPlan<M>) -> Result<(), Error> {
+        let zones_path = attr(M::PRIVATE_DNS_ZONE_IDS);
         // A new order (or letter case) of the same zones is no change.
         if let Some(prior) = &plan.prior {
             let (old, new) = (zone_ids(prior), zone_ids(&plan.planned));
             if !new.is_empty() && same_zones(&old, &new) {
-                plan.planned.set("private_dns_zone_ids", old);
+                plan.planned.private_dns_zone_ids = zone_list(old);
                 plan.requires_replace.retain(|p| p != &zones_path);
                 if plan.requires_replace.is_empty() {
                     // Nothing remote changes: the records stay as they are.
-                    plan.planned.set("id", prior.attr("id").clone());
-                    plan.planned
-                        .set("record_sets", prior.attr("record_sets").clone());
+                    plan.planned.id = prior.id.clone();
+                    plan.planned.record_sets = prior.record_sets.clone();
                 }
             }
         }
         // Warn when a workspace endpoint misses an AML zone (only when the endpoint exists already).
-        let (Some(pe), object::Value::Known(zones)) = (
-            plan.planned.string("private_endpoint_id"),
-            plan.config.get::<Vec<String>>("private_dns_zone_ids"),
+        let (Some(pe), Some(zones)) = (
+            plan.planned.private_endpoint_id.as_known(),
+            known_zone_ids(&plan.config.private_dns_zone_ids),
         ) else {
             return Ok(());
         };
-        let Ok(pe) = PrivateEndpointId::parse(&pe) else {
+        let Ok(pe) = PrivateEndpointId::parse(pe) else {
             return Ok(());
         };
-        let arm = ctx.client.arm().await?;
-        let found = match arm
-            .get(&pe, api_versions::NETWORK, Deadline(ctx.deadline))
-            .await
-        {
-            Ok(f) => f,
+        let arm = ctx.arm().await?;
+        let found = match arm.get(&pe, NETWORK).await {
             Err(e) if e.kind == ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(Error::from(e).context(format!(
-                    "reading private endpoint {pe} to check its DNS zones"
-                )))
-            }
+            found => found.doing(format!(
+                "reading private endpoint {pe} to check its DNS zones"
+            ))?,
         };
         let Some(found) = found else { return Ok(()) };
-        let target = [
-            "privateLinkServiceConnections",
-            "manualPrivateLinkServiceConnections",
-        ]
-        .iter()
-        .find_map(|f| {
-            found
-                .body
-                .pointer(&format!(
-                    "/properties/{f}/0/properties/privateLinkServiceId"
-                ))
-                .and_then(Json::as_str)
-        })
-        .unwrap_or_default()
-        .to_string();
-        if TargetKind::of_lenient(&target) != Some(TargetKind::Workspace) {
+        let endpoint: Endpoint = parse(&found.body)?;
+        let target = endpoint.target().unwrap_or_default();
+        if TargetKind::of_lenient(target) != Some(TargetKind::Workspace) {
             return Ok(());
         }
         let have: Vec<String> = zones
             .iter()
             .map(|z| zone_name(z).to_ascii_lowercase())
             .collect();
-        let missing: Vec<&String> = arm
-            .cloud()
-            .aml_private_dns_zones
+        let aml_zones = &arm.cloud().aml_private_dns_zones;
+        let missing: Vec<&String> = aml_zones
             .iter()
             .filter(|z| !have.contains(&z.to_ascii_lowercase()))
             .collect();
         if !missing.is_empty() {
-            let names = missing
-                .iter()
-                .map(|z| format!("`{z}`"))
-                .collect::<Vec<_>>()
-                .join(" and ");
+            let names = ticked(missing.iter().copied());
             plan.diagnostics.warning_at(
                 zones_path,
-                format!("AML private DNS zone missing: {}", missing.iter().map(|z| z.as_str()).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "AML private DNS zone missing: {}",
+                    missing.iter().map(|z| z.as_str()).collect::<Vec<_>>().join(", ")
+                ),
                 format!(
                     "Private endpoint {} targets the AML workspace {target}, which needs both {}. Without {names} the \
                      workspace's names there resolve publicly (a missing notebooks zone breaks notebooks while the studio \
                      still works). Add the zone's ID to `private_dns_zone_ids`.",
                     pe.name(),
-                    arm.cloud().aml_private_dns_zones.iter().map(|z| format!("`{z}`")).collect::<Vec<_>>().join(" and "),
+                    ticked(aml_zones.iter()),
                 ),
             );
         }
         Ok(())
     }
 
-    async fn existing(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        planned: &Object,
-    ) -> Result<Option<String>, Error> {
-        let arm = ctx.client.arm().await?;
+    async fn existing(&self, ctx: &Ctx<'_>, planned: &M) -> Result<Option<String>, Error> {
+        let arm = ctx.arm().await?;
         let id = group_id(planned)?;
         let pe = id.private_endpoint();
         // An endpoint has one zone group: any group there (e.g. one Azure Policy wrote) collides.
-        match arm
-            .list(
-                &pe.collection("privateDnsZoneGroups"),
-                api_versions::NETWORK,
-                Deadline(ctx.deadline),
-            )
+        let groups = match arm
+            .list(&pe.collection("privateDnsZoneGroups"), NETWORK)
             .await
         {
-            Ok(groups) => Ok(groups
-                .iter()
-                .find_map(|g| g.get("id").and_then(Json::as_str).map(str::to_string))),
-            Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::from(e).context(format!(
+            Err(e) if e.kind == ErrorKind::NotFound => return Ok(None),
+            listed => listed.doing(format!(
                 "listing the DNS zone groups of private endpoint {pe}"
-            ))),
+            ))?,
+        };
+        for g in &groups {
+            if let Some(id) = parse::<Group>(g)?.id {
+                return Ok(Some(id));
+            }
         }
+        Ok(None)
     }
 
-    async fn create(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        planned: &Object,
-    ) -> Result<Object, Error> {
-        let arm = ctx.client.arm().await?;
+    async fn create(&self, ctx: &Ctx<'_>, planned: &M) -> Result<M, Error> {
+        let arm = ctx.arm().await?;
         let id = group_id(planned)?;
         let r = arm
-            .put(
-                &id,
-                api_versions::NETWORK,
-                &body(planned),
-                WriteOptions::default(),
-                Deadline(ctx.deadline),
-            )
+            .put(&id, NETWORK, &body(planned))
             .await
-            .map_err(|e| Error::from(e).context(format!("creating private DNS zone group {id}")))?;
-        Ok(to_state(&id, &r.body, planned))
+            .doing(format!("creating private DNS zone group {id}"))?;
+        Ok(to_state(&id, &parse(&r.body)?, planned))
     }
 
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        state: &Object,
-    ) -> Result<Option<Object>, Error> {
+    async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
         let id = group_id(state)?;
-        let found = pl::get(
-            ctx,
-            &id,
-            api_versions::NETWORK,
-            "reading private DNS zone group",
-        )
-        .await?;
-        Ok(found.map(|r| to_state(&id, &r.body, state)))
+        let found = ctx
+            .arm()
+            .await?
+            .get(&id, NETWORK)
+            .await
+            .doing(format!("reading private DNS zone group {id}"))?;
+        found
+            .map(|r| Ok(to_state(&id, &parse(&r.body)?, state)))
+            .transpose()
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        _prior: &Object,
-        planned: &Object,
-    ) -> Result<Object, Error> {
+    async fn update(&self, ctx: &Ctx<'_>, _prior: &M, planned: &M) -> Result<M, Error> {
         // Every argument replaces the group; an update only re-applies the same zones.
-        let arm = ctx.client.arm().await?;
+        let arm = ctx.arm().await?;
         let id = group_id(planned)?;
         let r = arm
-            .put(
-                &id,
-                api_versions::NETWORK,
-                &body(planned),
-                WriteOptions::default(),
-                Deadline(ctx.deadline),
-            )
+            .put(&id, NETWORK, &body(planned))
             .await
-            .map_err(|e| Error::from(e).context(format!("updating private DNS zone group {id}")))?;
-        Ok(to_state(&id, &r.body, planned))
+            .doing(format!("updating private DNS zone group {id}"))?;
+        Ok(to_state(&id, &parse(&r.body)?, planned))
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
-        let arm = ctx.client.arm().await?;
+    async fn delete(&self, ctx: &Ctx<'_>, state: &M) -> Result<(), Error> {
+        let arm = ctx.arm().await?;
         let id = group_id(state)?;
-        arm.delete(&id, api_versions::NETWORK, Deadline(ctx.deadline))
+        arm.delete(&id, NETWORK)
             .await
-            .map_err(|e| Error::from(e).context(format!("deleting private DNS zone group {id}")))
+            .doing(format!("deleting private DNS zone group {id}"))
     }
 
-    fn import(&self, id: &str) -> Result<Object, Error> {
+    fn import(&self, id: &str) -> Result<M, Error> {
         let id = PrivateDnsZoneGroupId::parse(id)
             .map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
-        let mut o = Object::new(Value::object::<[(&str, Value); 0], &str>([]));
-        o.set("id", id.to_string());
-        Ok(o)
+        let mut stub = M::from_value(&cty::Value::Null);
+        stub.id = Value::Known(id.to_string());
+        Ok(stub)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -438,16 +439,20 @@ mod tests {
         }
     }
 
+    fn with_zones(zones: Vec<cty::Value>) -> M {
+        M::from_value(&cty::Value::object([(
+            M::PRIVATE_DNS_ZONE_IDS,
+            cty::Value::List(zones),
+        )]))
+    }
+
     #[test]
     fn body_names_configs_after_zones() {
         let sub = "00000000-0000-4000-8000-00000000a3b1";
         let z = format!("/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms");
-        let o = Object::new(Value::object([(
-            "private_dns_zone_ids",
-            Value::List(vec![Value::string(&z)]),
-        )]));
+        let m = with_zones(vec![cty::Value::string(&z)]);
         assert_eq!(
-            body(&o),
+            serde_json::to_value(body(&m)).unwrap(),
             json!({"properties": {"privateDnsZoneConfigs": [{"name": "privatelink.api.azureml.ms", "properties": {"privateDnsZoneId": z}}]}})
         );
     }
@@ -459,16 +464,13 @@ mod tests {
         let vnet = format!(
             "/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v"
         );
-        let cfg = Object::new(Value::object([(
-            "private_dns_zone_ids",
-            Value::List(vec![
-                Value::string(&z),
-                Value::string(&vnet),
-                Value::string(z.to_uppercase().replace("SUBSCRIPTIONS", "subscriptions")),
-            ]),
-        )]));
+        let cfg = with_zones(vec![
+            cty::Value::string(&z),
+            cty::Value::string(&vnet),
+            cty::Value::string(z.to_uppercase().replace("SUBSCRIPTIONS", "subscriptions")),
+        ]);
         let mut d = Diagnostics::new();
-        PrivateDnsZoneGroup.validate(&cfg, &mut d);
+        TypedResource::validate(&PrivateDnsZoneGroup, &cfg, &mut d);
         let errs: Vec<String> = d
             .iter()
             .map(|x| format!("{:?} {}", x.path, x.detail))
@@ -479,5 +481,18 @@ mod tests {
             "{errs:?}"
         );
         assert!(errs[1].contains("listed twice"), "{errs:?}");
+    }
+
+    /// IDs of zones not created yet are unknown at validation; the known ones are still checked.
+    #[test]
+    fn known_zone_ids_are_checked_next_to_unknown_ones() {
+        let cfg = with_zones(vec![cty::Value::unknown(), cty::Value::string("snet-pe")]);
+        let mut d = Diagnostics::new();
+        TypedResource::validate(&PrivateDnsZoneGroup, &cfg, &mut d);
+        let errs: Vec<String> = d.iter().map(|x| format!("{:?}", x.path)).collect();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].contains('1'), "{errs:?}");
+        assert_eq!(known_zone_ids(&cfg.private_dns_zone_ids), None);
+        assert!(zone_ids(&cfg).is_empty());
     }
 }

@@ -11,66 +11,137 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde_json::{json, Value as Json};
 
-use super::private_link::{self as pl, jstr, tags_json, tags_value, TargetKind};
+use super::common::{attr, existing_id, keep_spelling, tags_body, tags_state, text, Tags};
+use super::private_link::{self as pl, TargetKind};
+use crate::arm::api_versions::NETWORK;
 use crate::arm::ids::{PrivateEndpointId, ResourceGroupId};
-use crate::arm::{api_versions, Deadline, WriteOptions};
+use crate::arm::models::private_endpoint::{
+    Connection, ConnectionProperties, IpConfiguration as ArmIpConfiguration,
+    IpConfigurationProperties, PrivateEndpoint as Endpoint, PrivateEndpointProperties, SubResource,
+};
+use crate::arm::Cloud;
+use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
-use crate::tfplugin::cty::{Path, Type, Value};
+use crate::tfplugin::cty::{self, Type};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
-use crate::tfplugin::object::{self, Object};
+use crate::tfplugin::model::{object_type, Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, NestedBlock, Nesting, Schema, Validator};
 use crate::tfplugin::timeouts::Timeouts;
-use crate::tfplugin::traits::{Ctx, Error, Plan, Resource};
+use crate::tfplugin::traits::Error;
+use crate::tfplugin::typed::{TypedPlan, TypedResource};
 
 /// The resource.
 #[derive(Debug)]
 pub struct PrivateEndpoint;
 
-const MANUAL: &str = "manualPrivateLinkServiceConnections";
-const AUTO: &str = "privateLinkServiceConnections";
-
-fn dns_config_type() -> Type {
-    Type::object([
-        ("fqdn", Type::String),
-        ("ip_addresses", Type::list(Type::String)),
-    ])
+/// The resource's configuration and state.
+#[derive(Model, Clone, Debug)]
+pub struct PrivateEndpointModel {
+    /// The endpoint's ARM ID.
+    pub id: Value<String>,
+    /// The endpoint name.
+    pub name: Value<String>,
+    /// The resource group.
+    pub resource_group_name: Value<String>,
+    /// The Azure region.
+    pub location: Value<String>,
+    /// The subnet's ARM ID.
+    pub subnet_id: Value<String>,
+    /// The target's ARM ID.
+    pub target_resource_id: Value<String>,
+    /// The sub-resource (group ID).
+    pub subresource_name: Value<String>,
+    /// Whether the connection awaits approval.
+    pub manual_connection: Value<bool>,
+    /// The message for the target's owner.
+    pub request_message: Value<String>,
+    /// The network interface's name.
+    pub custom_network_interface_name: Value<String>,
+    /// Tags.
+    pub tags: Value<Tags>,
+    /// The network interface's ARM ID.
+    pub network_interface_id: Value<String>,
+    /// The private IP addresses.
+    pub private_ip_addresses: Value<Vec<String>>,
+    /// The names the endpoint serves.
+    pub custom_dns_configs: Value<Vec<DnsConfig>>,
+    /// The connection's approval state.
+    pub connection_state: Value<ConnectionState>,
+    /// The private DNS zones the endpoint needs.
+    pub private_dns_zone_names: Value<Vec<String>>,
+    /// Static IP configurations.
+    pub ip_configuration: Vec<IpConfiguration>,
 }
 
-fn connection_state_type() -> Type {
-    Type::object([
-        ("status", Type::String),
-        ("description", Type::String),
-        ("actions_required", Type::String),
-    ])
+/// An `ip_configuration` block.
+#[derive(Model, Clone, Debug)]
+pub struct IpConfiguration {
+    /// The configuration's name.
+    pub name: Value<String>,
+    /// The static address.
+    pub private_ip_address: Value<String>,
+    /// The sub-resource of the address.
+    pub subresource_name: Value<String>,
+    /// The member of the sub-resource.
+    pub member_name: Value<String>,
 }
 
-fn ipv4(v: &Value) -> Result<(), String> {
-    match v.as_str() {
-        Some(s) if s.parse::<std::net::Ipv4Addr>().is_ok() => Ok(()),
-        Some(s) => Err(format!("{s:?} is not an IPv4 address.")),
-        None => Ok(()),
+/// An element of `custom_dns_configs`.
+#[derive(Model, Clone, Debug)]
+pub struct DnsConfig {
+    /// The name.
+    pub fqdn: Value<String>,
+    /// Its addresses.
+    pub ip_addresses: Value<Vec<String>>,
+}
+
+/// `connection_state`.
+#[derive(Model, Clone, Debug)]
+pub struct ConnectionState {
+    /// `Approved`, `Pending`, `Rejected` or `Disconnected`.
+    pub status: Value<String>,
+    /// The reason given.
+    pub description: Value<String>,
+    /// What the consumer must do.
+    pub actions_required: Value<String>,
+}
+
+type M = PrivateEndpointModel;
+
+fn ipv4(s: &str) -> Result<(), String> {
+    match s.parse::<std::net::Ipv4Addr>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(format!("{s:?} is not an IPv4 address.")),
     }
 }
 
-fn endpoint_id(arm_sub: &str, o: &Object) -> Result<PrivateEndpointId, Error> {
-    if let Some(id) = o.string("id") {
-        return PrivateEndpointId::parse_lenient(&id)
-            .map_err(|e| Error::new(e.message).at(Path::root().attr("id")));
+/// A known string, or `None` when null or unknown.
+fn known_str(v: &Value<String>) -> Option<&str> {
+    v.as_known().map(String::as_str)
+}
+
+fn endpoint_id(arm_sub: &str, m: &M) -> Result<PrivateEndpointId, Error> {
+    if let Some(id) = known_str(&m.id) {
+        return PrivateEndpointId::parse_lenient(id)
+            .map_err(|e| Error::new(e.message).at(attr(M::ID)));
     }
-    let rg = o.string("resource_group_name").unwrap_or_default();
-    Ok(ResourceGroupId::new(arm_sub, &rg).private_endpoint(&o.string("name").unwrap_or_default()))
+    let rg = known_str(&m.resource_group_name).unwrap_or_default();
+    Ok(ResourceGroupId::new(arm_sub, rg).private_endpoint(known_str(&m.name).unwrap_or_default()))
+}
+
+/// Whether the connection is manual (unset is auto).
+fn is_manual(m: &M) -> bool {
+    m.manual_connection.as_known() == Some(&true)
 }
 
 /// The sub-resource to request: the configured one, else the target type's default.
-fn subresource(planned: &Object) -> Result<String, Error> {
-    if let Some(s) = planned.string("subresource_name") {
-        return Ok(s);
+fn subresource(planned: &M) -> Result<String, Error> {
+    if let Some(s) = planned.subresource_name.as_known() {
+        return Ok(s.clone());
     }
-    let target = planned.string("target_resource_id").unwrap_or_default();
-    let kind = TargetKind::of(&target)
-        .map_err(|e| Error::new(e).at(Path::root().attr("target_resource_id")))?;
+    let target = known_str(&planned.target_resource_id).unwrap_or_default();
+    let kind = TargetKind::of(target).map_err(|e| Error::new(e).at(attr(M::TARGET_RESOURCE_ID)))?;
     kind.default_subresource()
         .map(str::to_string)
         .ok_or_else(|| {
@@ -78,245 +149,156 @@ fn subresource(planned: &Object) -> Result<String, Error> {
                 "subresource_name is required for {}",
                 kind.describe()
             ))
-            .at(Path::root().attr("subresource_name"))
+            .at(attr(M::SUBRESOURCE_NAME))
         })
 }
 
 /// The PUT body of the endpoint. Zone groups are child resources and never part of it.
-fn body(planned: &Object) -> Result<Json, Error> {
-    let manual = planned.bool_or("manual_connection", false);
-    let name = planned.string("name").unwrap_or_default();
-    let mut conn = json!({
-        "name": name,
-        "properties": {
-            "privateLinkServiceId": planned.string("target_resource_id"),
-            "groupIds": [subresource(planned)?],
-        }
-    });
-    if let Some(m) = planned.string("request_message") {
-        conn["properties"]["requestMessage"] = json!(m);
-    }
-    let mut props = json!({
-        "subnet": {"id": planned.string("subnet_id")},
-        AUTO: [],
-        MANUAL: [],
-    });
-    props[if manual { MANUAL } else { AUTO }] = json!([conn]);
-    if let Some(nic) = planned.string("custom_network_interface_name") {
-        props["customNetworkInterfaceName"] = json!(nic);
-    }
-    let ipcs: Vec<Json> = planned
-        .blocks("ip_configuration")
+fn body(planned: &M) -> Result<Endpoint, Error> {
+    let sub = subresource(planned)?;
+    let conn = Connection {
+        name: Some(planned.name.as_known().cloned().unwrap_or_default()),
+        properties: ConnectionProperties {
+            private_link_service_id: planned.target_resource_id.as_known().cloned(),
+            group_ids: vec![sub.clone()],
+            request_message: planned.request_message.as_known().cloned(),
+            private_link_service_connection_state: None,
+        },
+    };
+    let (auto, manual) = if is_manual(planned) {
+        (vec![], vec![conn])
+    } else {
+        (vec![conn], vec![])
+    };
+    let ip_configurations = planned
+        .ip_configuration
         .iter()
-        .map(|c| {
-            let mut p = json!({"privateIPAddress": c.string("private_ip_address")});
-            if let Some(g) = c
-                .string("subresource_name")
-                .or_else(|| subresource(planned).ok())
-            {
-                p["groupId"] = json!(g);
-            }
-            if let Some(m) = c.string("member_name") {
-                p["memberName"] = json!(m);
-            }
-            json!({"name": c.string("name"), "properties": p})
+        .map(|c| ArmIpConfiguration {
+            name: c.name.as_known().cloned(),
+            properties: IpConfigurationProperties {
+                private_ip_address: c.private_ip_address.as_known().cloned(),
+                group_id: Some(c.subresource_name.as_known().unwrap_or(&sub).clone()),
+                member_name: c.member_name.as_known().cloned(),
+            },
         })
         .collect();
-    if !ipcs.is_empty() {
-        props["ipConfigurations"] = Json::Array(ipcs);
-    }
-    Ok(
-        json!({"location": planned.string("location"), "tags": tags_json(planned), "properties": props}),
-    )
-}
-
-/// The endpoint's one connection and whether it is manual.
-fn connection(body: &Json) -> Option<(&Json, bool)> {
-    for (field, manual) in [(AUTO, false), (MANUAL, true)] {
-        if let Some(c) = body.pointer(&format!("/properties/{field}/0")) {
-            return Some((c, manual));
-        }
-    }
-    None
-}
-
-fn connection_status(body: &Json) -> Option<String> {
-    connection(body)
-        .and_then(|(c, _)| c.pointer("/properties/privateLinkServiceConnectionState/status"))
-        .and_then(Json::as_str)
-        .map(str::to_string)
-}
-
-/// The endpoint as state, from its ARM body; `private_dns_zone_names` comes from the target type and `cloud`.
-fn to_state(
-    id: &PrivateEndpointId,
-    body: &Json,
-    prior: &Object,
-    cloud: &crate::arm::Cloud,
-) -> Object {
-    let mut o = prior.clone();
-    o.set("id", id.to_string());
-    o.set("name", id.name());
-    o.set(
-        "resource_group_name",
-        pl::keep_spelling(
-            Value::string(id.resource_group()),
-            prior,
-            "resource_group_name",
-            pl::lower,
-        ),
-    );
-    o.set(
-        "location",
-        pl::keep_spelling(jstr(body, "/location"), prior, "location", pl::location_key),
-    );
-    o.set(
-        "subnet_id",
-        pl::keep_spelling(
-            jstr(body, "/properties/subnet/id"),
-            prior,
-            "subnet_id",
-            pl::lower,
-        ),
-    );
-    let conn = connection(body);
-    let target = conn
-        .map(|(c, _)| jstr(c, "/properties/privateLinkServiceId"))
-        .unwrap_or(Value::Null);
-    o.set(
-        "target_resource_id",
-        pl::keep_spelling(target.clone(), prior, "target_resource_id", pl::lower),
-    );
-    let sub = conn
-        .map(|(c, _)| jstr(c, "/properties/groupIds/0"))
-        .unwrap_or(Value::Null);
-    o.set(
-        "subresource_name",
-        pl::keep_spelling(sub.clone(), prior, "subresource_name", pl::lower),
-    );
-    o.set("manual_connection", conn.is_some_and(|(_, m)| m));
-    o.set(
-        "request_message",
-        conn.map(|(c, _)| jstr(c, "/properties/requestMessage"))
-            .unwrap_or(Value::Null),
-    );
-    let state = conn.and_then(|(c, _)| c.pointer("/properties/privateLinkServiceConnectionState"));
-    o.set(
-        "connection_state",
-        match state {
-            Some(s) => Value::object([
-                ("status", jstr(s, "/status")),
-                ("description", jstr(s, "/description")),
-                ("actions_required", jstr(s, "/actionsRequired")),
-            ]),
-            None => Value::Null,
+    Ok(Endpoint {
+        location: planned.location.as_known().cloned(),
+        tags: Some(tags_body(&planned.tags)),
+        properties: PrivateEndpointProperties {
+            subnet: SubResource {
+                id: planned.subnet_id.as_known().cloned(),
+            },
+            private_link_service_connections: auto,
+            manual_private_link_service_connections: manual,
+            custom_network_interface_name: planned
+                .custom_network_interface_name
+                .as_known()
+                .cloned(),
+            ip_configurations,
+            ..PrivateEndpointProperties::default()
         },
-    );
-    o.set(
-        "custom_network_interface_name",
-        jstr(body, "/properties/customNetworkInterfaceName"),
-    );
-    o.set(
-        "network_interface_id",
-        jstr(body, "/properties/networkInterfaces/0/id"),
-    );
-    let dns: Vec<&Json> = body
-        .pointer("/properties/customDnsConfigs")
-        .and_then(Json::as_array)
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
-    let strings = |v: Option<&Json>| -> Vec<String> {
-        v.and_then(Json::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Json::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    })
+}
+
+/// The endpoint as state, from its ARM body; `private_dns_zone_names` comes from the target type
+/// and `cloud`.
+fn to_state(id: &PrivateEndpointId, pe: &Endpoint, prior: &M, cloud: &Cloud) -> M {
+    let p = &pe.properties;
+    let conn = pe.connection();
+    let props = conn.map(|(c, _)| &c.properties);
+    let target = text(props.and_then(|c| c.private_link_service_id.clone()));
+    let sub = text(props.and_then(|c| c.group_ids.first().cloned()));
+    // The addresses of the names the endpoint serves, then those of its IP configurations.
     let mut ips: Vec<String> = Vec::new();
-    let mut configs = Vec::new();
-    for c in &dns {
-        let addrs = strings(c.get("ipAddresses"));
-        for a in &addrs {
-            if !ips.contains(a) {
-                ips.push(a.clone());
-            }
-        }
-        configs.push(Value::object([
-            ("fqdn", jstr(c, "/fqdn")),
-            (
-                "ip_addresses",
-                Value::List(addrs.into_iter().map(Value::string).collect()),
-            ),
-        ]));
-    }
-    let ipcs = body
-        .pointer("/properties/ipConfigurations")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for c in &ipcs {
-        if let Some(a) = c
-            .pointer("/properties/privateIPAddress")
-            .and_then(Json::as_str)
-        {
-            if !ips.iter().any(|i| i == a) {
-                ips.push(a.to_string());
-            }
+    let dns_ips = p.custom_dns_configs.iter().flat_map(|c| &c.ip_addresses);
+    let config_ips = p
+        .ip_configurations
+        .iter()
+        .filter_map(|c| c.properties.private_ip_address.as_ref());
+    for a in dns_ips.chain(config_ips) {
+        if !ips.contains(a) {
+            ips.push(a.clone());
         }
     }
-    o.set(
-        "private_ip_addresses",
-        Value::List(ips.into_iter().map(Value::string).collect()),
-    );
-    o.set("custom_dns_configs", Value::List(configs));
-    o.set(
-        "ip_configuration",
-        Value::List(
-            ipcs.iter()
-                .map(|c| {
-                    Value::object([
-                        ("name", jstr(c, "/name")),
-                        (
-                            "private_ip_address",
-                            jstr(c, "/properties/privateIPAddress"),
-                        ),
-                        ("subresource_name", jstr(c, "/properties/groupId")),
-                        ("member_name", jstr(c, "/properties/memberName")),
-                    ])
+    let zones = match (
+        known_str(&target).and_then(TargetKind::of_lenient),
+        known_str(&sub),
+    ) {
+        (Some(kind), Some(s)) => kind.dns_zones(s, cloud),
+        _ => Vec::new(),
+    };
+    M {
+        id: Value::Known(id.to_string()),
+        name: Value::Known(id.name().to_string()),
+        resource_group_name: keep_spelling(
+            Value::Known(id.resource_group().to_string()),
+            &prior.resource_group_name,
+            pl::lower,
+        ),
+        location: keep_spelling(text(pe.location.clone()), &prior.location, pl::location_key),
+        subnet_id: keep_spelling(text(p.subnet.id.clone()), &prior.subnet_id, pl::lower),
+        target_resource_id: keep_spelling(target, &prior.target_resource_id, pl::lower),
+        subresource_name: keep_spelling(sub, &prior.subresource_name, pl::lower),
+        manual_connection: Value::Known(conn.is_some_and(|(_, m)| m)),
+        request_message: text(props.and_then(|c| c.request_message.clone())),
+        connection_state: props
+            .and_then(|c| c.private_link_service_connection_state.clone())
+            .map_or(Value::Null, |s| {
+                Value::Known(ConnectionState {
+                    status: text(s.status),
+                    description: text(s.description),
+                    actions_required: text(s.actions_required),
+                })
+            }),
+        custom_network_interface_name: text(p.custom_network_interface_name.clone()),
+        network_interface_id: text(p.network_interfaces.first().and_then(|n| n.id.clone())),
+        private_ip_addresses: Value::Known(ips),
+        custom_dns_configs: Value::Known(
+            p.custom_dns_configs
+                .iter()
+                .map(|c| DnsConfig {
+                    fqdn: text(c.fqdn.clone()),
+                    ip_addresses: Value::Known(c.ip_addresses.clone()),
                 })
                 .collect(),
         ),
-    );
-    o.set("tags", tags_value(body, prior));
-    let zones = match (
-        target.as_str().and_then(TargetKind::of_lenient),
-        sub.as_str(),
-    ) {
-        (Some(kind), Some(s)) => Value::List(
-            kind.dns_zones(s, cloud)
-                .into_iter()
-                .map(Value::string)
-                .collect(),
-        ),
-        _ => Value::List(Vec::new()),
-    };
-    o.set("private_dns_zone_names", zones);
-    o
+        ip_configuration: p
+            .ip_configurations
+            .iter()
+            .map(|c| IpConfiguration {
+                name: text(c.name.clone()),
+                private_ip_address: text(c.properties.private_ip_address.clone()),
+                subresource_name: text(c.properties.group_id.clone()),
+                member_name: text(c.properties.member_name.clone()),
+            })
+            .collect(),
+        tags: tags_state(pe.tags.clone(), &prior.tags),
+        private_dns_zone_names: Value::Known(zones),
+    }
+}
+
+/// The valid sub-resources of a target kind, for messages.
+fn listed(kind: TargetKind) -> String {
+    kind.subresources()
+        .iter()
+        .map(|s| format!("{s:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[async_trait]
-impl Resource<ConfiguredProvider> for PrivateEndpoint {
+impl TypedResource<ConfiguredProvider> for PrivateEndpoint {
+    type Model = PrivateEndpointModel;
+
     fn type_name(&self) -> &'static str {
         "aml_private_endpoint"
     }
 
     fn schema(&self) -> Schema {
         let ip_configuration = Block::new("A static private IP address for one member of the sub-resource.")
-            .attribute(Attribute::required("name", Type::String, "The name of the IP configuration.").validate(Validator::Custom(pl::network_name)))
-            .attribute(Attribute::required("private_ip_address", Type::String, "The static IPv4 address, inside the subnet.").validate(Validator::Custom(ipv4)))
+            .attribute(Attribute::required("name", Type::String, "The name of the IP configuration.").validate(Validator::Str(pl::check_network_name)))
+            .attribute(Attribute::required("private_ip_address", Type::String, "The static IPv4 address, inside the subnet.").validate(Validator::Str(ipv4)))
             .attribute(Attribute::optional_computed("subresource_name", Type::String, "The sub-resource (group ID) of the address; defaults to the endpoint's `subresource_name`."))
             .attribute(Attribute::optional_computed("member_name", Type::String, "The member of the sub-resource, e.g. `default` for a workspace."));
         Schema::new(
@@ -332,19 +314,19 @@ impl Resource<ConfiguredProvider> for PrivateEndpoint {
             .attribute(
                 Attribute::required("name", Type::String, "The endpoint name (1 to 80 letters, digits, `_`, `.`, `-`).")
                     .requires_replace()
-                    .validate(Validator::Custom(pl::network_name)),
+                    .validate(Validator::Str(pl::check_network_name)),
             )
             .attribute(
                 Attribute::required("resource_group_name", Type::String, "The resource group of the endpoint.")
                     .requires_replace()
-                    .validate(Validator::Custom(pl::resource_group_name)),
+                    .validate(Validator::Str(pl::check_resource_group_name)),
             )
             .attribute(Attribute::required("location", Type::String, "The Azure region; it must be the virtual network's region.").requires_replace())
             .attribute(
                 Attribute::required("subnet_id", Type::String, "The ARM ID of the subnet the endpoint takes its private IP from.")
                     .requires_replace()
                     .case_insensitive()
-                    .validate(Validator::Custom(pl::subnet_id)),
+                    .validate(Validator::Str(pl::check_subnet_id)),
             )
             .attribute(
                 Attribute::required(
@@ -355,7 +337,7 @@ impl Resource<ConfiguredProvider> for PrivateEndpoint {
                 )
                 .requires_replace()
                 .case_insensitive()
-                .validate(Validator::Custom(pl::target_resource_id)),
+                .validate(Validator::Str(pl::check_target_resource_id)),
             )
             .attribute(
                 Attribute::optional_computed(
@@ -375,7 +357,7 @@ impl Resource<ConfiguredProvider> for PrivateEndpoint {
                     "Request the connection for approval by the target's owner instead of auto-approval. The endpoint is then \
                      created with its connection `Pending`.",
                 )
-                .default(Value::Bool(false))
+                .default(cty::Value::Bool(false))
                 .requires_replace(),
             )
             .attribute(
@@ -386,19 +368,19 @@ impl Resource<ConfiguredProvider> for PrivateEndpoint {
             .attribute(
                 Attribute::optional("custom_network_interface_name", Type::String, "The name of the endpoint's network interface (default: `<name>.nic.<guid>`).")
                     .requires_replace()
-                    .validate(Validator::Custom(pl::network_name)),
+                    .validate(Validator::Str(pl::check_network_name)),
             )
             .attribute(Attribute::optional("tags", Type::map(Type::String), "Tags of the endpoint; updated in place."))
             .attribute(Attribute::computed("network_interface_id", Type::String, "The ARM ID of the endpoint's network interface."))
             .attribute(Attribute::computed("private_ip_addresses", Type::list(Type::String), "The endpoint's private IP addresses."))
             .attribute(Attribute::computed(
                 "custom_dns_configs",
-                Type::list(dns_config_type()),
+                Type::list(object_type::<DnsConfig>()),
                 "The names the endpoint serves, each with its `fqdn` and `ip_addresses`: the records a DNS zone group (or your own DNS) must hold.",
             ))
             .attribute(Attribute::computed(
                 "connection_state",
-                connection_state_type(),
+                object_type::<ConnectionState>(),
                 "The connection's `status` (`Approved`, `Pending`, `Rejected`, `Disconnected`), `description` and `actions_required`.",
             ))
             .attribute(Attribute::computed(
@@ -420,42 +402,38 @@ impl Resource<ConfiguredProvider> for PrivateEndpoint {
          Its DNS zone group, if any, is a separate `aml_private_dns_zone_group`."
     }
 
-    fn validate(&self, config: &Object, diags: &mut Diagnostics) {
-        let target = config.get::<String>("target_resource_id");
-        let sub = config.get::<String>("subresource_name");
-        if let Some(kind) = target.as_known().and_then(|t| TargetKind::of(t).ok()) {
+    fn validate(&self, config: &M, diags: &mut Diagnostics) {
+        let sub = &config.subresource_name;
+        if let Some(kind) =
+            known_str(&config.target_resource_id).and_then(|t| TargetKind::of(t).ok())
+        {
             match sub.as_known() {
                 Some(s) if kind.canonical_subresource(s).is_none() => diags.error_at(
-                    Path::root().attr("subresource_name"),
+                    attr(M::SUBRESOURCE_NAME),
                     "Invalid sub-resource for this target",
-                    format!(
-                        "{s:?} is not a sub-resource of {}. Valid: {}.",
-                        kind.describe(),
-                        kind.subresources().iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ")
-                    ),
+                    format!("{s:?} is not a sub-resource of {}. Valid: {}.", kind.describe(), listed(kind)),
                 ),
                 None if sub.is_null() && kind.default_subresource().is_none() => diags.error_at(
-                    Path::root().attr("subresource_name"),
+                    attr(M::SUBRESOURCE_NAME),
                     "Missing sub-resource",
                     format!(
                         "A private endpoint to {} needs `subresource_name`: one of {}. Each sub-resource needs its own endpoint.",
                         kind.describe(),
-                        kind.subresources().iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ")
+                        listed(kind)
                     ),
                 ),
                 _ => {}
             }
         }
-        let manual = config.get::<bool>("manual_connection");
-        let message = config.get::<String>("request_message");
-        match manual {
-            object::Value::Known(true) if message.is_null() => diags.error_at(
-                Path::root().attr("request_message"),
+        let message = &config.request_message;
+        match config.manual_connection {
+            Value::Known(true) if message.is_null() => diags.error_at(
+                attr(M::REQUEST_MESSAGE),
                 "Missing request message",
                 "`request_message` is required when `manual_connection` is true: the target's owner sees it when approving the connection.",
             ),
-            object::Value::Known(false) | object::Value::Null if message.as_known().is_some() => diags.error_at(
-                Path::root().attr("request_message"),
+            Value::Known(false) | Value::Null if message.as_known().is_some() => diags.error_at(
+                attr(M::REQUEST_MESSAGE),
                 "Request message without manual connection",
                 "`request_message` is only sent with a manual connection. Set `manual_connection = true`, or remove `request_message`.",
             ),
@@ -463,85 +441,58 @@ impl Resource<ConfiguredProvider> for PrivateEndpoint {
         }
     }
 
-    async fn plan(&self, ctx: &Ctx<'_, ConfiguredProvider>, plan: &mut Plan) -> Result<(), Error> {
-        let Some(target) = plan.planned.string("target_resource_id") else {
+    async fn plan(&self, ctx: &Ctx<'_>, plan: &mut TypedPlan<M>) -> Result<(), Error> {
+        let Some(Ok(kind)) = known_str(&plan.planned.target_resource_id).map(TargetKind::of) else {
             return Ok(());
         };
-        let Ok(kind) = TargetKind::of(&target) else {
-            return Ok(());
-        };
-        if plan.config.get::<String>("subresource_name").is_null() {
+        if plan.config.subresource_name.is_null() {
             if let Some(d) = kind.default_subresource() {
                 // Keep the prior spelling (ARM may echo another case) so that no replacement is planned.
                 let keep = plan
                     .prior
                     .as_ref()
-                    .and_then(|p| p.string("subresource_name"))
-                    .filter(|p| p.eq_ignore_ascii_case(d));
-                plan.planned
-                    .set("subresource_name", keep.unwrap_or_else(|| d.to_string()));
+                    .and_then(|p| p.subresource_name.as_known())
+                    .filter(|p| p.eq_ignore_ascii_case(d))
+                    .cloned();
+                plan.planned.subresource_name = Value::Known(keep.unwrap_or_else(|| d.to_string()));
             }
         }
-        if let Some(sub) = plan.planned.string("subresource_name") {
-            let cloud = ctx.client.arm().await?.cloud();
-            plan.planned.set(
-                "private_dns_zone_names",
-                Value::List(
-                    kind.dns_zones(&sub, cloud)
-                        .into_iter()
-                        .map(Value::string)
-                        .collect(),
-                ),
-            );
+        if let Some(sub) = known_str(&plan.planned.subresource_name) {
+            let zones = kind.dns_zones(sub, ctx.arm().await?.cloud());
+            plan.planned.private_dns_zone_names = Value::Known(zones);
         }
         Ok(())
     }
 
-    async fn existing(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        planned: &Object,
-    ) -> Result<Option<String>, Error> {
-        let arm = ctx.client.arm().await?;
+    async fn existing(&self, ctx: &Ctx<'_>, planned: &M) -> Result<Option<String>, Error> {
+        let arm = ctx.arm().await?;
         let id = endpoint_id(arm.subscription_id(), planned)?;
-        pl::existing_id(ctx, &id, api_versions::NETWORK, "private endpoint").await
+        existing_id(&arm, &id, NETWORK, "private endpoint").await
     }
 
-    async fn create(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        planned: &Object,
-    ) -> Result<Object, Error> {
-        let arm = ctx.client.arm().await?;
+    async fn create(&self, ctx: &Ctx<'_>, planned: &M) -> Result<M, Error> {
+        let arm = ctx.arm().await?;
         let id = endpoint_id(arm.subscription_id(), planned)?;
-        let deadline = Deadline(ctx.deadline);
         let doing = format!("creating private endpoint {id}");
-        let manual = planned.bool_or("manual_connection", false);
-        let mut r = arm
-            .put(
-                &id,
-                api_versions::NETWORK,
-                &body(planned)?,
-                WriteOptions::default(),
-                deadline,
-            )
-            .await
-            .map_err(|e| Error::from(e).context(&doing))?;
+        let manual = is_manual(planned);
+        let target = known_str(&planned.target_resource_id).unwrap_or_default();
+        let r = arm.put(&id, NETWORK, &body(planned)?).await.doing(&doing)?;
+        let mut pe: Endpoint = parse(&r.body)?;
         // Wait for the connection to settle: Approved (auto) or Pending (manual).
         let want = if manual { "Pending" } else { "Approved" };
         let mut wait = Duration::from_millis(500);
         loop {
-            let prov = r
-                .body
-                .pointer("/properties/provisioningState")
-                .and_then(Json::as_str)
-                .unwrap_or("Succeeded")
-                .to_string();
-            let status = connection_status(&r.body).unwrap_or_default();
-            let partial = || to_state(&id, &r.body, planned, arm.cloud());
+            let prov = pe
+                .properties
+                .provisioning_state
+                .as_deref()
+                .unwrap_or("Succeeded");
+            let status = pe.connection_status().unwrap_or_default();
+            let partial = || to_state(&id, &pe, planned, arm.cloud());
             if prov.eq_ignore_ascii_case("Failed") {
-                return Err(Error::new(format!("{doing}: provisioning failed"))
-                    .with_partial_state(partial()));
+                return Err(
+                    Error::new(format!("{doing}: provisioning failed")).with_partial(partial())
+                );
             }
             if prov.eq_ignore_ascii_case("Succeeded")
                 && (status.eq_ignore_ascii_case(want)
@@ -553,25 +504,21 @@ impl Resource<ConfiguredProvider> for PrivateEndpoint {
                 .iter()
                 .any(|s| status.eq_ignore_ascii_case(s))
             {
-                return Err(Error::new(format!("{doing}: the connection to {} is {status}", planned.string("target_resource_id").unwrap_or_default()))
+                return Err(Error::new(format!("{doing}: the connection to {target} is {status}"))
                     .detail("The target's owner rejected or removed the connection. Approve it on the target, or delete this endpoint.")
-                    .with_partial_state(partial()));
+                    .with_partial(partial()));
             }
-            if wait >= deadline.remaining() {
+            if wait >= arm.deadline().remaining() {
                 return Err(Error::new(format!(
                     "{doing}: still {prov} with the connection {status:?} at the time limit"
                 ))
                 .detail("Raise the `create` timeout if Azure is slow.")
-                .with_partial_state(partial()));
+                .with_partial(partial()));
             }
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(Duration::from_secs(15));
-            r = match arm
-                .get(&id, api_versions::NETWORK, deadline)
-                .await
-                .map_err(|e| Error::from(e).context(&doing))?
-            {
-                Some(r) => r,
+            pe = match arm.get(&id, NETWORK).await.doing(&doing)? {
+                Some(r) => parse(&r.body)?,
                 None => {
                     return Err(Error::new(format!(
                         "{doing}: the endpoint disappeared while its connection was being set up"
@@ -583,106 +530,105 @@ impl Resource<ConfiguredProvider> for PrivateEndpoint {
             ctx.warn(Diagnostic::warning(
                 format!("Private endpoint {} awaits approval", id.name()),
                 format!(
-                    "The connection to {} is Pending until the target's owner approves it (Networking > Private endpoint connections, \
+                    "The connection to {target} is Pending until the target's owner approves it (Networking > Private endpoint connections, \
                      or `az network private-endpoint-connection approve`). Until then the endpoint carries no traffic; \
                      `connection_state.status` shows the current state.",
-                    planned.string("target_resource_id").unwrap_or_default()
                 ),
             ));
         }
-        Ok(to_state(&id, &r.body, planned, arm.cloud()))
+        Ok(to_state(&id, &pe, planned, arm.cloud()))
     }
 
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        state: &Object,
-    ) -> Result<Option<Object>, Error> {
-        let arm = ctx.client.arm().await?;
+    async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
+        let arm = ctx.arm().await?;
         let id = endpoint_id(arm.subscription_id(), state)?;
-        let found = pl::get(ctx, &id, api_versions::NETWORK, "reading private endpoint").await?;
-        Ok(found.map(|r| to_state(&id, &r.body, state, arm.cloud())))
+        let found = arm
+            .get(&id, NETWORK)
+            .await
+            .doing(format!("reading private endpoint {id}"))?;
+        found
+            .map(|r| Ok(to_state(&id, &parse(&r.body)?, state, arm.cloud())))
+            .transpose()
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        _prior: &Object,
-        planned: &Object,
-    ) -> Result<Object, Error> {
-        let arm = ctx.client.arm().await?;
+    async fn update(&self, ctx: &Ctx<'_>, _prior: &M, planned: &M) -> Result<M, Error> {
+        let arm = ctx.arm().await?;
         let id = endpoint_id(arm.subscription_id(), planned)?;
         // Only tags change in place; PUT the whole endpoint (the connection is kept, zone groups are children).
         let r = arm
-            .put(
-                &id,
-                api_versions::NETWORK,
-                &body(planned)?,
-                WriteOptions::default(),
-                Deadline(ctx.deadline),
-            )
+            .put(&id, NETWORK, &body(planned)?)
             .await
-            .map_err(|e| Error::from(e).context(format!("updating private endpoint {id}")))?;
-        Ok(to_state(&id, &r.body, planned, arm.cloud()))
+            .doing(format!("updating private endpoint {id}"))?;
+        Ok(to_state(&id, &parse(&r.body)?, planned, arm.cloud()))
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
-        let arm = ctx.client.arm().await?;
+    async fn delete(&self, ctx: &Ctx<'_>, state: &M) -> Result<(), Error> {
+        let arm = ctx.arm().await?;
         let id = endpoint_id(arm.subscription_id(), state)?;
-        arm.delete(&id, api_versions::NETWORK, Deadline(ctx.deadline))
+        arm.delete(&id, NETWORK)
             .await
-            .map_err(|e| Error::from(e).context(format!("deleting private endpoint {id}")))
+            .doing(format!("deleting private endpoint {id}"))
     }
 
-    fn import(&self, id: &str) -> Result<Object, Error> {
+    fn import(&self, id: &str) -> Result<M, Error> {
         let id = PrivateEndpointId::parse(id)
             .map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
-        let mut o = Object::new(Value::object::<[(&str, Value); 0], &str>([]));
-        o.set("id", id.to_string());
-        Ok(o)
+        let mut stub = M::from_value(&cty::Value::Null);
+        stub.id = Value::Known(id.to_string());
+        Ok(stub)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
-    use crate::tfplugin::schema::Block;
+    use crate::tfplugin::cty::Path;
 
     const SUB: &str = "00000000-0000-4000-8000-00000000a3b1";
+    const MANUAL: &str = "manualPrivateLinkServiceConnections";
+    const AUTO: &str = "privateLinkServiceConnections";
 
-    fn config(attrs: &[(&str, Value)]) -> Object {
+    /// A configuration: the base one with `attrs` over it.
+    fn config(attrs: &[(&str, cty::Value)]) -> cty::Value {
         let block: Block = PrivateEndpoint.schema().block;
         let mut v = block.empty_value();
-        if let Value::Object(m) = &mut v {
-            m.insert("name".into(), Value::string("pe-mlw-demo"));
-            m.insert("resource_group_name".into(), Value::string("rg-aml-demo"));
-            m.insert("location".into(), Value::string("eastus"));
+        if let cty::Value::Object(m) = &mut v {
+            m.insert(M::NAME.into(), cty::Value::string("pe-mlw-demo"));
             m.insert(
-                "subnet_id".into(),
-                Value::string(format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe")),
+                M::RESOURCE_GROUP_NAME.into(),
+                cty::Value::string("rg-aml-demo"),
+            );
+            m.insert(M::LOCATION.into(), cty::Value::string("eastus"));
+            m.insert(
+                M::SUBNET_ID.into(),
+                cty::Value::string(format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe")),
             );
             m.insert(
-                "target_resource_id".into(),
-                Value::string(format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo")),
+                M::TARGET_RESOURCE_ID.into(),
+                cty::Value::string(format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo")),
             );
             for (k, val) in attrs {
                 m.insert(k.to_string(), val.clone());
             }
         }
-        Object::new(v)
+        v
+    }
+
+    fn model(attrs: &[(&str, cty::Value)]) -> M {
+        M::from_value(&config(attrs))
     }
 
     /// Validates a configuration; returns `(attribute, summary)` of each error.
-    fn errors(attrs: &[(&str, Value)]) -> Vec<(String, String)> {
+    fn errors(attrs: &[(&str, cty::Value)]) -> Vec<(String, String)> {
         let cfg = config(attrs);
         let mut d = Diagnostics::new();
-        crate::tfplugin::service::validate_block(
-            &PrivateEndpoint.schema().block,
-            cfg.raw(),
-            &Path::root(),
-            &mut d,
-        );
-        PrivateEndpoint.validate(&cfg, &mut d);
+        PrivateEndpoint
+            .schema()
+            .block
+            .validate(&cfg, &Path::root(), &mut d);
+        TypedResource::validate(&PrivateEndpoint, &M::from_value(&cfg), &mut d);
         d.iter()
             .filter(|x| x.is_error())
             .map(|x| (format!("{:?}", x.path), x.summary.clone()))
@@ -691,82 +637,80 @@ mod tests {
 
     #[test]
     fn plan_time_checks_point_at_the_attribute() {
-        let storage = Value::string(format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo/providers/Microsoft.Storage/storageAccounts/stamldemo"));
-        let vnet = Value::string(format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo/providers/Microsoft.Network/virtualNetworks/vnet-aml"));
+        let s = cty::Value::string;
+        let storage = s(format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo/providers/Microsoft.Storage/storageAccounts/stamldemo"));
+        let vnet = s(format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo/providers/Microsoft.Network/virtualNetworks/vnet-aml"));
         // (attributes over the base configuration, the attribute the one error is about)
-        type Case<'a> = (Vec<(&'a str, Value)>, Option<&'a str>);
+        type Case<'a> = (Vec<(&'a str, cty::Value)>, Option<&'a str>);
         let cases: Vec<Case> = vec![
             (vec![], None),
-            (vec![("subnet_id", vnet.clone())], Some("subnet_id")),
+            (vec![(M::SUBNET_ID, vnet.clone())], Some(M::SUBNET_ID)),
             (
-                vec![("target_resource_id", vnet)],
-                Some("target_resource_id"),
+                vec![(M::TARGET_RESOURCE_ID, vnet)],
+                Some(M::TARGET_RESOURCE_ID),
             ),
             (
-                vec![("target_resource_id", storage.clone())],
-                Some("subresource_name"),
+                vec![(M::TARGET_RESOURCE_ID, storage.clone())],
+                Some(M::SUBRESOURCE_NAME),
             ),
             (
                 vec![
-                    ("target_resource_id", storage.clone()),
-                    ("subresource_name", Value::string("blob")),
+                    (M::TARGET_RESOURCE_ID, storage.clone()),
+                    (M::SUBRESOURCE_NAME, s("blob".into())),
                 ],
                 None,
             ),
             (
                 vec![
-                    ("target_resource_id", storage),
-                    ("subresource_name", Value::string("amlworkspace")),
+                    (M::TARGET_RESOURCE_ID, storage),
+                    (M::SUBRESOURCE_NAME, s("amlworkspace".into())),
                 ],
-                Some("subresource_name"),
+                Some(M::SUBRESOURCE_NAME),
             ),
             (
-                vec![("subresource_name", Value::string("blob"))],
-                Some("subresource_name"),
+                vec![(M::SUBRESOURCE_NAME, s("blob".into()))],
+                Some(M::SUBRESOURCE_NAME),
+            ),
+            (vec![(M::SUBRESOURCE_NAME, s("AMLWorkspace".into()))], None),
+            (
+                vec![(M::REQUEST_MESSAGE, s("please".into()))],
+                Some(M::REQUEST_MESSAGE),
             ),
             (
-                vec![("subresource_name", Value::string("AMLWorkspace"))],
-                None,
-            ),
-            (
-                vec![("request_message", Value::string("please"))],
-                Some("request_message"),
-            ),
-            (
-                vec![("manual_connection", Value::Bool(true))],
-                Some("request_message"),
+                vec![(M::MANUAL_CONNECTION, cty::Value::Bool(true))],
+                Some(M::REQUEST_MESSAGE),
             ),
             (
                 vec![
-                    ("manual_connection", Value::Bool(true)),
-                    ("request_message", Value::string("please")),
+                    (M::MANUAL_CONNECTION, cty::Value::Bool(true)),
+                    (M::REQUEST_MESSAGE, s("please".into())),
                 ],
                 None,
             ),
             (
                 vec![
-                    ("manual_connection", Value::Bool(true)),
-                    ("request_message", Value::string("x".repeat(141))),
+                    (M::MANUAL_CONNECTION, cty::Value::Bool(true)),
+                    (M::REQUEST_MESSAGE, s("x".repeat(141))),
                 ],
-                Some("request_message"),
+                Some(M::REQUEST_MESSAGE),
             ),
             (
                 vec![
-                    ("manual_connection", Value::Bool(true)),
-                    ("request_message", Value::unknown()),
+                    (M::MANUAL_CONNECTION, cty::Value::Bool(true)),
+                    (M::REQUEST_MESSAGE, cty::Value::unknown()),
                 ],
                 None,
             ),
-            (vec![("name", Value::string("pe mlw"))], Some("name")),
-            (vec![("name", Value::string("-pe"))], Some("name")),
+            (vec![(M::NAME, s("pe mlw".into()))], Some(M::NAME)),
+            (vec![(M::NAME, s("-pe".into()))], Some(M::NAME)),
             (
-                vec![("resource_group_name", Value::string("rg."))],
-                Some("resource_group_name"),
+                vec![(M::RESOURCE_GROUP_NAME, s("rg.".into()))],
+                Some(M::RESOURCE_GROUP_NAME),
             ),
             (
                 vec![
-                    ("target_resource_id", Value::unknown()),
-                    ("subnet_id", Value::unknown()),
+                    (M::TARGET_RESOURCE_ID, cty::Value::unknown()),
+                    (M::SUBNET_ID, cty::Value::unknown()),
                 ],
                 None,
             ),
@@ -788,23 +732,87 @@ mod tests {
 
     #[test]
     fn body_uses_the_default_subresource_and_the_right_connection_list() {
-        let b = body(&config(&[])).unwrap();
+        let b = serde_json::to_value(body(&model(&[])).unwrap()).unwrap();
         assert_eq!(
             b["properties"][AUTO][0]["properties"]["groupIds"],
             json!(["amlworkspace"])
         );
         assert_eq!(b["properties"][MANUAL], json!([]));
         assert!(b["properties"].get("privateDnsZoneGroups").is_none());
-        let b = body(&config(&[
-            ("manual_connection", Value::Bool(true)),
-            ("request_message", Value::string("hi")),
-        ]))
+        let b = serde_json::to_value(
+            body(&model(&[
+                (M::MANUAL_CONNECTION, cty::Value::Bool(true)),
+                (M::REQUEST_MESSAGE, cty::Value::string("hi")),
+            ]))
+            .unwrap(),
+        )
         .unwrap();
         assert_eq!(
             b["properties"][MANUAL][0]["properties"]["requestMessage"],
             "hi"
         );
         assert_eq!(b["properties"][AUTO], json!([]));
+    }
+
+    /// The whole PUT body, key for key: what ARM (and the emulator) receive.
+    #[test]
+    fn body_is_the_arm_request() {
+        let rg = format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo/providers");
+        let ip = |name: &str, addr: &str, member: Option<&str>| {
+            cty::Value::object([
+                (IpConfiguration::NAME, cty::Value::string(name)),
+                (
+                    IpConfiguration::PRIVATE_IP_ADDRESS,
+                    cty::Value::string(addr),
+                ),
+                (IpConfiguration::SUBRESOURCE_NAME, cty::Value::Null),
+                (
+                    IpConfiguration::MEMBER_NAME,
+                    member.map_or(cty::Value::Null, cty::Value::string),
+                ),
+            ])
+        };
+        let m = model(&[
+            (
+                M::CUSTOM_NETWORK_INTERFACE_NAME,
+                cty::Value::string("nic-pe"),
+            ),
+            (
+                M::IP_CONFIGURATION,
+                cty::Value::List(vec![
+                    ip("ip-api", "10.0.1.10", Some("default")),
+                    ip("ip-nb", "10.0.1.11", None),
+                ]),
+            ),
+        ]);
+        assert_eq!(
+            serde_json::to_value(body(&m).unwrap()).unwrap(),
+            json!({
+                "location": "eastus",
+                "tags": {},
+                "properties": {
+                    "subnet": {"id": format!("{rg}/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe")},
+                    AUTO: [{
+                        "name": "pe-mlw-demo",
+                        "properties": {
+                            "privateLinkServiceId": format!("{rg}/Microsoft.MachineLearningServices/workspaces/mlw-demo"),
+                            "groupIds": ["amlworkspace"],
+                        },
+                    }],
+                    MANUAL: [],
+                    "customNetworkInterfaceName": "nic-pe",
+                    "ipConfigurations": [
+                        {"name": "ip-api", "properties": {"privateIPAddress": "10.0.1.10", "groupId": "amlworkspace", "memberName": "default"}},
+                        {"name": "ip-nb", "properties": {"privateIPAddress": "10.0.1.11", "groupId": "amlworkspace"}},
+                    ],
+                },
+            })
+        );
+        let plain = serde_json::to_value(body(&model(&[])).unwrap()).unwrap();
+        assert!(plain["properties"].get("ipConfigurations").is_none());
+        assert!(plain["properties"]
+            .get("customNetworkInterfaceName")
+            .is_none());
     }
 
     #[test]
@@ -825,30 +833,24 @@ mod tests {
                 "customDnsConfigs": [{"fqdn": "a.workspace.eastus.api.azureml.ms", "ipAddresses": ["10.0.1.4"]}, {"fqdn": "b", "ipAddresses": ["10.0.1.5"]}],
             }
         });
-        let prior = config(&[("location", Value::string("East US"))]);
-        let s = to_state(&id, &arm, &prior, &cloud);
-        assert_eq!(s.string("location").as_deref(), Some("East US"));
+        let pe: Endpoint = parse(&arm).unwrap();
+        let prior = model(&[(M::LOCATION, cty::Value::string("East US"))]);
+        let s = to_state(&id, &pe, &prior, &cloud);
+        assert_eq!(known_str(&s.location), Some("East US"));
         assert_eq!(
-            s.get::<Vec<String>>("private_ip_addresses")
-                .known()
-                .unwrap(),
+            s.private_ip_addresses.known().unwrap(),
             vec!["10.0.1.4", "10.0.1.5"]
         );
         assert_eq!(
-            s.get::<Vec<String>>("private_dns_zone_names")
-                .known()
-                .unwrap(),
+            s.private_dns_zone_names.known().unwrap(),
             vec![
                 "privatelink.api.azureml.ms",
                 "privatelink.notebooks.azure.net"
             ]
         );
-        assert_eq!(
-            s.string("subresource_name").as_deref(),
-            Some("amlworkspace")
-        );
-        assert!(!s.bool_or("manual_connection", true));
-        assert_eq!(s.string("network_interface_id").as_deref(), Some("/nic"));
-        assert_eq!(connection_status(&arm).as_deref(), Some("Approved"));
+        assert_eq!(known_str(&s.subresource_name), Some("amlworkspace"));
+        assert!(!s.manual_connection.known().unwrap_or(true));
+        assert_eq!(known_str(&s.network_interface_id), Some("/nic"));
+        assert_eq!(pe.connection_status(), Some("Approved"));
     }
 }

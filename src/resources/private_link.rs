@@ -112,26 +112,6 @@ pub fn check_dns_zone_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs a string check on a cty value (validators see only known, non-null values).
-fn on_str(v: &Value, check: fn(&str) -> Result<(), String>) -> Result<(), String> {
-    v.as_str().map_or(Ok(()), check)
-}
-
-/// Schema validator: network resource name.
-pub fn network_name(v: &Value) -> Result<(), String> {
-    on_str(v, check_network_name)
-}
-
-/// Schema validator: resource group name.
-pub fn resource_group_name(v: &Value) -> Result<(), String> {
-    on_str(v, check_resource_group_name)
-}
-
-/// Schema validator: private DNS zone name.
-pub fn dns_zone_name(v: &Value) -> Result<(), String> {
-    on_str(v, check_dns_zone_name)
-}
-
 // ---------------------------------------------------------------------------------------------
 // IDs
 
@@ -189,41 +169,58 @@ fn article(what: &str) -> &'static str {
     }
 }
 
-macro_rules! id_validator {
+macro_rules! id_check {
     ($(#[$m:meta])* $fn:ident, $ty:ident, $what:literal) => {
         $(#[$m])*
-        pub fn $fn(v: &Value) -> Result<(), String> {
-            match v.as_str() {
-                Some(s) => parse_id(s, $ty::parse, $what).map(|_| ()),
-                None => Ok(()),
-            }
+        pub fn $fn(s: &str) -> Result<(), String> {
+            parse_id(s, $ty::parse, $what).map(|_| ())
         }
     };
 }
 
-id_validator!(
-    /// Schema validator: a subnet ID.
-    subnet_id, SubnetId, "subnet"
+id_check!(
+    /// A subnet ID.
+    check_subnet_id, SubnetId, "subnet"
 );
-id_validator!(
-    /// Schema validator: a virtual network ID.
-    virtual_network_id, VirtualNetworkId, "virtual network"
+id_check!(
+    /// A virtual network ID.
+    check_virtual_network_id, VirtualNetworkId, "virtual network"
 );
-id_validator!(
-    /// Schema validator: a private DNS zone ID.
-    private_dns_zone_id, PrivateDnsZoneId, "private DNS zone"
+id_check!(
+    /// A private DNS zone ID.
+    check_private_dns_zone_id, PrivateDnsZoneId, "private DNS zone"
 );
-id_validator!(
-    /// Schema validator: a private endpoint ID.
-    private_endpoint_id, PrivateEndpointId, "private endpoint"
+id_check!(
+    /// A private endpoint ID.
+    check_private_endpoint_id, PrivateEndpointId, "private endpoint"
 );
 
-/// Schema validator: a private endpoint target.
-pub fn target_resource_id(v: &Value) -> Result<(), String> {
-    match v.as_str() {
-        Some(s) => TargetKind::of(s).map(|_| ()),
-        None => Ok(()),
-    }
+/// A private endpoint target.
+pub fn check_target_resource_id(s: &str) -> Result<(), String> {
+    TargetKind::of(s).map(|_| ())
+}
+
+/// Runs a string check on a cty value (validators see only known, non-null values).
+fn on_str(v: &Value, check: fn(&str) -> Result<(), String>) -> Result<(), String> {
+    v.as_str().map_or(Ok(()), check)
+}
+
+// `Validator::Custom` forms of the checks `aml_private_dns_zone_virtual_network_link` uses, until
+// it takes the `&str` checks with `Validator::Str`.
+
+/// Schema validator: network resource name.
+pub fn network_name(v: &Value) -> Result<(), String> {
+    on_str(v, check_network_name)
+}
+
+/// Schema validator: a virtual network ID.
+pub fn virtual_network_id(v: &Value) -> Result<(), String> {
+    on_str(v, check_virtual_network_id)
+}
+
+/// Schema validator: a private DNS zone ID.
+pub fn private_dns_zone_id(v: &Value) -> Result<(), String> {
+    on_str(v, check_private_dns_zone_id)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -481,13 +478,6 @@ pub fn jstr(body: &Json, ptr: &str) -> Value {
         .map_or(Value::Null, Value::string)
 }
 
-/// A JSON integer at `ptr` as a cty number, or null.
-pub fn jint(body: &Json, ptr: &str) -> Value {
-    body.pointer(ptr)
-        .and_then(Json::as_i64)
-        .map_or(Value::Null, Value::number_i64)
-}
-
 /// The `tags` of a configuration or plan as ARM JSON (an empty object when unset).
 pub fn tags_json(o: &Object) -> Json {
     let tags = o
@@ -643,24 +633,24 @@ mod tests {
     fn wrong_id_types_are_named() {
         let vnet = format!("{}/Microsoft.Network/virtualNetworks/vnet-aml", rg());
         let subnet = format!("{vnet}/subnets/snet-pe");
-        let err = subnet_id(&Value::string(&vnet)).unwrap_err();
+        let err = check_subnet_id(&vnet).unwrap_err();
         assert!(
             err.starts_with("This is a virtual network ID, not a subnet ID."),
             "{err}"
         );
-        assert!(subnet_id(&Value::string(&subnet)).is_ok());
-        let err = virtual_network_id(&Value::string(&subnet)).unwrap_err();
+        assert!(check_subnet_id(&subnet).is_ok());
+        let err = check_virtual_network_id(&subnet).unwrap_err();
         assert!(
             err.starts_with("This is a subnet ID, not a virtual network ID."),
             "{err}"
         );
-        let err = subnet_id(&Value::string("snet-pe")).unwrap_err();
+        let err = check_subnet_id("snet-pe").unwrap_err();
         assert!(err.contains("expected a subnet ID like"), "{err}");
         let ws = format!(
             "{}/Microsoft.MachineLearningServices/workspaces/mlw-demo",
             rg()
         );
-        let err = private_dns_zone_id(&Value::string(&ws)).unwrap_err();
+        let err = check_private_dns_zone_id(&ws).unwrap_err();
         assert!(
             err.starts_with("This is an AML workspace ID, not a private DNS zone ID."),
             "{err}"

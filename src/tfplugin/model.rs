@@ -169,12 +169,17 @@ impl<T: FieldType> Field for Value<T> {
     fn shape() -> Shape {
         Shape::Attribute(T::cty_type())
     }
-    /// A value of the wrong shape reads as null (the schema prevents it).
+    /// A collection with unknown elements that `T` cannot hold reads as unknown (it is not known
+    /// yet as a whole); a value of the wrong shape reads as null (the schema prevents it).
     fn from_cty(value: &cty::Value) -> Self {
         match value.unwrap_dynamic() {
             cty::Value::Null => Value::Null,
             cty::Value::Unknown(_) => Value::Unknown,
-            v => T::from_known(v).map_or(Value::Null, Value::Known),
+            v => match T::from_known(v) {
+                Some(t) => Value::Known(t),
+                None if !v.is_wholly_known() => Value::Unknown,
+                None => Value::Null,
+            },
         }
     }
     fn into_cty(self) -> cty::Value {
@@ -470,6 +475,10 @@ mod tests {
             Some(Value::Known(vec!["443".to_string()]))
         );
         assert_eq!(m.to_value(), v);
+
+        let partly = cty::Value::List(vec![cty::Value::string("a"), cty::Value::unknown()]);
+        let v = cty::Value::object([("fqdn", cty::Value::Null), ("ports", partly)]);
+        assert_eq!(Inner::from_value(&v).ports, Value::Unknown);
     }
 
     #[test]

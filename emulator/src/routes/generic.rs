@@ -30,11 +30,28 @@ pub const FAMILY: Family = Family {
         },
         TypeHooks {
             view: Some(|w, r, _| view_target(w, r)),
-            ..TypeHooks::new("microsoft.containerregistry/registries")
+            ..TypeHooks::new(REGISTRY_TKEY)
         },
     ],
     composed_children: &["/privateendpointconnections/"],
 };
+
+const REGISTRY_TKEY: &str = "microsoft.containerregistry/registries";
+const REGISTRY_SKUS: &[&str] = &["Basic", "Standard", "Premium"];
+
+/// A container registry's `sku`: a known `name` (Basic, Standard, Premium) is stored in its
+/// canonical casing, and `tier` follows it when absent.
+pub fn canon_registry_sku(doc: &mut Value) {
+    let Some(name) = doc.pointer("/sku/name").and_then(Value::as_str) else {
+        return;
+    };
+    if let Some(c) = REGISTRY_SKUS.iter().find(|s| s.eq_ignore_ascii_case(name)) {
+        doc["sku"]["name"] = json!(c);
+        if doc.pointer("/sku/tier").is_none() {
+            doc["sku"]["tier"] = json!(c);
+        }
+    }
+}
 
 /// Connection states a resource owner may set.
 pub const CONNECTION_STATES: &[&str] =
@@ -257,6 +274,9 @@ pub fn write(_app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath, tk: &str) -
                 crate::app::ids::CLIENT_ID,
             );
             set_state(&mut doc, "Succeeded");
+            if tk == REGISTRY_TKEY {
+                canon_registry_sku(&mut doc);
+            }
             let etag = new_etag(tk);
             if etag_in_body(tk) {
                 doc["etag"] = json!(etag.clone());

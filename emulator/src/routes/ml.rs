@@ -829,6 +829,7 @@ fn requested_properties(ctx: &Ctx, body: &Value) -> ArmResult<Value> {
         canon_preview(&mut req_props);
     }
     canon_public_network_access(&mut req_props)?;
+    check_image_build_compute(&req_props)?;
     Ok(req_props)
 }
 
@@ -849,6 +850,17 @@ fn drop_unwritable(req_props: &mut Value, patch: bool, preview: bool) {
     if patch {
         let preview_fields: &[&str] = if preview { PREVIEW_PATCHABLE } else { &[] };
         o.retain(|k, _| PATCHABLE.contains(&k.as_str()) || preview_fields.contains(&k.as_str()));
+    }
+}
+
+/// `imageBuildCompute` is a compute name (a string; `''` builds in the registry again).
+fn check_image_build_compute(req_props: &Value) -> ArmResult<()> {
+    match req_props.get("imageBuildCompute") {
+        None | Some(Value::Null) | Some(Value::String(_)) => Ok(()),
+        Some(_) => Err(ArmError::invalid_content(
+            "properties.imageBuildCompute must be a string (the name of a compute cluster or instance).",
+        )
+        .with_target("properties.imageBuildCompute")),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod dns;
 pub mod generic;
 pub mod ml;
 pub mod network;
+pub mod online;
 pub mod registry;
 pub mod resources;
 
@@ -592,6 +593,12 @@ fn resource(app: &Arc<App>, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
 /// One page of a list: `{value, nextLink?}`. Pages hold `--page-size` items (0 = all) or
 /// `$top` if smaller; `nextLink` continues with `$skiptoken`.
 pub fn page(app: &App, ctx: &Ctx, items: Vec<Value>) -> Reply {
+    let top = ctx.query.get("$top").and_then(|v| v.parse::<usize>().ok());
+    page_with(app, ctx, items, top)
+}
+
+/// [`page`] with the caller's page-size request `top` (e.g. `$top`, or an RP's `count`).
+pub fn page_with(app: &App, ctx: &Ctx, items: Vec<Value>, top: Option<usize>) -> Reply {
     let skip: usize = ctx
         .query
         .get("$skiptoken")
@@ -602,7 +609,7 @@ pub fn page(app: &App, ctx: &Ctx, items: Vec<Value>) -> Reply {
     } else {
         app.cfg.page_size
     };
-    if let Some(top) = ctx.query.get("$top").and_then(|v| v.parse::<usize>().ok()) {
+    if let Some(top) = top {
         size = size.min(top.max(1));
     }
     let total = items.len();

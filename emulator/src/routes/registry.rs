@@ -3,7 +3,7 @@
 //! is declared here by the type's own route module (`ml.rs`, `network.rs`, `dns.rs`,
 //! `generic.rs`) as a [`Family`] with a [`TypeHooks`] row per type that needs one.
 
-use super::{dns, generic, ml, network, Ctx};
+use super::{dns, generic, ml, network, online, Ctx};
 use crate::app::App;
 use crate::errors::ArmResult;
 use crate::ids::ResPath;
@@ -70,6 +70,7 @@ pub struct Family {
 
 /// The families, most specific first; the last one owns everything.
 const FAMILIES: &[&Family] = &[
+    &online::FAMILY,
     &ml::FAMILY,
     &dns::FAMILY,
     &network::FAMILY,
