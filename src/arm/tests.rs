@@ -987,7 +987,9 @@ async fn wait_until_stops_before_a_wait_that_would_reach_the_deadline() {
         Err(WaitError::TimedOut { last: Some(r) }) => assert_eq!(r.body["state"], "busy"),
         other => panic!("expected a timeout, got {other:?}"),
     }
-    assert!(started.elapsed() <= Duration::from_millis(60));
+    // No wait is started past the deadline (`poll_waits_follow_the_lro_policy…` checks that
+    // exactly); what can run past it is the read in flight, which a loaded machine stretches.
+    assert!(started.elapsed() < Duration::from_millis(60) + Duration::from_secs(2));
     assert!(
         done(&script).len() > 3,
         "polled at the policy's short interval"

@@ -87,23 +87,23 @@ pub fn schema() -> Schema {
             arg.name,
             "subscription_id" | "tenant_id" | "client_id" | "ado_pipeline_service_connection_id"
         ) {
-            attr = attr.validate(Validator::Custom(validate_uuid));
+            attr = attr.validate(Validator::Str(validate_uuid));
         }
         if arg.name == "metadata_host" {
-            attr = attr.validate(Validator::Custom(validate_host));
+            attr = attr.validate(Validator::Str(validate_host));
         }
         block = block.attribute(attr);
     }
     Schema::new(block)
 }
 
-fn validate_uuid(v: &crate::tfplugin::cty::Value) -> Result<(), String> {
-    match v.as_str() {
-        Some(s) if is_uuid(s) => Ok(()),
-        Some(s) => Err(format!(
+fn validate_uuid(s: &str) -> Result<(), String> {
+    if is_uuid(s) {
+        Ok(())
+    } else {
+        Err(format!(
             "{s:?} is not a UUID such as \"00000000-0000-0000-0000-000000000000\"."
-        )),
-        None => Ok(()),
+        ))
     }
 }
 
@@ -117,8 +117,7 @@ pub fn is_uuid(s: &str) -> bool {
             .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-fn validate_host(v: &crate::tfplugin::cty::Value) -> Result<(), String> {
-    let Some(s) = v.as_str() else { return Ok(()) };
+fn validate_host(s: &str) -> Result<(), String> {
     if s.starts_with("http://") {
         return Err(format!(
             "{s:?}: the metadata host is always reached over https, and plain http is refused. \

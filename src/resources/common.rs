@@ -4,27 +4,14 @@
 
 use crate::arm::ids::WorkspaceId;
 use crate::provider::handler::{Arm, Doing};
-use crate::tfplugin::cty::{Path, Value};
+use crate::tfplugin::cty::Path;
 use crate::tfplugin::model;
-use crate::tfplugin::object::Object;
 use crate::tfplugin::traits::Error;
-
-/// Validator for a `workspace_id` attribute: a well-formed workspace ARM ID.
-pub fn validate_workspace_id(v: &Value) -> Result<(), String> {
-    v.as_str().map_or(Ok(()), check_workspace_id)
-}
 
 /// String validator for a `workspace_id` attribute (`Validator::Str`): a well-formed workspace
 /// ARM ID.
 pub fn check_workspace_id(s: &str) -> Result<(), String> {
     WorkspaceId::parse(s).map(|_| ()).map_err(|e| e.message)
-}
-
-/// The workspace an object's `workspace_id` names; an error points at the attribute.
-pub fn workspace_of(obj: &Object) -> Result<WorkspaceId, Error> {
-    let raw = obj.string("workspace_id").unwrap_or_default();
-    WorkspaceId::parse(&raw)
-        .map_err(|e| Error::new(e.message).at(Path::root().attr("workspace_id")))
 }
 
 /// The workspace a `workspace_id` value names; an error points at the attribute.

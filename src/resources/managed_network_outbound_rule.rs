@@ -6,19 +6,24 @@
 //! verifies (and repairs) the sibling rules after each write, so rules created together are
 //! never lost (azapi #453). Inputs are checked at plan time with the attribute path.
 
-use super::common::{validate_workspace_id, workspace_of};
 use async_trait::async_trait;
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
+use super::common::{attr, check_workspace_id, keep_spelling, known, workspace_id};
+use crate::arm::api_versions::{self, ML};
 use crate::arm::ids::{OutboundRuleId, ResourceId, WorkspaceId};
+use crate::arm::models::outbound_rule::{
+    Destination, OutboundRule, PrivateEndpointDestination, RuleProperties, ServiceTagDestination,
+};
 use crate::arm::outbound_rules::{is_system, name_of};
-use crate::arm::{api_versions, Deadline};
+use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
-use crate::tfplugin::cty::{Path, Type, Value};
+use crate::tfplugin::cty::{self, Path, Type};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
-use crate::tfplugin::object::Object;
+use crate::tfplugin::model::{Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, NestedBlock, Nesting, Schema, Validator};
-use crate::tfplugin::traits::{Ctx, Error, Plan, Resource};
+use crate::tfplugin::traits::Error;
+use crate::tfplugin::typed::{TypedPlan, TypedResource};
 
 /// The resource.
 #[derive(Debug)]
@@ -27,8 +32,70 @@ pub struct ManagedNetworkOutboundRule;
 /// The type name.
 pub const TYPE: &str = "aml_managed_network_outbound_rule";
 
+/// The resource's configuration and state.
+#[derive(Model, Clone, Debug)]
+pub struct OutboundRuleModel {
+    /// The rule's ARM ID.
+    pub id: Value<String>,
+    /// The workspace.
+    pub workspace_id: Value<String>,
+    /// The rule name.
+    pub name: Value<String>,
+    /// `UserDefined`.
+    pub category: Value<String>,
+    /// `Inactive`, `Active` or `Failed`.
+    pub status: Value<String>,
+    /// The service's error when the status is `Failed`.
+    pub error_information: Value<String>,
+    /// An FQDN rule.
+    pub fqdn: Option<FqdnBlock>,
+    /// A service-tag rule.
+    pub service_tag: Option<ServiceTagBlock>,
+    /// A private-endpoint rule.
+    pub private_endpoint: Option<PrivateEndpointBlock>,
+}
+
+/// The `fqdn` block.
+#[derive(Model, Clone, Debug, PartialEq)]
+pub struct FqdnBlock {
+    /// A host name or a `*.` wildcard.
+    pub destination: Value<String>,
+}
+
+/// The `service_tag` block.
+#[derive(Model, Clone, Debug, PartialEq)]
+pub struct ServiceTagBlock {
+    /// The service tag.
+    pub service_tag: Value<String>,
+    /// `TCP`, `UDP`, `ICMP` or `*`.
+    pub protocol: Value<String>,
+    /// Ports and ranges, or `*`.
+    pub port_ranges: Value<String>,
+    /// `Allow` or `Deny`.
+    pub action: Value<String>,
+    /// Address prefixes instead of the tag.
+    pub address_prefixes: Value<Vec<String>>,
+}
+
+/// The `private_endpoint` block.
+#[derive(Model, Clone, Debug, PartialEq)]
+pub struct PrivateEndpointBlock {
+    /// The ARM ID of the target.
+    pub service_resource_id: Value<String>,
+    /// The sub-resource (group ID).
+    pub subresource_target: Value<String>,
+    /// Whether Spark jobs may use the endpoint.
+    pub spark_enabled: Value<bool>,
+    /// Host names resolved to the endpoint.
+    pub fqdns: Value<Vec<String>>,
+}
+
+type M = OutboundRuleModel;
+type Tag = ServiceTagBlock;
+type Pe = PrivateEndpointBlock;
+
 /// The three rule blocks, exactly one of which is set.
-pub const KINDS: &[&str] = &["fqdn", "service_tag", "private_endpoint"];
+pub const KINDS: &[&str] = &[M::FQDN, M::SERVICE_TAG, M::PRIVATE_ENDPOINT];
 
 /// Private-endpoint targets the managed-network docs list: resource type (lower case), the
 /// sub-resources (group IDs) valid for it (empty = any name, e.g. an Application Gateway's
@@ -194,7 +261,7 @@ pub fn check_pe_target(resource_id: &str, subresource: &str) -> Result<(), (&'st
     let rid = ResourceId::parse_lenient(resource_id).filter(|r| r.resource_type().is_some());
     let Some(rid) = rid else {
         return Err((
-            "service_resource_id",
+            Pe::SERVICE_RESOURCE_ID,
             format!("{resource_id:?} is not an ARM resource ID (/subscriptions/<sub>/resourceGroups/<rg>/providers/<namespace>/<type>/<name>)."),
         ));
     };
@@ -205,7 +272,7 @@ pub fn check_pe_target(resource_id: &str, subresource: &str) -> Result<(), (&'st
     else {
         let known: Vec<&str> = PE_TARGETS.iter().map(|(t, _, _)| *t).collect();
         return Err((
-            "service_resource_id",
+            Pe::SERVICE_RESOURCE_ID,
             format!(
                 "{ty} is not a target the managed network documents for private-endpoint rules. Supported types: {}.",
                 known.join(", ")
@@ -214,7 +281,7 @@ pub fn check_pe_target(resource_id: &str, subresource: &str) -> Result<(), (&'st
     };
     if subs.is_empty() {
         return if subresource.trim().is_empty() {
-            Err(("subresource_target", format!("A private endpoint to {ty} needs the name of its sub-resource (for an Application Gateway, the private frontend IP configuration's private link configuration name).")))
+            Err((Pe::SUBRESOURCE_TARGET, format!("A private endpoint to {ty} needs the name of its sub-resource (for an Application Gateway, the private frontend IP configuration's private link configuration name).")))
         } else {
             Ok(())
         };
@@ -223,7 +290,7 @@ pub fn check_pe_target(resource_id: &str, subresource: &str) -> Result<(), (&'st
         Ok(())
     } else {
         Err((
-            "subresource_target",
+            Pe::SUBRESOURCE_TARGET,
             format!(
                 "{subresource:?} is not a sub-resource of {ty}: use one of {}.",
                 subs.iter()
@@ -235,95 +302,73 @@ pub fn check_pe_target(resource_id: &str, subresource: &str) -> Result<(), (&'st
     }
 }
 
-fn validate_with(f: fn(&str) -> Result<(), String>, v: &Value) -> Result<(), String> {
-    match v.as_str() {
-        Some(s) => f(s),
-        None => Ok(()),
-    }
-}
-
-fn validate_name(v: &Value) -> Result<(), String> {
-    validate_with(check_name, v)
-}
-fn validate_fqdn(v: &Value) -> Result<(), String> {
-    validate_with(check_fqdn, v)
-}
-fn validate_ports(v: &Value) -> Result<(), String> {
-    validate_with(check_ports, v)
-}
-
-/// Which rule blocks are set (known or unknown, not null).
-fn kinds_set(obj: &Object) -> Vec<&'static str> {
+/// Which rule blocks are set.
+fn kinds_set(m: &M) -> Vec<&'static str> {
+    let set = [
+        m.fqdn.is_some(),
+        m.service_tag.is_some(),
+        m.private_endpoint.is_some(),
+    ];
     KINDS
         .iter()
-        .copied()
-        .filter(|k| !obj.attr(k).is_null())
+        .zip(set)
+        .filter_map(|(k, on)| on.then_some(*k))
         .collect()
 }
 
-fn strings(v: &Value) -> Option<Vec<String>> {
-    v.elements().map(|e| {
-        e.iter()
-            .filter_map(|x| x.as_str().map(str::to_string))
-            .collect()
-    })
-}
-
 /// The request properties for the configured rule.
-fn props_of(obj: &Object) -> Json {
-    if let Some(b) = obj.block("fqdn") {
-        return json!({"type": "FQDN", "category": "UserDefined", "destination": b.string("destination")});
+fn request_of(m: &M) -> RuleProperties {
+    let (destination, fqdns) = if let Some(b) = &m.fqdn {
+        (Destination::Fqdn(b.destination.as_known().cloned()), None)
+    } else if let Some(b) = &m.service_tag {
+        let d = ServiceTagDestination {
+            service_tag: b.service_tag.as_known().cloned(),
+            protocol: b.protocol.as_known().cloned(),
+            port_ranges: b.port_ranges.as_known().cloned(),
+            action: Some(
+                b.action
+                    .as_known()
+                    .cloned()
+                    .unwrap_or_else(|| "Allow".into()),
+            ),
+            address_prefixes: b.address_prefixes.as_known().cloned(),
+        };
+        (Destination::ServiceTag(d), None)
+    } else {
+        let b = m.private_endpoint.clone().unwrap_or_else(null_pe);
+        let d = PrivateEndpointDestination {
+            service_resource_id: b.service_resource_id.known(),
+            subresource_target: b.subresource_target.known(),
+            spark_enabled: b.spark_enabled.known().unwrap_or(false),
+        };
+        (Destination::PrivateEndpoint(d), b.fqdns.known())
+    };
+    RuleProperties {
+        category: Some("UserDefined".into()),
+        destination: Some(destination),
+        fqdns,
+        ..RuleProperties::default()
     }
-    if let Some(b) = obj.block("service_tag") {
-        let mut d = json!({
-            "serviceTag": b.string("service_tag"),
-            "protocol": b.string("protocol"),
-            "portRanges": b.string("port_ranges"),
-            "action": b.string("action").unwrap_or_else(|| "Allow".into()),
-        });
-        if let Some(p) = strings(b.attr("address_prefixes")) {
-            d["addressPrefixes"] = json!(p);
-        }
-        if d["serviceTag"].is_null() {
-            d.as_object_mut().map(|m| m.remove("serviceTag"));
-        }
-        return json!({"type": "ServiceTag", "category": "UserDefined", "destination": d});
-    }
-    let b = obj
-        .block("private_endpoint")
-        .unwrap_or_else(|| Object::new(Value::Null));
-    let mut out = json!({"type": "PrivateEndpoint", "category": "UserDefined", "destination": {
-        "serviceResourceId": b.string("service_resource_id"),
-        "subresourceTarget": b.string("subresource_target"),
-        "sparkEnabled": b.bool_or("spark_enabled", false),
-    }});
-    if let Some(f) = strings(b.attr("fqdns")) {
-        out["fqdns"] = json!(f);
-    }
-    out
 }
 
-fn str_or_null(v: Option<&Json>) -> Value {
-    v.and_then(Json::as_str).map_or(Value::Null, Value::string)
+fn null_tag() -> Tag {
+    Tag::from_value(&cty::Value::Null)
 }
 
-fn list_or_null(v: Option<&Json>) -> Value {
-    match v.and_then(Json::as_array) {
-        Some(a) if !a.is_empty() => Value::List(
-            a.iter()
-                .filter_map(Json::as_str)
-                .map(Value::string)
-                .collect(),
-        ),
-        _ => Value::Null,
-    }
+fn null_pe() -> Pe {
+    Pe::from_value(&cty::Value::Null)
+}
+
+/// A list from the service: null when absent or empty.
+fn list_or_null(v: Option<Vec<String>>) -> Value<Vec<String>> {
+    known(v.filter(|l| !l.is_empty()))
 }
 
 /// A list from the service, keeping the prior empty list when the service has none (so an
 /// explicit `[]` does not read back as null).
-fn list_keep(remote: Option<&Json>, prior: &Value) -> Value {
+fn list_keep(remote: Option<Vec<String>>, prior: &Value<Vec<String>>) -> Value<Vec<String>> {
     let v = list_or_null(remote);
-    if v.is_null() && prior.elements().is_some_and(|e| e.is_empty()) {
+    if v.is_null() && prior.as_known().is_some_and(Vec::is_empty) {
         prior.clone()
     } else {
         v
@@ -332,7 +377,8 @@ fn list_keep(remote: Option<&Json>, prior: &Value) -> Value {
 
 /// Keeps the prior value when the remote value is the service default and the prior one is
 /// null or that default (so an unset optional argument does not show as drift).
-fn defaulted(remote: Value, default: Value, prior: &Value) -> Value {
+fn defaulted<T: PartialEq + Clone>(remote: Value<T>, default: T, prior: &Value<T>) -> Value<T> {
+    let default = Value::Known(default);
     if remote == default && (prior.is_null() || *prior == default) {
         prior.clone()
     } else {
@@ -340,122 +386,89 @@ fn defaulted(remote: Value, default: Value, prior: &Value) -> Value {
     }
 }
 
-/// The state for a listed rule, keeping `prior`'s arguments where the remote has defaults.
-fn state_of(rule: &Json, ws: &WorkspaceId, prior: &Object) -> Object {
-    let p = rule.get("properties").cloned().unwrap_or(Json::Null);
-    let name = name_of(rule);
-    let mut out = prior.clone();
-    out.set("id", ws.outbound_rule(&name).to_string());
-    out.set(
-        "workspace_id",
-        prior
-            .string("workspace_id")
-            .unwrap_or_else(|| ws.to_string()),
-    );
-    out.set(
-        "name",
-        prior
-            .string("name")
-            .filter(|n| n.eq_ignore_ascii_case(&name))
-            .unwrap_or(name),
-    );
-    out.set("category", str_or_null(p.get("category")));
-    out.set("status", str_or_null(p.get("status")));
-    out.set("error_information", str_or_null(p.get("errorInformation")));
-    for k in KINDS {
-        out.set(k, Value::Null);
-    }
-    let d = p.get("destination").cloned().unwrap_or(Json::Null);
-    let prior_block = |k: &str| prior.block(k).unwrap_or_else(|| Object::new(Value::Null));
-    match p.get("type").and_then(Json::as_str).unwrap_or("") {
-        "FQDN" => {
-            out.set(
-                "fqdn",
-                Value::object([("destination", str_or_null(Some(&d)))]),
-            );
+/// The state for a rule named `name` as listed, keeping `prior`'s arguments where the remote
+/// has defaults.
+fn state_of(rule: OutboundRule, name: String, ws: &WorkspaceId, prior: &M) -> M {
+    let p = rule.properties;
+    let id = ws.outbound_rule(&name).to_string();
+    let workspace_id = prior.workspace_id.as_known().cloned();
+    let name = match prior.name.as_known() {
+        Some(n) if n.eq_ignore_ascii_case(&name) => n.clone(),
+        _ => name,
+    };
+    let mut out = M {
+        id: Value::Known(id),
+        workspace_id: Value::Known(workspace_id.unwrap_or_else(|| ws.to_string())),
+        name: Value::Known(name),
+        category: known(p.category),
+        status: known(p.status),
+        error_information: known(p.error_information),
+        fqdn: None,
+        service_tag: None,
+        private_endpoint: None,
+    };
+    match p.destination {
+        Some(Destination::Fqdn(d)) => {
+            out.fqdn = Some(FqdnBlock {
+                destination: known(d),
+            });
         }
-        "ServiceTag" => {
-            let pb = prior_block("service_tag");
-            out.set(
-                "service_tag",
-                Value::object([
-                    ("service_tag", str_or_null(d.get("serviceTag"))),
-                    ("protocol", str_or_null(d.get("protocol"))),
-                    ("port_ranges", str_or_null(d.get("portRanges"))),
-                    (
-                        "action",
-                        defaulted(
-                            str_or_null(d.get("action")),
-                            Value::string("Allow"),
-                            pb.attr("action"),
-                        ),
-                    ),
-                    (
-                        "address_prefixes",
-                        if pb.attr("address_prefixes").is_null()
-                            && !pb.attr("service_tag").is_null()
-                        {
-                            Value::Null
-                        } else {
-                            list_keep(d.get("addressPrefixes"), pb.attr("address_prefixes"))
-                        },
-                    ),
-                ]),
-            );
+        Some(Destination::ServiceTag(d)) => {
+            let pb = prior.service_tag.clone().unwrap_or_else(null_tag);
+            let prefixes_unset = pb.address_prefixes.is_null() && !pb.service_tag.is_null();
+            out.service_tag = Some(Tag {
+                service_tag: known(d.service_tag),
+                protocol: known(d.protocol),
+                port_ranges: known(d.port_ranges),
+                action: defaulted(known(d.action), "Allow".into(), &pb.action),
+                address_prefixes: if prefixes_unset {
+                    Value::Null
+                } else {
+                    list_keep(d.address_prefixes, &pb.address_prefixes)
+                },
+            });
         }
-        "PrivateEndpoint" => {
-            let pb = prior_block("private_endpoint");
-            out.set(
-                "private_endpoint",
-                Value::object([
-                    ("service_resource_id", {
-                        let remote = str_or_null(d.get("serviceResourceId"));
-                        match (pb.string("service_resource_id"), remote.as_str()) {
-                            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => Value::string(a),
-                            _ => remote,
-                        }
-                    }),
-                    (
-                        "subresource_target",
-                        str_or_null(d.get("subresourceTarget")),
-                    ),
-                    (
-                        "spark_enabled",
-                        defaulted(
-                            Value::bool(
-                                d.get("sparkEnabled")
-                                    .and_then(Json::as_bool)
-                                    .unwrap_or(false),
-                            ),
-                            Value::bool(false),
-                            pb.attr("spark_enabled"),
-                        ),
-                    ),
-                    ("fqdns", list_keep(p.get("fqdns"), pb.attr("fqdns"))),
-                ]),
-            );
+        Some(Destination::PrivateEndpoint(d)) => {
+            let pb = prior.private_endpoint.clone().unwrap_or_else(null_pe);
+            out.private_endpoint = Some(Pe {
+                service_resource_id: keep_spelling(
+                    known(d.service_resource_id),
+                    &pb.service_resource_id,
+                    str::to_ascii_lowercase,
+                ),
+                subresource_target: known(d.subresource_target),
+                spark_enabled: defaulted(Value::Known(d.spark_enabled), false, &pb.spark_enabled),
+                fqdns: list_keep(p.fqdns, &pb.fqdns),
+            });
         }
-        _ => {}
+        None => {}
     }
     out
+}
+
+/// A rule body as ARM returns it: its name (from `id` when `name` is absent) and the rule.
+fn rule_of(body: &Json) -> Result<(String, OutboundRule), Error> {
+    Ok((name_of(body), parse(body)?))
 }
 
 /// The first required attribute of a rule block: Terraform shows a diagnostic's source line
 /// only for attribute paths, so block-level errors point here.
 fn first_attribute(kind: &str) -> &'static str {
     match kind {
-        "fqdn" => "destination",
-        "service_tag" => "protocol",
-        _ => "service_resource_id",
+        M::FQDN => FqdnBlock::DESTINATION,
+        M::SERVICE_TAG => Tag::PROTOCOL,
+        _ => Pe::SERVICE_RESOURCE_ID,
     }
 }
 
 fn block_path(kind: &str) -> Path {
-    Path::root().attr(kind)
+    attr(kind)
 }
 
 #[async_trait]
-impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
+impl TypedResource<ConfiguredProvider> for ManagedNetworkOutboundRule {
+    type Model = M;
+
     fn type_name(&self) -> &'static str {
         TYPE
     }
@@ -468,7 +481,7 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
                     Type::String,
                     "A host name (`pypi.org`) or a wildcard with a leading `*.` (`*.pythonhosted.org`). No scheme, port or path.",
                 )
-                .validate(Validator::Custom(validate_fqdn)),
+                .validate(Validator::Str(check_fqdn)),
             );
         let service_tag = Block::new("Allow (or deny) outbound traffic to an Azure service tag or address prefixes (approved-outbound mode only).")
             .attribute(Attribute::optional("service_tag", Type::String, "The service tag, e.g. `DataFactory` or `AzureOpenDatasets`."))
@@ -478,7 +491,7 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
             )
             .attribute(
                 Attribute::required("port_ranges", Type::String, "Ports and ranges separated by commas (`80,443`, `8000-8080`), or `*`.")
-                    .validate(Validator::Custom(validate_ports)),
+                    .validate(Validator::Str(check_ports)),
             )
             .attribute(
                 Attribute::optional("action", Type::String, "`Allow` (the service's default when unset) or `Deny`.")
@@ -527,12 +540,12 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
             Attribute::required("workspace_id", Type::String, "The ARM ID of the workspace whose managed network gets the rule.")
                 .requires_replace()
                 .case_insensitive()
-                .validate(Validator::Custom(validate_workspace_id)),
+                .validate(Validator::Str(check_workspace_id)),
         )
         .attribute(
             Attribute::required("name", Type::String, "The rule name: 3 to 33 letters, digits, `_` or `-`, starting with a letter or digit.")
                 .requires_replace()
-                .validate(Validator::Custom(validate_name)),
+                .validate(Validator::Str(check_name)),
         )
         .attribute(Attribute::computed("category", Type::String, "`UserDefined` for rules of this resource."))
         .attribute(Attribute::computed("status", Type::String, "`Inactive` until the managed network is provisioned, then `Active` (or `Failed`)."))
@@ -548,7 +561,7 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
          (category Required, Recommended or Dependency) cannot be imported."
     }
 
-    fn validate(&self, config: &Object, diags: &mut Diagnostics) {
+    fn validate(&self, config: &M, diags: &mut Diagnostics) {
         let set = kinds_set(config);
         match set.len() {
             1 => {}
@@ -563,35 +576,35 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
                 format!("This rule sets {}; use one aml_managed_network_outbound_rule per destination.", set.join(" and ")),
             ),
         }
-        if let Some(b) = config.block("service_tag") {
-            if b.attr("service_tag").is_null() && b.attr("address_prefixes").is_null() {
+        if let Some(b) = &config.service_tag {
+            if b.service_tag.is_null() && b.address_prefixes.is_null() {
                 diags.error_at(
-                    block_path("service_tag").attr("service_tag"),
+                    block_path(M::SERVICE_TAG).attr(Tag::SERVICE_TAG),
                     "A service_tag rule needs service_tag or address_prefixes",
                     "Set service_tag (e.g. \"DataFactory\") or address_prefixes.",
                 );
             }
         }
-        if let Some(b) = config.block("private_endpoint") {
+        if let Some(b) = &config.private_endpoint {
             if let (Some(id), Some(sub)) = (
-                b.string("service_resource_id"),
-                b.string("subresource_target"),
+                b.service_resource_id.as_known(),
+                b.subresource_target.as_known(),
             ) {
-                match check_pe_target(&id, &sub) {
-                    Err((attr, msg)) => diags.error_at(
-                        block_path("private_endpoint").attr(attr),
+                match check_pe_target(id, sub) {
+                    Err((at, msg)) => diags.error_at(
+                        block_path(M::PRIVATE_ENDPOINT).attr(at),
                         "Invalid private-endpoint target",
                         msg,
                     ),
                     Ok(()) => {
                         let needs_fqdns = PE_TARGETS.iter().any(|(t, _, f)| {
-                            *f && ResourceId::parse_lenient(&id)
+                            *f && ResourceId::parse_lenient(id)
                                 .and_then(|r| r.resource_type())
                                 .is_some_and(|rt| rt.eq_ignore_ascii_case(t))
                         });
-                        if needs_fqdns && b.attr("fqdns").is_null() {
+                        if needs_fqdns && b.fqdns.is_null() {
                             diags.error_at(
-                                block_path("private_endpoint").attr("fqdns"),
+                                block_path(M::PRIVATE_ENDPOINT).attr(Pe::FQDNS),
                                 "A private endpoint to an Application Gateway needs fqdns",
                                 "List the host names that should resolve to the endpoint in fqdns.",
                             );
@@ -602,25 +615,24 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
         }
     }
 
-    async fn plan(&self, ctx: &Ctx<'_, ConfiguredProvider>, plan: &mut Plan) -> Result<(), Error> {
+    async fn plan(&self, ctx: &Ctx<'_>, plan: &mut TypedPlan<M>) -> Result<(), Error> {
         let Some(ws) = plan
             .planned
-            .string("workspace_id")
-            .and_then(|w| WorkspaceId::parse(&w).ok())
+            .workspace_id
+            .as_known()
+            .and_then(|w| WorkspaceId::parse(w).ok())
         else {
             return Ok(());
         };
-        if plan.planned.raw().is_null() {
-            return Ok(());
-        }
         let kind = kinds_set(&plan.config).first().copied();
+        let arm = ctx.arm().await?;
         let view = ctx
             .client
             .outbound_rules()
             .await?
-            .view(&ws, Deadline(ctx.deadline))
+            .view(&ws, arm.deadline())
             .await
-            .map_err(|e| Error::from(e).context(format!("reading workspace {ws}")))?;
+            .doing(format!("reading workspace {ws}"))?;
         let Some(view) = view else {
             return Ok(());
         };
@@ -630,15 +642,15 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
             .planned_isolation_mode(&ws)
             .unwrap_or(view.isolation_mode.clone());
         match (kind, mode.as_str()) {
-            (Some(k @ ("fqdn" | "service_tag")), m) if m != "AllowOnlyApprovedOutbound" => {
-                let first = if k == "fqdn" {
-                    "destination"
+            (Some(k @ (M::FQDN | M::SERVICE_TAG)), m) if m != "AllowOnlyApprovedOutbound" => {
+                let (first, what) = if k == M::FQDN {
+                    (FqdnBlock::DESTINATION, "FQDN")
                 } else {
-                    "service_tag"
+                    (Tag::SERVICE_TAG, "Service-tag")
                 };
                 plan.diagnostics.error_at(
                     block_path(k).attr(first),
-                    format!("{} rules need isolation mode AllowOnlyApprovedOutbound", if k == "fqdn" { "FQDN" } else { "Service-tag" }),
+                    format!("{what} rules need isolation mode AllowOnlyApprovedOutbound"),
                     format!(
                         "Workspace {ws} has managed network isolation mode {m:?}; the service accepts FQDN and \
                          service-tag rules only in approved-outbound mode. Set isolation_mode = \
@@ -647,9 +659,9 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
                     ),
                 );
             }
-            (Some("private_endpoint"), "Disabled") => {
+            (Some(M::PRIVATE_ENDPOINT), "Disabled") => {
                 plan.diagnostics.error_at(
-                    Path::root().attr("workspace_id"),
+                    attr(M::WORKSPACE_ID),
                     "The workspace has no managed network",
                     format!(
                         "Workspace {ws} has isolation mode \"Disabled\", so it has no managed network to add rules to. \
@@ -660,29 +672,29 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
             }
             _ => {}
         }
-        if let Some(name) = plan.planned.string("name") {
+        if let Some(name) = plan.planned.name.as_known() {
             if let Some(sys) = view
                 .rules
                 .iter()
-                .find(|r| is_system(r) && name_of(r).eq_ignore_ascii_case(&name))
+                .find(|r| is_system(r) && name_of(r).eq_ignore_ascii_case(name))
             {
+                let (sys_name, sys) = rule_of(sys)?;
                 plan.diagnostics.error_at(
-                    Path::root().attr("name"),
+                    attr(M::NAME),
                     format!("{name:?} is the name of a system outbound rule"),
                     format!(
-                        "Workspace {ws} has a rule {:?} of category {} that the service manages; it cannot be created, \
+                        "Workspace {ws} has a rule {sys_name:?} of category {} that the service manages; it cannot be created, \
                          changed or deleted. Choose another name.",
-                        name_of(sys),
-                        sys.pointer("/properties/category").and_then(Json::as_str).unwrap_or("")
+                        sys.properties.category.unwrap_or_default()
                     ),
                 );
             }
         }
-        if let Some(b) = plan.config.block("fqdn") {
-            if let Some(d) = b.string("destination") {
-                if is_storage_fqdn(&d) {
+        if let Some(b) = &plan.config.fqdn {
+            if let Some(d) = b.destination.as_known() {
+                if is_storage_fqdn(d) {
                     plan.diagnostics.warning_at(
-                        block_path("fqdn").attr("destination"),
+                        block_path(M::FQDN).attr(FqdnBlock::DESTINATION),
                         "FQDN rule to a storage endpoint",
                         format!(
                             "{d:?} is an Azure Storage endpoint. In approved-outbound mode, your own storage accounts \
@@ -693,14 +705,15 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
                     );
                 }
             }
-            let has_fqdn = view
-                .rules
-                .iter()
-                .any(|r| r.pointer("/properties/type").and_then(Json::as_str) == Some("FQDN"));
+            let mut has_fqdn = false;
+            for r in &view.rules {
+                let (_, r) = rule_of(r)?;
+                has_fqdn |= matches!(r.properties.destination, Some(Destination::Fqdn(_)));
+            }
             if plan.is_create() && !has_fqdn && ctx.client.plan_facts().first_firewall_warning(&ws)
             {
                 plan.diagnostics.warning_at(
-                    block_path("fqdn"),
+                    block_path(M::FQDN),
                     "The first FQDN rule deploys a billed Azure Firewall",
                     format!(
                         "Workspace {ws} has no FQDN rule yet. FQDN rules are enforced by an Azure Firewall that the \
@@ -713,43 +726,29 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
         Ok(())
     }
 
-    async fn existing(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        planned: &Object,
-    ) -> Result<Option<String>, Error> {
-        let ws = workspace_of(planned)?;
-        let name = planned.string("name").unwrap_or_default();
-        let arm = ctx.client.arm().await?;
-        let id = ws.outbound_rule(&name);
-        match arm.get(&id, api_versions::ML, Deadline(ctx.deadline)).await {
-            Ok(Some(_)) => Ok(Some(id.to_string())),
-            Ok(None) => Ok(None),
-            Err(e) => Err(Error::from(e).context(format!("reading outbound rule {id}"))),
-        }
+    async fn existing(&self, ctx: &Ctx<'_>, planned: &M) -> Result<Option<String>, Error> {
+        let ws = workspace_id(&planned.workspace_id)?;
+        let arm = ctx.arm().await?;
+        let id = ws.outbound_rule(planned.name.as_known().map_or("", String::as_str));
+        let found = arm
+            .get(&id, ML)
+            .await
+            .doing(format!("reading outbound rule {id}"))?;
+        Ok(found.map(|_| id.to_string()))
     }
 
-    async fn create(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        planned: &Object,
-    ) -> Result<Object, Error> {
+    async fn create(&self, ctx: &Ctx<'_>, planned: &M) -> Result<M, Error> {
         self.write(ctx, planned).await
     }
 
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        state: &Object,
-    ) -> Result<Option<Object>, Error> {
-        let ws = workspace_of(state)?;
-        let name = state.string("name").unwrap_or_default();
-        let arm = ctx.client.arm().await?;
-        let id = ws.outbound_rule(&name);
+    async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
+        let ws = workspace_id(&state.workspace_id)?;
+        let arm = ctx.arm().await?;
+        let id = ws.outbound_rule(state.name.as_known().map_or("", String::as_str));
         let Some(found) = arm
-            .get(&id, api_versions::ML, Deadline(ctx.deadline))
+            .get(&id, ML)
             .await
-            .map_err(|e| Error::from(e).context(format!("reading outbound rule {id}")))?
+            .doing(format!("reading outbound rule {id}"))?
         else {
             return Ok(None);
         };
@@ -757,26 +756,23 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
             return Err(Error::new(format!("{id} is a system outbound rule"))
                 .detail("Rules of category Required, Recommended or Dependency belong to the service and cannot be managed; remove this resource from the state with `terraform state rm`."));
         }
-        Ok(Some(state_of(&found.body, &ws, state)))
+        let (name, rule) = rule_of(&found.body)?;
+        Ok(Some(state_of(rule, name, &ws, state)))
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        _prior: &Object,
-        planned: &Object,
-    ) -> Result<Object, Error> {
+    async fn update(&self, ctx: &Ctx<'_>, _prior: &M, planned: &M) -> Result<M, Error> {
         self.write(ctx, planned).await
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
-        let ws = workspace_of(state)?;
-        let name = state.string("name").unwrap_or_default();
+    async fn delete(&self, ctx: &Ctx<'_>, state: &M) -> Result<(), Error> {
+        let ws = workspace_id(&state.workspace_id)?;
+        let name = state.name.as_known().cloned().unwrap_or_default();
+        let arm = ctx.arm().await?;
         match ctx
             .client
             .outbound_rules()
             .await?
-            .delete_rule(&ws, &name, Deadline(ctx.deadline))
+            .delete_rule(&ws, &name, arm.deadline())
             .await
         {
             Ok(repaired) => {
@@ -784,30 +780,26 @@ impl Resource<ConfiguredProvider> for ManagedNetworkOutboundRule {
                 Ok(())
             }
             Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => {
-                Err(Error::from(e)
-                    .context(format!("deleting outbound rule {name} of workspace {ws}")))
-            }
+            Err(e) => Err(e).doing(format!("deleting outbound rule {name} of workspace {ws}")),
         }
     }
 
-    fn import(&self, id: &str) -> Result<Object, Error> {
+    fn import(&self, id: &str) -> Result<M, Error> {
         let rid = OutboundRuleId::parse(id).map_err(|e| {
             Error::new(format!("invalid {TYPE} import ID")).detail(format!(
                 "Expected <workspace ID>/outboundRules/<name>: {}",
                 e.message
             ))
         })?;
-        let ws = rid.workspace();
-        let mut stub = Object::new(Value::object(Vec::<(String, Value)>::new()));
-        stub.set("id", rid.to_string());
-        stub.set("workspace_id", ws.to_string());
-        stub.set("name", rid.name().to_string());
+        let mut stub = M::from_value(&cty::Value::Null);
+        stub.id = Value::Known(rid.to_string());
+        stub.workspace_id = Value::Known(rid.workspace().to_string());
+        stub.name = Value::Known(rid.name().to_string());
         Ok(stub)
     }
 }
 
-fn warn_repaired(ctx: &Ctx<'_, ConfiguredProvider>, ws: &WorkspaceId, repaired: &[String]) {
+fn warn_repaired(ctx: &Ctx<'_>, ws: &WorkspaceId, repaired: &[String]) {
     if !repaired.is_empty() {
         ctx.warn(Diagnostic::warning(
             "Outbound rules lost by the service were written again",
@@ -821,38 +813,36 @@ fn warn_repaired(ctx: &Ctx<'_, ConfiguredProvider>, ws: &WorkspaceId, repaired: 
 }
 
 impl ManagedNetworkOutboundRule {
-    async fn write(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        planned: &Object,
-    ) -> Result<Object, Error> {
-        let ws = workspace_of(planned)?;
-        let name = planned.string("name").unwrap_or_default();
-        let props = props_of(planned);
+    async fn write(&self, ctx: &Ctx<'_>, planned: &M) -> Result<M, Error> {
+        let ws = workspace_id(&planned.workspace_id)?;
+        let name = planned.name.as_known().cloned().unwrap_or_default();
+        let arm = ctx.arm().await?;
         let doing = format!("writing outbound rule {name} of workspace {ws}");
+        let props = serde_json::to_value(request_of(planned))
+            .map_err(|e| Error::new(format!("{doing}: could not encode the request body: {e}")))?;
         let written = ctx
             .client
             .outbound_rules()
             .await?
-            .put_rule(&ws, &name, &props, Deadline(ctx.deadline))
+            .put_rule(&ws, &name, &props, arm.deadline())
             .await
-            .map_err(|e| Error::from(e).context(&doing))?;
+            .doing(&doing)?;
         warn_repaired(ctx, &ws, &written.repaired);
         let Some(rule) = written.rule else {
             return Err(Error::new(format!(
                 "{doing}: the rule is not listed after the write"
             )));
         };
-        let state = state_of(&rule, &ws, planned);
-        if rule.pointer("/properties/status").and_then(Json::as_str) == Some("Failed") {
-            let info = rule
-                .pointer("/properties/errorInformation")
-                .and_then(Json::as_str)
-                .unwrap_or("the service gave no error information");
+        let (listed_name, rule) = rule_of(&rule)?;
+        let failed = rule.properties.status.as_deref() == Some("Failed");
+        let info = rule.properties.error_information.clone();
+        let state = state_of(rule, listed_name, &ws, planned);
+        if failed {
+            let info = info.unwrap_or_else(|| "the service gave no error information".into());
             return Err(
                 Error::new(format!("{doing}: the rule ended in status Failed"))
                     .detail(format!("The service reports: {info}"))
-                    .with_partial_state(state),
+                    .with_partial(state),
             );
         }
         Ok(state)
@@ -862,10 +852,11 @@ impl ManagedNetworkOutboundRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     /// What the service lists after a write of `planned`: the request plus its computed fields.
-    fn listed(planned: &Object) -> Json {
-        let mut p = props_of(planned);
+    fn listed(planned: &M) -> Json {
+        let mut p = serde_json::to_value(request_of(planned)).unwrap();
         p["status"] = json!("Active");
         p["errorInformation"] = Json::Null;
         if p["type"] == "PrivateEndpoint" {
@@ -874,52 +865,58 @@ mod tests {
                 p["fqdns"] = json!([]);
             }
         }
-        json!({"name": planned.string("name"), "properties": p})
+        json!({"name": planned.name.as_known(), "properties": p})
     }
 
     #[test]
     fn state_reads_back_as_planned() {
         let ws = WorkspaceId::parse("/subscriptions/00000000-0000-4000-8000-00000000a3b1/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw").unwrap();
-        let base = |block: &str, v: Value| {
-            let mut o = Object::new(Value::object([
-                ("workspace_id", Value::string(ws.to_string())),
-                ("name", Value::string("rule1")),
-            ]));
-            for k in KINDS {
-                o.set(k, Value::Null);
-            }
-            o.set(block, v);
-            o
+        let base = || {
+            let mut m = M::from_value(&cty::Value::Null);
+            m.workspace_id = Value::Known(ws.to_string());
+            m.name = Value::Known("rule1".into());
+            m
         };
+        let s = |v: &str| Value::Known(v.to_string());
         let cases = [
-            base("fqdn", Value::object([("destination", Value::string("pypi.org"))])),
-            base(
-                "service_tag",
-                Value::object([
-                    ("service_tag", Value::string("Sql")),
-                    ("protocol", Value::string("TCP")),
-                    ("port_ranges", Value::string("443")),
-                    ("action", Value::Null),
-                    ("address_prefixes", Value::Null),
-                ]),
-            ),
-            base(
-                "private_endpoint",
-                Value::object([
-                    ("service_resource_id", Value::string("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa")),
-                    ("subresource_target", Value::string("blob")),
-                    ("spark_enabled", Value::Null),
-                    ("fqdns", Value::List(vec![])),
-                ]),
-            ),
+            M {
+                fqdn: Some(FqdnBlock {
+                    destination: s("pypi.org"),
+                }),
+                ..base()
+            },
+            M {
+                service_tag: Some(Tag {
+                    service_tag: s("Sql"),
+                    protocol: s("TCP"),
+                    port_ranges: s("443"),
+                    action: Value::Null,
+                    address_prefixes: Value::Null,
+                }),
+                ..base()
+            },
+            M {
+                private_endpoint: Some(Pe {
+                    service_resource_id: s("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa"),
+                    subresource_target: s("blob"),
+                    spark_enabled: Value::Null,
+                    fqdns: Value::Known(vec![]),
+                }),
+                ..base()
+            },
         ];
         for planned in cases {
-            let got = state_of(&listed(&planned), &ws, &planned);
-            for k in KINDS {
-                assert_eq!(got.attr(k), planned.attr(k), "{k}");
-            }
-            assert_eq!(got.string("status").as_deref(), Some("Active"));
-            assert_eq!(got.string("id"), Some(format!("{ws}/outboundRules/rule1")));
+            let body = listed(&planned);
+            let (name, rule) = rule_of(&body).unwrap();
+            let got = state_of(rule, name, &ws, &planned);
+            assert_eq!(got.fqdn, planned.fqdn, "fqdn");
+            assert_eq!(got.service_tag, planned.service_tag, "service_tag");
+            assert_eq!(
+                got.private_endpoint, planned.private_endpoint,
+                "private_endpoint"
+            );
+            assert_eq!(got.status, s("Active"));
+            assert_eq!(got.id, Value::Known(format!("{ws}/outboundRules/rule1")));
         }
     }
 

@@ -7,24 +7,55 @@
 //! refuses a backward change with the reason, and destroy cannot disable the network, so it only
 //! forgets the resource, with a warning.
 
-use super::common::{validate_workspace_id, workspace_of};
 use async_trait::async_trait;
-use serde_json::{json, Value as Json};
+use serde::Deserialize;
 
+use super::common::{attr, check_workspace_id, known, workspace_id};
+use crate::arm::api_versions::ML;
 use crate::arm::ids::WorkspaceId;
-use crate::arm::{api_versions, Deadline};
+use crate::arm::models::workspace::{
+    ManagedNetworkEdit, ManagedNetworkSettings, ManagedNetworkStatus, ManagedNetworkWorkspace,
+    ProvisionManagedNetwork,
+};
+use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
 use crate::resources::network_rule::READ_MAX_AGE;
-use crate::tfplugin::cty::{Path, Type, Value};
+use crate::tfplugin::cty::{self, Type};
 use crate::tfplugin::diagnostics::Diagnostic;
-use crate::tfplugin::object::Object;
+use crate::tfplugin::model::{Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
 use crate::tfplugin::timeouts::Timeouts;
-use crate::tfplugin::traits::{Ctx, Error, Plan, Resource};
+use crate::tfplugin::traits::Error;
+use crate::tfplugin::typed::{TypedPlan, TypedResource};
 
 /// The resource.
 #[derive(Debug)]
 pub struct WorkspaceManagedNetwork;
+
+/// The resource's configuration and state.
+#[derive(Model, Clone, Debug)]
+pub struct WorkspaceManagedNetworkModel {
+    /// The workspace's ARM ID.
+    pub id: Value<String>,
+    /// The workspace (or hub).
+    pub workspace_id: Value<String>,
+    /// `AllowInternetOutbound` or `AllowOnlyApprovedOutbound`.
+    pub isolation_mode: Value<String>,
+    /// `Standard` or `Basic`.
+    pub firewall_sku: Value<String>,
+    /// Provision after create and isolation changes.
+    pub provision: Value<bool>,
+    /// Provision with Spark.
+    pub include_spark: Value<bool>,
+    /// `Inactive` or `Active`.
+    pub status: Value<String>,
+    /// Whether Spark jobs can use the network.
+    pub spark_ready: Value<bool>,
+    /// The service's ID of the network.
+    pub network_id: Value<String>,
+}
+
+type M = WorkspaceManagedNetworkModel;
 
 /// The type name.
 pub const TYPE: &str = "aml_workspace_managed_network";
@@ -69,62 +100,36 @@ pub fn refused_transition(from: &str, to: &str, changeable: Option<&[String]>) -
     None
 }
 
-fn mn_of(body: &Json) -> Json {
-    body.pointer("/properties/managedNetwork")
-        .cloned()
-        .unwrap_or(Json::Null)
+/// Why `mn` cannot change to `to`, if it cannot.
+fn refused(mn: &ManagedNetworkSettings, to: &str) -> Option<String> {
+    refused_transition(mn.mode(), to, mn.changeable_isolation_modes.as_deref())
 }
 
-fn mode_of(body: &Json) -> String {
-    mn_of(body)
-        .get("isolationMode")
-        .and_then(Json::as_str)
-        .unwrap_or("Disabled")
-        .to_string()
+/// The managed network of a workspace body.
+fn settings_of(body: &serde_json::Value) -> Result<ManagedNetworkSettings, Error> {
+    Ok(parse::<ManagedNetworkWorkspace>(body)?
+        .properties
+        .managed_network)
 }
 
-fn changeable_of(body: &Json) -> Option<Vec<String>> {
-    mn_of(body)
-        .get("changeableIsolationModes")
-        .and_then(Json::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Json::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-}
-
-/// Fills the computed attributes from a workspace body.
-fn fill(state: &mut Object, body: &Json, ws: &WorkspaceId) {
-    let mn = mn_of(body);
-    state.set("id", ws.to_string());
-    state.set("isolation_mode", mode_of(body));
-    if let Some(s) = mn.get("firewallSku").and_then(Json::as_str) {
-        state.set("firewall_sku", s);
+/// `base` with the computed attributes from the workspace's managed network.
+fn to_state(ws: &WorkspaceId, mn: ManagedNetworkSettings, base: M) -> M {
+    let status = mn.status;
+    M {
+        id: Value::Known(ws.to_string()),
+        isolation_mode: Value::Known(mn.isolation_mode.unwrap_or_else(|| "Disabled".into())),
+        firewall_sku: mn.firewall_sku.map_or(base.firewall_sku, Value::Known),
+        status: Value::Known(status.status.unwrap_or_else(|| "Inactive".into())),
+        spark_ready: Value::Known(status.spark_ready.unwrap_or(false)),
+        network_id: known(mn.network_id),
+        ..base
     }
-    state.set(
-        "status",
-        mn.pointer("/status/status")
-            .and_then(Json::as_str)
-            .unwrap_or("Inactive"),
-    );
-    state.set(
-        "spark_ready",
-        mn.pointer("/status/sparkReady")
-            .and_then(Json::as_bool)
-            .unwrap_or(false),
-    );
-    state.set(
-        "network_id",
-        mn.get("networkId")
-            .and_then(Json::as_str)
-            .map_or(Value::Null, Value::string),
-    );
 }
 
 #[async_trait]
-impl Resource<ConfiguredProvider> for WorkspaceManagedNetwork {
+impl TypedResource<ConfiguredProvider> for WorkspaceManagedNetwork {
+    type Model = M;
+
     fn type_name(&self) -> &'static str {
         TYPE
     }
@@ -146,7 +151,7 @@ impl Resource<ConfiguredProvider> for WorkspaceManagedNetwork {
             Attribute::required("workspace_id", Type::String, "The ARM ID of the workspace (or hub).")
                 .requires_replace()
                 .case_insensitive()
-                .validate(Validator::Custom(validate_workspace_id)),
+                .validate(Validator::Str(check_workspace_id)),
         )
         .attribute(
             Attribute::required(
@@ -174,7 +179,7 @@ impl Resource<ConfiguredProvider> for WorkspaceManagedNetwork {
                 Type::Bool,
                 "Provision the network after create and after an isolation change, and wait until it is Active.",
             )
-            .default(Value::bool(true)),
+            .default(cty::Value::bool(true)),
         )
         .attribute(
             Attribute::optional(
@@ -182,7 +187,7 @@ impl Resource<ConfiguredProvider> for WorkspaceManagedNetwork {
                 Type::Bool,
                 "Provision with Spark support too, and wait until `spark_ready`.",
             )
-            .default(Value::bool(false)),
+            .default(cty::Value::bool(false)),
         )
         .attribute(Attribute::computed("status", Type::String, "`Inactive` or `Active`.").stable())
         .attribute(
@@ -202,69 +207,60 @@ impl Resource<ConfiguredProvider> for WorkspaceManagedNetwork {
         "Import with the workspace's ARM ID. The workspace's isolation mode must not be `Disabled`."
     }
 
-    async fn plan(&self, ctx: &Ctx<'_, ConfiguredProvider>, plan: &mut Plan) -> Result<(), Error> {
+    async fn plan(&self, ctx: &Ctx<'_>, plan: &mut TypedPlan<M>) -> Result<(), Error> {
         let Some(ws) = plan
             .planned
-            .string("workspace_id")
-            .and_then(|w| WorkspaceId::parse(&w).ok())
+            .workspace_id
+            .as_known()
+            .and_then(|w| WorkspaceId::parse(w).ok())
         else {
             return Ok(());
         };
-        if plan.planned.raw().is_null() {
-            return Ok(());
-        }
-        let Some(to) = plan.planned.string("isolation_mode") else {
+        let Some(to) = plan.planned.isolation_mode.as_known().cloned() else {
             return Ok(());
         };
         ctx.client.plan_facts().plan_isolation_mode(&ws, &to);
-        let arm = ctx.client.arm().await?;
+        let arm = ctx.arm().await?;
         let Some(found) = arm
-            .get(&ws, api_versions::ML, Deadline(ctx.deadline))
+            .get(&ws, ML)
             .await
-            .map_err(|e| Error::from(e).context(format!("reading workspace {ws}")))?
+            .doing(format!("reading workspace {ws}"))?
         else {
             return Ok(());
         };
-        let from = mode_of(&found.body);
-        if let Some(reason) = refused_transition(&from, &to, changeable_of(&found.body).as_deref())
-        {
+        let workspace = parse::<ManagedNetworkWorkspace>(&found.body)?.properties;
+        let mn = &workspace.managed_network;
+        let from = mn.mode();
+        if let Some(reason) = refused(mn, &to) {
             plan.diagnostics.error_at(
-                Path::root().attr("isolation_mode"),
+                attr(M::ISOLATION_MODE),
                 format!("The service refuses to change isolation mode from {from} to {to}"),
                 reason,
             );
             return Ok(());
         }
         let changes = !from.eq_ignore_ascii_case(&to);
-        let provision = plan.planned.bool_or("provision", true);
-        let spark = plan.planned.bool_or("include_spark", false);
-        let prior_active = plan
-            .prior
-            .as_ref()
-            .is_some_and(|p| p.string("status").as_deref() == Some("Active"));
-        let prior_spark = plan
-            .prior
-            .as_ref()
-            .is_some_and(|p| p.bool_or("spark_ready", false));
+        let planned = &mut plan.planned;
+        let provision = planned.provision.as_known().copied().unwrap_or(true);
+        let spark = planned.include_spark.as_known().copied().unwrap_or(false);
+        let prior = plan.prior.as_ref();
+        let prior_active =
+            prior.is_some_and(|p| p.status.as_known().is_some_and(|s| s == "Active"));
+        let prior_spark = prior.is_some_and(|p| p.spark_ready.as_known() == Some(&true));
         let will_provision = provision && (changes || !prior_active || (spark && !prior_spark));
-        if changes && plan.config.attr("firewall_sku").is_null() {
-            plan.planned.set("firewall_sku", Value::unknown());
+        if changes && plan.config.firewall_sku.is_null() {
+            planned.firewall_sku = Value::Unknown;
         }
         if changes {
-            plan.planned.set("network_id", Value::unknown());
+            planned.network_id = Value::Unknown;
         }
         if will_provision {
-            plan.planned.set("status", Value::unknown());
-            plan.planned.set("spark_ready", Value::unknown());
-            plan.planned.set("network_id", Value::unknown());
-            if found
-                .body
-                .pointer("/properties/publicNetworkAccess")
-                .and_then(Json::as_str)
-                == Some("Enabled")
-            {
+            planned.status = Value::Unknown;
+            planned.spark_ready = Value::Unknown;
+            planned.network_id = Value::Unknown;
+            if workspace.public_network_access.as_deref() == Some("Enabled") {
                 plan.diagnostics.warning_at(
-                    Path::root().attr("provision"),
+                    attr(M::PROVISION),
                     "Public network access is Enabled while the managed network is provisioned",
                     format!(
                         "Workspace {ws} has public network access Enabled. The docs warn that the private endpoints \
@@ -278,55 +274,43 @@ impl Resource<ConfiguredProvider> for WorkspaceManagedNetwork {
         Ok(())
     }
 
-    async fn create(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        planned: &Object,
-    ) -> Result<Object, Error> {
+    async fn create(&self, ctx: &Ctx<'_>, planned: &M) -> Result<M, Error> {
         self.apply(ctx, None, planned).await
     }
 
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        state: &Object,
-    ) -> Result<Option<Object>, Error> {
-        let ws = workspace_of(state)?;
+    async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
+        let ws = workspace_id(&state.workspace_id)?;
+        let arm = ctx.arm().await?;
         let Some(found) = ctx
             .client
             .coordinator()
             .await?
-            .read(ws.as_ref(), READ_MAX_AGE, Deadline(ctx.deadline))
+            .read(ws.as_ref(), READ_MAX_AGE, arm.deadline())
             .await
-            .map_err(|e| Error::from(e).context(format!("reading workspace {ws}")))?
+            .doing(format!("reading workspace {ws}"))?
         else {
             return Ok(None);
         };
-        if mode_of(&found.body) == "Disabled" {
+        let mn = settings_of(&found.body)?;
+        if mn.mode() == "Disabled" {
             return Ok(None);
         }
         let mut out = state.clone();
-        if out.attr("provision").is_null() {
-            out.set("provision", true);
+        if out.provision.is_null() {
+            out.provision = Value::Known(true);
         }
-        if out.attr("include_spark").is_null() {
-            out.set("include_spark", false);
+        if out.include_spark.is_null() {
+            out.include_spark = Value::Known(false);
         }
-        fill(&mut out, &found.body, &ws);
-        Ok(Some(out))
+        Ok(Some(to_state(&ws, mn, out)))
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        prior: &Object,
-        planned: &Object,
-    ) -> Result<Object, Error> {
+    async fn update(&self, ctx: &Ctx<'_>, prior: &M, planned: &M) -> Result<M, Error> {
         self.apply(ctx, Some(prior), planned).await
     }
 
-    async fn delete(&self, ctx: &Ctx<'_, ConfiguredProvider>, state: &Object) -> Result<(), Error> {
-        let ws = state.string("workspace_id").unwrap_or_default();
+    async fn delete(&self, ctx: &Ctx<'_>, state: &M) -> Result<(), Error> {
+        let ws = state.workspace_id.as_known().map_or("", String::as_str);
         ctx.warn(Diagnostic::warning(
             "The managed network was left in place",
             format!(
@@ -338,130 +322,105 @@ impl Resource<ConfiguredProvider> for WorkspaceManagedNetwork {
         Ok(())
     }
 
-    fn import(&self, id: &str) -> Result<Object, Error> {
+    fn import(&self, id: &str) -> Result<M, Error> {
         let ws = WorkspaceId::parse(id).map_err(|e| {
             Error::new(format!("invalid {TYPE} import ID"))
                 .detail(format!("Expected a workspace ARM ID: {}", e.message))
         })?;
-        let mut stub = Object::new(Value::object(Vec::<(String, Value)>::new()));
-        stub.set("id", ws.to_string());
-        stub.set("workspace_id", ws.to_string());
+        let mut stub = M::from_value(&cty::Value::Null);
+        stub.id = Value::Known(ws.to_string());
+        stub.workspace_id = Value::Known(ws.to_string());
         Ok(stub)
     }
 }
 
 impl WorkspaceManagedNetwork {
-    async fn apply(
-        &self,
-        ctx: &Ctx<'_, ConfiguredProvider>,
-        prior: Option<&Object>,
-        planned: &Object,
-    ) -> Result<Object, Error> {
-        let ws = workspace_of(planned)?;
-        let arm = ctx.client.arm().await?;
-        let mode = planned.string("isolation_mode").unwrap_or_default();
-        let sku = planned.string("firewall_sku");
-        let want_mode = mode.clone();
+    async fn apply(&self, ctx: &Ctx<'_>, prior: Option<&M>, planned: &M) -> Result<M, Error> {
+        let ws = workspace_id(&planned.workspace_id)?;
+        let arm = ctx.arm().await?;
+        let mode = planned
+            .isolation_mode
+            .as_known()
+            .cloned()
+            .unwrap_or_default();
+        let edit = ManagedNetworkEdit {
+            isolation_mode: mode.clone(),
+            firewall_sku: planned.firewall_sku.as_known().cloned(),
+        };
+        let doing = format!("setting the managed network of workspace {ws}");
+        let refusal = doing.clone();
         let done = ctx
             .client
             .coordinator()
             .await?
-            .edit(ws.as_ref(), Deadline(ctx.deadline), move |doc| {
-                let from = mode_of(doc);
-                if let Some(reason) =
-                    refused_transition(&from, &want_mode, changeable_of(doc).as_deref())
-                {
-                    return Err(reason);
+            .edit(ws.as_ref(), arm.deadline(), move |doc| {
+                let mn = settings_of(doc)?;
+                if let Some(reason) = refused(&mn, &edit.isolation_mode) {
+                    return Err(
+                        Error::new(format!("{refusal}: the isolation change is refused"))
+                            .detail(reason)
+                            .at(attr(M::ISOLATION_MODE)),
+                    );
                 }
-                if !doc["properties"]["managedNetwork"].is_object() {
-                    doc["properties"]["managedNetwork"] = json!({});
-                }
-                let mn = &mut doc["properties"]["managedNetwork"];
-                mn["isolationMode"] = json!(want_mode);
-                if let Some(s) = &sku {
-                    mn["firewallSku"] = json!(s);
-                }
-                Ok(from)
+                edit.write_over(doc);
+                Ok(mn.mode().to_string())
             })
             .await
-            .map_err(|e| {
-                Error::from(e).context(format!("setting the managed network of workspace {ws}"))
-            })?;
-        let from = done.value.map_err(|reason| {
-            Error::new(format!(
-                "setting the managed network of workspace {ws}: the isolation change is refused"
-            ))
-            .detail(reason)
-            .at(Path::root().attr("isolation_mode"))
-        })?;
-        let mut body = done.workspace;
-        let spark = planned.bool_or("include_spark", false);
-        let spark_missing = spark
-            && !body
-                .pointer("/properties/managedNetwork/status/sparkReady")
-                .and_then(Json::as_bool)
-                .unwrap_or(false);
-        let inactive = body
-            .pointer("/properties/managedNetwork/status/status")
-            .and_then(Json::as_str)
-            != Some("Active");
+            .doing(doing)?;
+        let from = done.value?;
+        let mut mn = settings_of(&done.workspace)?;
+        let spark = planned.include_spark.as_known().copied().unwrap_or(false);
+        let spark_missing = spark && mn.status.spark_ready != Some(true);
+        let inactive = mn.status.status.as_deref() != Some("Active");
         let mode_changed = !from.eq_ignore_ascii_case(&mode)
-            || prior.is_some_and(|p| p.string("isolation_mode").as_deref() != Some(mode.as_str()));
-        if planned.bool_or("provision", true) && (mode_changed || inactive || spark_missing) {
+            || prior.is_some_and(|p| p.isolation_mode.as_known() != Some(&mode));
+        let provision = planned.provision.as_known().copied().unwrap_or(true);
+        if provision && (mode_changed || inactive || spark_missing) {
             let _g = ctx.client.outbound_rules().await?.lock_writes(&ws).await;
             let action = format!("{ws}/provisionManagedNetwork");
+            let request = serde_json::to_value(ProvisionManagedNetwork {
+                include_spark: spark,
+            })
+            .map_err(|e| Error::new(format!("encoding the provisioning request: {e}")))?;
             let result = arm
-                .post_idempotent(
-                    &action,
-                    api_versions::ML,
-                    Some(&json!({"includeSpark": spark})),
-                    Deadline(ctx.deadline),
-                )
+                .post_idempotent(&action, ML, Some(&request), arm.deadline())
                 .await
-                .map_err(|e| {
-                    Error::from(e).context(format!(
-                        "provisioning the managed network of workspace {ws}"
-                    ))
-                })?;
+                .doing(format!(
+                    "provisioning the managed network of workspace {ws}"
+                ))?;
             // Provisioning changed the workspace behind the coordinator's back.
             ctx.client.coordinator().await?.forget(ws.as_ref());
             if let Some(r) = arm
-                .get(&ws, api_versions::ML, Deadline(ctx.deadline))
+                .get(&ws, ML)
                 .await
-                .map_err(|e| Error::from(e).context(format!("reading workspace {ws}")))?
+                .doing(format!("reading workspace {ws}"))?
             {
-                body = r.body;
+                mn = settings_of(&r.body)?;
             }
-            let status = body
-                .pointer("/properties/managedNetwork/status/status")
-                .and_then(Json::as_str)
-                .or_else(|| {
-                    result
-                        .as_ref()
-                        .and_then(|r| r.get("status"))
-                        .and_then(Json::as_str)
-                })
-                .unwrap_or("")
-                .to_string();
+            let reported = || {
+                let r = result.as_ref()?;
+                ManagedNetworkStatus::deserialize(r).ok()?.status
+            };
+            let status = mn
+                .status
+                .status
+                .clone()
+                .or_else(reported)
+                .unwrap_or_default();
             if status != "Active" {
                 return Err(Error::new(format!(
                     "provisioning the managed network of workspace {ws}: the status is {status:?}, not Active"
                 )));
             }
-            let ready = body
-                .pointer("/properties/managedNetwork/status/sparkReady")
-                .and_then(Json::as_bool)
-                .unwrap_or(false);
-            if spark && !ready {
+            if spark && mn.status.spark_ready != Some(true) {
                 return Err(Error::new(format!(
                     "provisioning the managed network of workspace {ws} with Spark: sparkReady is still false"
                 )));
             }
         }
-        let mut state = planned.clone();
-        fill(&mut state, &body, &ws);
-        if planned.string("firewall_sku").is_none() && state.attr("firewall_sku").is_unknown() {
-            state.set("firewall_sku", Value::Null);
+        let mut state = to_state(&ws, mn, planned.clone());
+        if planned.firewall_sku.as_known().is_none() && state.firewall_sku.is_unknown() {
+            state.firewall_sku = Value::Null;
         }
         Ok(state)
     }
