@@ -3,12 +3,14 @@
 //!
 //! - [`tfplugin`]: the protocol layer (Terraform-specific, knows nothing of Azure).
 //! - [`arm`]: the Azure Resource Manager client (knows nothing of Terraform).
-//! - [`provider`]: the provider block and the registry of features.
+//! - [`provider`]: the provider block and what configuring it builds.
+//! - [`plugin`]: the provider definition with the one registry of features.
 //! - [`resources`], [`data_sources`], [`functions`]: one file per feature.
 
 pub mod arm;
 pub mod data_sources;
 pub mod functions;
+pub mod plugin;
 pub mod provider;
 pub mod resources;
 pub mod tfplugin;

@@ -3,8 +3,8 @@
 
 use std::process::ExitCode;
 
-use terraform_provider_aml::provider;
 use terraform_provider_aml::tfplugin::serve::{self, PluginMeta};
+use terraform_provider_aml::{plugin, provider};
 
 /// What the binary says about itself in the handshake, `--version` and `--debug`.
 const META: PluginMeta = PluginMeta {
@@ -14,5 +14,5 @@ const META: PluginMeta = PluginMeta {
 };
 
 fn main() -> ExitCode {
-    serve::run(provider::service(), META)
+    serve::run(plugin::service(), META)
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use terraform_provider_aml::provider::AmlProvider;
+use terraform_provider_aml::plugin::AmlProvider;
 use terraform_provider_aml::tfplugin::docs::{self, Example, Kind};
 use terraform_provider_aml::tfplugin::schema::Block;
 use terraform_provider_aml::tfplugin::service::resource_schema;

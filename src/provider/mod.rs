@@ -1,5 +1,7 @@
-//! The `aml` provider: its block, its configure step, and the one registry of its resources,
-//! data sources and functions (which drives serving, docs and the invariant tests).
+//! The `aml` provider block and what configuring it builds: [`ConfiguredProvider`], which every
+//! handler of the features receives, with the ARM client, the per-workspace writers and the
+//! facts of Terraform's plan. The features and the registry that lists them are above this
+//! module (`crate::plugin`), so nothing here imports them.
 
 pub mod config;
 pub mod errors;
@@ -8,17 +10,10 @@ pub mod plan_facts;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
 use crate::arm::{ArmClient, ClientOptions, Coordinator, CredentialOptions, OutboundRules};
 use crate::tfplugin::traits::Error;
-
-use crate::tfplugin::diagnostics::Diagnostics;
-use crate::tfplugin::object::Object;
-use crate::tfplugin::schema::Schema;
-use crate::tfplugin::service::ProviderService;
-use crate::tfplugin::traits::{DataSource, Function, ProviderDef, Resource};
 
 pub use config::Settings;
 pub use plan_facts::PlanFacts;
@@ -124,89 +119,5 @@ pub fn client_options(s: &Settings) -> ClientOptions {
         metadata_host: owned("metadata_host"),
         user_agent: format!("terraform-provider-aml/{}", env!("CARGO_PKG_VERSION")),
         retry: None,
-    }
-}
-
-/// The provider definition.
-#[derive(Debug, Default)]
-pub struct AmlProvider;
-
-#[async_trait]
-impl ProviderDef for AmlProvider {
-    type Client = ConfiguredProvider;
-
-    fn schema(&self) -> Schema {
-        config::schema()
-    }
-
-    fn validate(&self, config: &Object, diags: &mut Diagnostics) {
-        let settings = Settings::from_config(config, &|k| std::env::var(k).ok());
-        config::validate(config, &settings, diags);
-    }
-
-    async fn configure(
-        &self,
-        config: &Object,
-        terraform_version: &str,
-    ) -> Result<ConfiguredProvider, Diagnostics> {
-        let settings = Settings::from_config(config, &|k| std::env::var(k).ok());
-        let mut diags = Diagnostics::new();
-        config::validate(config, &settings, &mut diags);
-        if diags.has_errors() {
-            return Err(diags);
-        }
-        tracing::debug!(terraform_version, settings = ?settings, "provider configured");
-        Ok(ConfiguredProvider::new(settings))
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn Resource<ConfiguredProvider>>> {
-        crate::resources::all()
-    }
-
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource<ConfiguredProvider>>> {
-        crate::data_sources::all()
-    }
-
-    fn functions(&self) -> Vec<Arc<dyn Function>> {
-        crate::functions::all()
-    }
-}
-
-/// The gRPC service for the `aml` provider, ready to serve.
-pub fn service() -> ProviderService<AmlProvider> {
-    ProviderService::new(AmlProvider)
-}
-
-#[cfg(test)]
-mod model_tests {
-    use crate::tfplugin::model::check_model;
-
-    /// Every registered resource and data source has a typed model whose fields are exactly the
-    /// schema's attributes and nested blocks (the framework's `timeouts` aside), with the same
-    /// types: a misspelled or mistyped field fails here instead of reading as null.
-    #[test]
-    fn every_model_matches_its_schema() {
-        let mut problems = Vec::new();
-        let resources = crate::resources::all();
-        let data_sources = crate::data_sources::all();
-        let features = resources
-            .iter()
-            .map(|r| (r.type_name(), r.schema(), r.model_fields()))
-            .chain(
-                data_sources
-                    .iter()
-                    .map(|d| (d.type_name(), d.schema(), d.model_fields())),
-            );
-        for (name, schema, fields) in features {
-            match fields {
-                Some(fields) => problems.extend(
-                    check_model(&schema.block, &fields, &["timeouts"])
-                        .into_iter()
-                        .map(|p| format!("{name}: {p}")),
-                ),
-                None => problems.push(format!("{name}: no typed model")),
-            }
-        }
-        assert!(problems.is_empty(), "{problems:#?}");
     }
 }

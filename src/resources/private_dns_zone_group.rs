@@ -2,10 +2,11 @@
 //! (Microsoft.Network/privateEndpoints/privateDnsZoneGroups, api-version `NETWORK` = 2025-07-01).
 //! Azure then keeps A records for the endpoint's names in each zone and lists them as record sets.
 //!
-//! ARM refuses to change the zone of an existing zone config (`InvalidRequestFormat`, users.md
-//! row 12), so a change of the zone list replaces the group; a change of order alone is no change.
-//! At plan, when the endpoint already exists and targets an AML workspace, a warning names any AML
-//! zone missing from the list (users.md row 6: the notebooks zone is often forgotten).
+//! ARM refuses to change the zone of an existing zone config (`InvalidRequestFormat`, the error
+//! azurerm users meet when they edit a group's zone IDs), so a change of the zone list replaces
+//! the group; a change of order alone is no change. At plan, when the endpoint already exists and
+//! targets an AML workspace, a warning names any AML zone missing from the list: the second zone,
+//! `privatelink.notebooks.azure.net`, is the one often forgotten, and notebooks then fail.
 
 use async_trait::async_trait;
 

@@ -6,7 +6,7 @@
 //! from the target type and the provider's cloud. Create waits until the endpoint is `Succeeded`
 //! and its connection `Approved` (auto) or `Pending` (manual). The endpoint's DNS zone group is a
 //! separate resource (`aml_private_dns_zone_group`): this one never writes or deletes zone groups,
-//! so a group written by Azure Policy stays (users.md row 5).
+//! so a group that Azure Policy writes (as many landing zones do) is never deleted by an apply.
 
 use async_trait::async_trait;
 
