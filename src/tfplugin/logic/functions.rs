@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use super::Server;
 use crate::tfplugin::cty::Value;
-use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::traits::{Function, FunctionError, ProviderDef, Signature};
 
 impl<P: ProviderDef> Server<P> {
@@ -34,17 +33,5 @@ impl<P: ProviderDef> Server<P> {
     /// Calls a function with arguments of its signature's types.
     pub fn call_function(&self, f: &dyn Function, args: &[Value]) -> Result<Value, FunctionError> {
         f.call(args)
-    }
-}
-
-/// A function call that panicked, as the function error Terraform shows.
-pub fn panic_to_function_error(panic: Diagnostics) -> FunctionError {
-    FunctionError {
-        text: panic
-            .iter()
-            .map(|x| x.detail.clone())
-            .collect::<Vec<_>>()
-            .join("; "),
-        argument: None,
     }
 }

@@ -29,10 +29,7 @@ use super::diagnostics::{Diagnostic, Diagnostics};
 use super::logging;
 use super::schema::Schema;
 use super::timeouts::{self, Timeouts};
-use super::traits::{DataSource, Error, Function, ProviderDef, Resource};
-
-pub use functions::panic_to_function_error;
-pub use resources::RawState;
+use super::traits::{DataSource, Error, Function, FunctionError, ProviderDef, Resource};
 
 /// What an operation produced: a value with any warnings, or the diagnostics saying why there is
 /// no value.
@@ -244,6 +241,29 @@ pub async fn guarded<T>(
     match caught(rpc, fut).await {
         Ok(Ok((v, d))) => (Some(v), d),
         Ok(Err(d)) | Err(d) => (None, d),
+    }
+}
+
+/// Stored state as Terraform hands it over for an upgrade, before it is decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RawState {
+    /// No state at all.
+    Empty,
+    /// JSON state (Terraform 0.12 and later).
+    Json(Vec<u8>),
+    /// The pre-0.12 flatmap format, which this provider does not read.
+    Flatmap,
+}
+
+/// A function call that panicked, as the function error Terraform shows.
+pub fn panic_to_function_error(panic: Diagnostics) -> FunctionError {
+    FunctionError {
+        text: panic
+            .iter()
+            .map(|x| x.detail.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+        argument: None,
     }
 }
 

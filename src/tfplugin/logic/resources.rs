@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{Outcome, ResourceEntry, Server};
+use super::{Outcome, RawState, ResourceEntry, Server};
 use crate::tfplugin::cty::{self, Path, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::object::Object;
@@ -11,17 +11,6 @@ use crate::tfplugin::plan;
 use crate::tfplugin::schema::Block;
 use crate::tfplugin::timeouts::{self, Operation};
 use crate::tfplugin::traits::{Ctx, Error, Plan, ProviderDef};
-
-/// Stored state as Terraform hands it over for an upgrade, before it is decoded.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RawState {
-    /// No state at all.
-    Empty,
-    /// JSON state (Terraform 0.12 and later).
-    Json(Vec<u8>),
-    /// The pre-0.12 flatmap format, which this provider does not read.
-    Flatmap,
-}
 
 impl<P: ProviderDef> Server<P> {
     /// Checks a resource configuration: the schema's validators (the `timeouts` block's
