@@ -2,7 +2,7 @@
 //! the ID parser's precise message) and parsed again when a handler needs it; attribute paths;
 //! and the few conversions of ARM values into model values (empty strings, tags, spellings).
 
-use crate::arm::ids::WorkspaceId;
+use crate::arm::ids::{IdError, WorkspaceId};
 use crate::provider::handler::{Arm, Doing};
 use crate::tfplugin::cty::Path;
 use crate::tfplugin::model;
@@ -92,3 +92,31 @@ pub async fn existing_id(
             .map_or_else(|| id.to_string(), str::to_string)
     }))
 }
+
+/// The import stub of a resource whose import ID is its ARM ID: `raw` parsed strictly by `parse`
+/// (a bad ID is refused with the parser's message) into the model's `id`, everything else null.
+pub fn import_stub<M: model::Model, T: std::fmt::Display>(
+    raw: &str,
+    parse: impl FnOnce(&str) -> Result<T, IdError>,
+    id: impl FnOnce(&mut M) -> &mut model::Value<String>,
+) -> Result<M, Error> {
+    let parsed = parse(raw).map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
+    let mut stub = M::from_value(&crate::tfplugin::cty::Value::Null);
+    *id(&mut stub) = model::Value::Known(parsed.to_string());
+    Ok(stub)
+}
+
+/// A resource's ARM ID: its known `id` attribute, parsed leniently as ARM spells it (an error
+/// points at `id`), or else the ID that `build` makes from the configuration (on create).
+pub fn id_or<T>(
+    id: &model::Value<String>,
+    parse_lenient: impl FnOnce(&str) -> Result<T, IdError>,
+    build: impl FnOnce() -> Result<T, Error>,
+) -> Result<T, Error> {
+    match id {
+        model::Value::Known(s) => parse_lenient(s).map_err(|e| Error::new(e.message).at(attr(ID))),
+        _ => build(),
+    }
+}
+
+const ID: &str = "id";

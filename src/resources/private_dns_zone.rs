@@ -5,7 +5,9 @@
 
 use async_trait::async_trait;
 
-use super::common::{attr, existing_id, keep_spelling, known, tags_body, tags_state, Tags};
+use super::common::{
+    existing_id, id_or, import_stub, keep_spelling, known, tags_body, tags_state, Tags,
+};
 use super::private_link as pl;
 use crate::arm::api_versions::PRIVATE_DNS;
 use crate::arm::ids::{PrivateDnsZoneId, ResourceGroupId};
@@ -52,13 +54,11 @@ pub struct PrivateDnsZoneModel {
 type M = PrivateDnsZoneModel;
 
 fn zone_id(arm_sub: &str, m: &M) -> Result<PrivateDnsZoneId, Error> {
-    if let Value::Known(id) = &m.id {
-        return PrivateDnsZoneId::parse_lenient(id)
-            .map_err(|e| Error::new(e.message).at(attr(M::ID)));
-    }
-    let (rg, name) = (m.resource_group_name.as_known(), m.name.as_known());
-    Ok(ResourceGroupId::new(arm_sub, rg.map_or("", String::as_str))
-        .private_dns_zone(name.map_or("", String::as_str)))
+    id_or(&m.id, PrivateDnsZoneId::parse_lenient, || {
+        let (rg, name) = (m.resource_group_name.as_known(), m.name.as_known());
+        Ok(ResourceGroupId::new(arm_sub, rg.map_or("", String::as_str))
+            .private_dns_zone(name.map_or("", String::as_str)))
+    })
 }
 
 /// The zone as state, from its ARM body.
@@ -200,10 +200,6 @@ impl TypedResource<ConfiguredProvider> for PrivateDnsZone {
     }
 
     fn import(&self, id: &str) -> Result<M, Error> {
-        let id = PrivateDnsZoneId::parse(id)
-            .map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
-        let mut stub = M::from_value(&crate::tfplugin::cty::Value::Null);
-        stub.id = Value::Known(id.to_string());
-        Ok(stub)
+        import_stub(id, PrivateDnsZoneId::parse, |m: &mut M| &mut m.id)
     }
 }

@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 
-use super::common::{attr, keep_spelling, known, text};
+use super::common::{attr, id_or, import_stub, keep_spelling, known, text};
 use super::private_link::{self as pl, TargetKind};
 use crate::arm::api_versions::NETWORK;
 use crate::arm::ids::{PrivateDnsZoneGroupId, PrivateDnsZoneId, PrivateEndpointId};
@@ -105,14 +105,12 @@ fn zone_ids(m: &M) -> Vec<String> {
 }
 
 fn group_id(m: &M) -> Result<PrivateDnsZoneGroupId, Error> {
-    if let Value::Known(id) = &m.id {
-        return PrivateDnsZoneGroupId::parse_lenient(id)
-            .map_err(|e| Error::new(e.message).at(attr(M::ID)));
-    }
-    let pe = m.private_endpoint_id.as_known().map_or("", String::as_str);
-    let pe = PrivateEndpointId::parse(pe)
-        .map_err(|e| Error::new(e.message).at(attr(M::PRIVATE_ENDPOINT_ID)))?;
-    Ok(pe.private_dns_zone_group(m.name.as_known().map_or("", String::as_str)))
+    id_or(&m.id, PrivateDnsZoneGroupId::parse_lenient, || {
+        let pe = m.private_endpoint_id.as_known().map_or("", String::as_str);
+        let pe = PrivateEndpointId::parse(pe)
+            .map_err(|e| Error::new(e.message).at(attr(M::PRIVATE_ENDPOINT_ID)))?;
+        Ok(pe.private_dns_zone_group(m.name.as_known().map_or("", String::as_str)))
+    })
 }
 
 /// The zone's name, from its ID.
@@ -413,11 +411,7 @@ impl TypedResource<ConfiguredProvider> for PrivateDnsZoneGroup {
     }
 
     fn import(&self, id: &str) -> Result<M, Error> {
-        let id = PrivateDnsZoneGroupId::parse(id)
-            .map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
-        let mut stub = M::from_value(&cty::Value::Null);
-        stub.id = Value::Known(id.to_string());
-        Ok(stub)
+        import_stub(id, PrivateDnsZoneGroupId::parse, |m: &mut M| &mut m.id)
     }
 }
 

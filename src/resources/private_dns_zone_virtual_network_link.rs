@@ -7,7 +7,9 @@ use crate::arm::{Response, Wait, WaitError};
 
 use async_trait::async_trait;
 
-use super::common::{attr, existing_id, keep_spelling, tags_body, tags_state, text, Tags};
+use super::common::{
+    attr, existing_id, id_or, import_stub, keep_spelling, tags_body, tags_state, text, Tags,
+};
 use super::private_link as pl;
 use crate::arm::api_versions::PRIVATE_DNS;
 use crate::arm::ids::{PrivateDnsZoneId, VirtualNetworkLinkId};
@@ -55,14 +57,12 @@ pub const RESOLUTION_POLICIES: &[&str] = &["Default", "NxDomainRedirect"];
 const DEFAULT_POLICY: &str = "Default";
 
 fn link_id(m: &M) -> Result<VirtualNetworkLinkId, Error> {
-    if let Value::Known(id) = &m.id {
-        return VirtualNetworkLinkId::parse_lenient(id)
-            .map_err(|e| Error::new(e.message).at(attr(M::ID)));
-    }
-    let zone = m.private_dns_zone_id.as_known().map_or("", String::as_str);
-    let zone = PrivateDnsZoneId::parse(zone)
-        .map_err(|e| Error::new(e.message).at(attr(M::PRIVATE_DNS_ZONE_ID)))?;
-    Ok(zone.virtual_network_link(m.name.as_known().map_or("", String::as_str)))
+    id_or(&m.id, VirtualNetworkLinkId::parse_lenient, || {
+        let zone = m.private_dns_zone_id.as_known().map_or("", String::as_str);
+        let zone = PrivateDnsZoneId::parse(zone)
+            .map_err(|e| Error::new(e.message).at(attr(M::PRIVATE_DNS_ZONE_ID)))?;
+        Ok(zone.virtual_network_link(m.name.as_known().map_or("", String::as_str)))
+    })
 }
 
 /// The PUT body of a create or update.
@@ -243,10 +243,6 @@ impl TypedResource<ConfiguredProvider> for PrivateDnsZoneVirtualNetworkLink {
     }
 
     fn import(&self, id: &str) -> Result<M, Error> {
-        let id = VirtualNetworkLinkId::parse(id)
-            .map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
-        let mut stub = M::from_value(&Cty::Null);
-        stub.id = Value::Known(id.to_string());
-        Ok(stub)
+        import_stub(id, VirtualNetworkLinkId::parse, |m: &mut M| &mut m.id)
     }
 }

@@ -10,7 +10,9 @@
 
 use async_trait::async_trait;
 
-use super::common::{attr, existing_id, keep_spelling, tags_body, tags_state, text, Tags};
+use super::common::{
+    attr, existing_id, id_or, import_stub, keep_spelling, tags_body, tags_state, text, Tags,
+};
 use super::private_link::{self as pl, TargetKind};
 use crate::arm::api_versions::NETWORK;
 use crate::arm::ids::{PrivateEndpointId, ResourceGroupId};
@@ -120,12 +122,11 @@ fn known_str(v: &Value<String>) -> Option<&str> {
 }
 
 fn endpoint_id(arm_sub: &str, m: &M) -> Result<PrivateEndpointId, Error> {
-    if let Some(id) = known_str(&m.id) {
-        return PrivateEndpointId::parse_lenient(id)
-            .map_err(|e| Error::new(e.message).at(attr(M::ID)));
-    }
-    let rg = known_str(&m.resource_group_name).unwrap_or_default();
-    Ok(ResourceGroupId::new(arm_sub, rg).private_endpoint(known_str(&m.name).unwrap_or_default()))
+    id_or(&m.id, PrivateEndpointId::parse_lenient, || {
+        let rg = known_str(&m.resource_group_name).unwrap_or_default();
+        Ok(ResourceGroupId::new(arm_sub, rg)
+            .private_endpoint(known_str(&m.name).unwrap_or_default()))
+    })
 }
 
 /// Whether the connection is manual (unset is auto).
@@ -586,11 +587,7 @@ impl TypedResource<ConfiguredProvider> for PrivateEndpoint {
     }
 
     fn import(&self, id: &str) -> Result<M, Error> {
-        let id = PrivateEndpointId::parse(id)
-            .map_err(|e| Error::new("Invalid import ID").detail(e.message))?;
-        let mut stub = M::from_value(&cty::Value::Null);
-        stub.id = Value::Known(id.to_string());
-        Ok(stub)
+        import_stub(id, PrivateEndpointId::parse, |m: &mut M| &mut m.id)
     }
 }
 
