@@ -206,6 +206,7 @@ fn to_state(id: &PrivateEndpointId, pe: &Endpoint, prior: &M, cloud: &Cloud) -> 
     let p = &pe.properties;
     let conn = pe.connection();
     let props = conn.map(|(c, _)| &c.properties);
+    let manual = conn.is_some_and(|(_, m)| m);
     let target = text(props.and_then(|c| c.private_link_service_id.clone()));
     let sub = text(props.and_then(|c| c.group_ids.first().cloned()));
     // The addresses of the names the endpoint serves, then those of its IP configurations.
@@ -239,8 +240,16 @@ fn to_state(id: &PrivateEndpointId, pe: &Endpoint, prior: &M, cloud: &Cloud) -> 
         subnet_id: keep_spelling(text(p.subnet.id.clone()), &prior.subnet_id, pl::lower),
         target_resource_id: keep_spelling(target, &prior.target_resource_id, pl::lower),
         subresource_name: keep_spelling(sub, &prior.subresource_name, pl::lower),
-        manual_connection: Value::Known(conn.is_some_and(|(_, m)| m)),
-        request_message: text(props.and_then(|c| c.request_message.clone())),
+        manual_connection: Value::Known(manual),
+        // Azure keeps the `requestMessage` of an auto-approved connection (its own examples show
+        // one), but only a manual connection sends it; reading it for an auto connection would make
+        // an import's generated configuration invalid and a configuration without it replace the
+        // endpoint.
+        request_message: if manual {
+            text(props.and_then(|c| c.request_message.clone()))
+        } else {
+            Value::Null
+        },
         connection_state: props
             .and_then(|c| c.private_link_service_connection_state.clone())
             .map_or(Value::Null, |s| {
@@ -360,7 +369,9 @@ impl TypedResource<ConfiguredProvider> for PrivateEndpoint {
                 .requires_replace(),
             )
             .attribute(
-                Attribute::optional("request_message", Type::String, "The message for the target's owner; required exactly when `manual_connection` is true (at most 140 characters).")
+                Attribute::optional("request_message", Type::String, "The message for the target's owner; required exactly when `manual_connection` is true (at most 140 characters). \
+                     Read back only for a manual connection: Azure may keep the message of an auto-approved one, which then \
+                     imports without it.")
                     .requires_replace()
                     .validate(Validator::Length(1, 140)),
             )
@@ -864,5 +875,41 @@ mod tests {
         assert!(!s.manual_connection.known().unwrap_or(true));
         assert_eq!(known_str(&s.network_interface_id), Some("/nic"));
         assert_eq!(pe.connection_status(), Some("Approved"));
+    }
+
+    /// Azure's own PrivateEndpoint payloads show a `requestMessage` on an auto-approved connection:
+    /// state holds it only for a manual connection, so that an imported endpoint's configuration
+    /// (`request_message` only with `manual_connection`) validates and plans no replacement.
+    #[test]
+    fn request_message_is_read_only_for_manual_connections() {
+        let cloud = crate::arm::Cloud::from_environment("public").unwrap();
+        let id = PrivateEndpointId::parse(&format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo/providers/Microsoft.Network/privateEndpoints/pe")).unwrap();
+        let conn = json!([{"name": "pe", "properties": {
+            "privateLinkServiceId": format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo"),
+            "groupIds": ["amlworkspace"],
+            "requestMessage": "Please approve my connection.",
+            "privateLinkServiceConnectionState": {"status": "Approved", "description": "Auto-approved", "actionsRequired": "None"}}}]);
+        let subnet = format!("/subscriptions/{SUB}/resourceGroups/rg-aml-demo/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe");
+        let read = |list: &str| {
+            let arm =
+                json!({"location": "eastus", "properties": {"subnet": {"id": subnet}, list: conn}});
+            to_state(&id, &parse(&arm).unwrap(), &model(&[]), &cloud)
+        };
+        let auto = read(AUTO);
+        assert_eq!(auto.manual_connection.as_known(), Some(&false));
+        assert!(auto.request_message.is_null(), "{:?}", auto.request_message);
+        // The state, as a configuration, passes validation.
+        let mut d = Diagnostics::new();
+        TypedResource::validate(&PrivateEndpoint, &auto, &mut d);
+        assert!(!d.iter().any(|x| x.is_error()), "{d:?}");
+        let manual = read(MANUAL);
+        assert_eq!(manual.manual_connection.as_known(), Some(&true));
+        assert_eq!(
+            known_str(&manual.request_message),
+            Some("Please approve my connection.")
+        );
+        let mut d = Diagnostics::new();
+        TypedResource::validate(&PrivateEndpoint, &manual, &mut d);
+        assert!(!d.iter().any(|x| x.is_error()), "{d:?}");
     }
 }

@@ -8,5 +8,6 @@ mod core;
 mod examples;
 mod inbound;
 mod managed_network;
+mod official_payloads;
 mod private_link;
 mod workspace;
