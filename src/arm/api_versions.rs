@@ -15,3 +15,6 @@ pub const NETWORK: &str = "2025-07-01";
 
 /// Microsoft.Network private DNS zones, virtual network links and record sets.
 pub const PRIVATE_DNS: &str = "2024-06-01";
+
+/// Microsoft.ContainerRegistry registries (read for their SKU only).
+pub const CONTAINER_REGISTRY: &str = "2023-07-01";

@@ -489,6 +489,10 @@ typed_id!(
     OutboundRuleId, "outbound rule", rg: true, ns: Some("Microsoft.MachineLearningServices"), [("workspaces", "workspace"), ("outboundRules", "rule")]
 );
 typed_id!(
+    /// A compute (cluster, instance, attached compute) of a workspace.
+    ComputeId, "workspace compute", rg: true, ns: Some("Microsoft.MachineLearningServices"), [("workspaces", "workspace"), ("computes", "compute")]
+);
+typed_id!(
     /// A private endpoint connection on a workspace (the workspace side of a private endpoint).
     PrivateEndpointConnectionId, "workspace private endpoint connection", rg: true, ns: Some("Microsoft.MachineLearningServices"), [("workspaces", "workspace"), ("privateEndpointConnections", "connection")]
 );
@@ -527,6 +531,7 @@ in_resource_group!(
     ARecordSetId,
     WorkspaceId,
     OutboundRuleId,
+    ComputeId,
     PrivateEndpointConnectionId,
     StorageAccountId,
     KeyVaultId,
@@ -642,6 +647,7 @@ child_of!(PrivateEndpointId::private_dns_zone_group -> PrivateDnsZoneGroupId, pa
 child_of!(PrivateDnsZoneId::virtual_network_link -> VirtualNetworkLinkId, parent private_dns_zone);
 child_of!(PrivateDnsZoneId::a_record_set -> ARecordSetId, parent private_dns_zone);
 child_of!(WorkspaceId::outbound_rule -> OutboundRuleId, parent workspace);
+child_of!(WorkspaceId::compute -> ComputeId, parent workspace);
 child_of!(WorkspaceId::private_endpoint_connection -> PrivateEndpointConnectionId, parent workspace);
 
 #[cfg(test)]

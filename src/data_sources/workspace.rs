@@ -6,10 +6,12 @@ use async_trait::async_trait;
 
 use crate::arm::api_versions;
 use crate::arm::ids::{ResourceGroupId, WorkspaceId};
-use crate::arm::models::workspace::{PrivateEndpointConnectionRead, WorkspaceRead};
+use crate::arm::models::workspace::{
+    OnlineEndpointListItem, PrivateEndpointConnectionRead, WorkspaceRead,
+};
 use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
-use crate::resources::common::{attr, known, Tags};
+use crate::resources::common::{attr, known, text, Tags};
 use crate::tfplugin::cty::{Path, Type};
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::model::{object_type, Model, Value};
@@ -52,6 +54,38 @@ pub struct WorkspaceModel {
     pub private_endpoint_connections: Value<Vec<ConnectionModel>>,
     /// The workspace's tags.
     pub tags: Value<Tags>,
+    /// The compute that builds images.
+    pub image_build_compute: Value<String>,
+    /// Whether the workspace is in v1 legacy mode.
+    pub v1_legacy_mode: Value<bool>,
+    /// Where serverless compute runs.
+    pub serverless_compute: Value<ServerlessComputeModel>,
+    /// The workspace's online endpoints.
+    pub online_endpoints: Value<Vec<OnlineEndpointModel>>,
+}
+
+/// The serverless compute settings as this data source exports them.
+#[derive(Model, Clone, Debug, PartialEq)]
+pub struct ServerlessComputeModel {
+    /// The subnet's ARM ID.
+    pub subnet_id: Value<String>,
+    /// Whether nodes go without public IPs.
+    pub no_public_ip: Value<bool>,
+}
+
+/// An online endpoint as this data source exports it.
+#[derive(Model, Clone, Debug, PartialEq)]
+pub struct OnlineEndpointModel {
+    /// The endpoint name.
+    pub name: Value<String>,
+    /// `Enabled` or `Disabled`.
+    pub public_network_access: Value<String>,
+    /// `AMLToken`, `Key` or `AADToken`.
+    pub auth_mode: Value<String>,
+    /// The provisioning state.
+    pub provisioning_state: Value<String>,
+    /// The scoring URI.
+    pub scoring_uri: Value<String>,
 }
 
 /// The managed virtual network as this data source exports it.
@@ -101,14 +135,35 @@ fn connection(c: PrivateEndpointConnectionRead) -> ConnectionModel {
     }
 }
 
+fn online_endpoint(e: OnlineEndpointListItem) -> OnlineEndpointModel {
+    let p = e.properties.unwrap_or_default();
+    OnlineEndpointModel {
+        name: known(e.name),
+        public_network_access: known(p.public_network_access),
+        auth_mode: known(p.auth_mode),
+        provisioning_state: known(p.provisioning_state),
+        scoring_uri: known(p.scoring_uri),
+    }
+}
+
+/// The online endpoints as this data source exports them, from the items of the workspace's
+/// `onlineEndpoints` list, sorted by name.
+pub fn online_endpoints(items: Vec<OnlineEndpointListItem>) -> Vec<OnlineEndpointModel> {
+    let mut out: Vec<OnlineEndpointModel> = items.into_iter().map(online_endpoint).collect();
+    out.sort_by_key(|e| e.name.as_known().map(|n| n.to_ascii_lowercase()));
+    out
+}
+
 /// The workspace's posture as this data source exports it, from its ARM body; the lookup
-/// arguments (`resource_group_name`) are the caller's.
+/// arguments (`resource_group_name`) are the caller's. The online endpoints are a list of their
+/// own ([`online_endpoints`]); here they are empty.
 pub fn posture(ws: WorkspaceRead, config: &M) -> M {
     let p = ws.properties.unwrap_or_default();
     let acls = p.network_acls.unwrap_or_default();
     let mn = p.managed_network.unwrap_or_default();
     let mn_status = mn.status.unwrap_or_default();
     let ip_rules = acls.ip_rules.unwrap_or_default();
+    let serverless = p.serverless_compute_settings.unwrap_or_default();
     M {
         id: known(ws.id),
         name: known(ws.name),
@@ -136,6 +191,13 @@ pub fn posture(ws: WorkspaceRead, config: &M) -> M {
                 .collect(),
         ),
         tags: Value::Known(ws.tags.unwrap_or_default()),
+        image_build_compute: text(p.image_build_compute),
+        v1_legacy_mode: known(p.v1_legacy_mode),
+        serverless_compute: Value::Known(ServerlessComputeModel {
+            subnet_id: text(serverless.custom_subnet),
+            no_public_ip: known(serverless.no_public_ip),
+        }),
+        online_endpoints: Value::Known(vec![]),
     }
 }
 
@@ -152,8 +214,8 @@ impl TypedDataSource<ConfiguredProvider> for Workspace {
         Schema::new(
             Block::new(
                 "The network posture of an existing Azure Machine Learning workspace or hub: public network \
-                 access, IP rules, managed network isolation and provisioning status, and private endpoint \
-                 connections. Look it up by `id`, or by `name` and `resource_group_name` in the provider's \
+                 access, IP rules, managed network isolation and provisioning status, private endpoint \
+                 connections, image builds, serverless compute, and its online endpoints. Look it up by `id`, or by `name` and `resource_group_name` in the provider's \
                  subscription.",
             )
             .attribute(Attribute::optional_computed("id", Type::String, "The workspace's ARM ID. Set this, or `name` and `resource_group_name`.").case_insensitive())
@@ -177,7 +239,19 @@ impl TypedDataSource<ConfiguredProvider> for Workspace {
                 Type::list(object_type::<ConnectionModel>()),
                 "Private endpoint connections: `name`, `id`, `private_endpoint_id`, connection `status` (`Approved`, `Pending`, `Rejected`, `Disconnected`), `description` and `actions_required`.",
             ))
-            .attribute(c("tags", Type::map(Type::String), "The workspace's tags.")),
+            .attribute(c("tags", Type::map(Type::String), "The workspace's tags."))
+            .attribute(c("image_build_compute", Type::String, "The name of the compute cluster or instance that builds the workspace's images (null when the container registry builds them); see `aml_workspace_image_build`."))
+            .attribute(c("v1_legacy_mode", Type::Bool, "Whether the workspace is in v1 legacy mode (it must be false for network isolation of managed online endpoints)."))
+            .attribute(c(
+                "serverless_compute",
+                object_type::<ServerlessComputeModel>(),
+                "Where serverless compute runs: `subnet_id` (the ARM ID of the subnet it joins, null when unset) and `no_public_ip` (whether its nodes go without public IP addresses).",
+            ))
+            .attribute(c(
+                "online_endpoints",
+                Type::list(object_type::<OnlineEndpointModel>()),
+                "The workspace's online endpoints, sorted by name, for audits: `name`, `public_network_access` (`Enabled`, `Disabled`), `auth_mode` (`AMLToken`, `Key`, `AADToken`), `provisioning_state` and `scoring_uri`. Keys are never read.",
+            )),
         )
     }
 
@@ -228,6 +302,15 @@ impl TypedDataSource<ConfiguredProvider> for Workspace {
             )
         })?;
         let mut out = posture(parse(&response.body)?, config);
+        let endpoints = arm
+            .list(&id.collection("onlineEndpoints"), api_versions::ML)
+            .await
+            .doing(format!("listing the online endpoints of workspace {id}"))?;
+        let items = endpoints
+            .iter()
+            .map(parse::<OnlineEndpointListItem>)
+            .collect::<Result<Vec<_>, _>>()?;
+        out.online_endpoints = Value::Known(online_endpoints(items));
         if let Value::Known(given) = &config.id {
             out.id = Value::Known(given.clone());
         }
@@ -329,6 +412,62 @@ mod tests {
         assert_eq!(
             out.tags,
             Value::Known(BTreeMap::from([("a".into(), "b".into())]))
+        );
+    }
+
+    #[test]
+    fn image_build_v1_serverless_and_endpoints_map_field_to_field() {
+        let config = M::from_value(&crate::tfplugin::cty::Value::Null);
+        let body = json!({"name": "w", "properties": {
+            "imageBuildCompute": "cpu-cluster", "v1LegacyMode": true,
+            "serverlessComputeSettings": {"serverlessComputeCustomSubnet": "/snet", "serverlessComputeNoPublicIP": true}
+        }});
+        let out = posture(parse(&body).unwrap(), &config);
+        assert_eq!(out.image_build_compute, s("cpu-cluster"));
+        assert_eq!(out.v1_legacy_mode, Value::Known(true));
+        assert_eq!(
+            out.serverless_compute,
+            Value::Known(ServerlessComputeModel {
+                subnet_id: s("/snet"),
+                no_public_ip: Value::Known(true),
+            })
+        );
+        let bare = posture(
+            parse(&json!({"properties": {"imageBuildCompute": ""}})).unwrap(),
+            &config,
+        );
+        assert_eq!(bare.image_build_compute, Value::Null);
+        assert_eq!(bare.v1_legacy_mode, Value::Null);
+        assert_eq!(
+            bare.serverless_compute,
+            Value::Known(ServerlessComputeModel {
+                subnet_id: Value::Null,
+                no_public_ip: Value::Null,
+            })
+        );
+        let items: Vec<OnlineEndpointListItem> = vec![
+            parse(&json!({"name": "zeta", "properties": {"publicNetworkAccess": "Disabled", "authMode": "AADToken",
+                "provisioningState": "Succeeded", "scoringUri": "https://zeta/score", "keys": null}})).unwrap(),
+            parse(&json!({"name": "Alpha"})).unwrap(),
+        ];
+        assert_eq!(
+            online_endpoints(items),
+            vec![
+                OnlineEndpointModel {
+                    name: s("Alpha"),
+                    public_network_access: Value::Null,
+                    auth_mode: Value::Null,
+                    provisioning_state: Value::Null,
+                    scoring_uri: Value::Null,
+                },
+                OnlineEndpointModel {
+                    name: s("zeta"),
+                    public_network_access: s("Disabled"),
+                    auth_mode: s("AADToken"),
+                    provisioning_state: s("Succeeded"),
+                    scoring_uri: s("https://zeta/score"),
+                },
+            ]
         );
     }
 }

@@ -9,6 +9,7 @@ pub mod private_dns_zone_group;
 pub mod private_dns_zone_virtual_network_link;
 pub mod private_endpoint;
 mod private_link;
+pub mod workspace_image_build;
 pub mod workspace_managed_network;
 pub mod workspace_network_access;
 
@@ -27,6 +28,7 @@ pub fn all() -> Vec<Arc<dyn Resource<ConfiguredProvider>>> {
         Arc::new(network_rule::NetworkRule),
         Arc::new(workspace_network_access::WorkspaceNetworkAccess),
         Arc::new(workspace_managed_network::WorkspaceManagedNetwork),
+        Arc::new(workspace_image_build::WorkspaceImageBuild),
         Arc::new(managed_network_outbound_rule::ManagedNetworkOutboundRule),
     ]
 }

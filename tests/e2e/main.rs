@@ -6,6 +6,7 @@ mod tf;
 
 mod core;
 mod examples;
+mod image_build;
 mod inbound;
 mod managed_network;
 mod official_payloads;

@@ -154,3 +154,112 @@ fn lookup_arguments_are_checked_at_plan() {
     assert!(out.contains("Invalid workspace ID"), "{out}");
     assert!(out.contains("workspaces"), "{out}");
 }
+
+#[test]
+fn reports_image_build_serverless_compute_and_online_endpoints() {
+    // One endpoint per page: the data source must follow nextLink to see all three.
+    let emu = Emulator::start(&["--page-size", "1"]);
+    let ws_id = ws_id(&emu);
+    let subnet = format!(
+        "/subscriptions/{}/resourceGroups/rg-aml-demo/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe",
+        emu.subscription()
+    );
+    let mut doc = emu.resource(&ws_id);
+    doc["properties"]["imageBuildCompute"] = json!("img-builder");
+    doc["properties"]["serverlessComputeSettings"] =
+        json!({"serverlessComputeCustomSubnet": subnet, "serverlessComputeNoPublicIP": true});
+    emu.put_resource(&ws_id, doc);
+    for (name, access, auth) in [
+        ("ep-private", "Disabled", "AADToken"),
+        ("ep-public", "Enabled", "Key"),
+        ("ep-amltoken", "Disabled", "AMLToken"),
+    ] {
+        let id = format!("{ws_id}/onlineEndpoints/{name}");
+        emu.put_resource(
+            &id,
+            json!({"id": id, "name": name, "location": "eastus",
+                   "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+                   "identity": {"type": "SystemAssigned"},
+                   "properties": {"authMode": auth, "publicNetworkAccess": access}}),
+        );
+    }
+
+    let ws = workspace_with(
+        &emu,
+        r#"
+data "aml_workspace" "demo" {
+  name                = "mlw-demo"
+  resource_group_name = "rg-aml-demo"
+}
+
+data "aml_workspace" "hub" {
+  name                = "mlw-hub"
+  resource_group_name = "rg-aml-demo"
+}
+
+output "demo" {
+  value = data.aml_workspace.demo
+}
+
+output "hub" {
+  value = data.aml_workspace.hub
+}
+"#,
+    );
+    ws.init();
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    let out = ws.outputs();
+    let demo = &out["demo"]["value"];
+    assert_eq!(demo["image_build_compute"], "img-builder");
+    assert_eq!(demo["v1_legacy_mode"], false);
+    assert_eq!(
+        demo["serverless_compute"],
+        json!({"subnet_id": subnet, "no_public_ip": true})
+    );
+    let endpoints = demo["online_endpoints"].as_array().unwrap();
+    let names: Vec<&str> = endpoints
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["ep-amltoken", "ep-private", "ep-public"],
+        "{endpoints:?}"
+    );
+    let private = &endpoints[1];
+    assert_eq!(private["public_network_access"], "Disabled");
+    assert_eq!(private["auth_mode"], "AADToken");
+    assert_eq!(private["provisioning_state"], "Succeeded");
+    assert_eq!(
+        private["scoring_uri"],
+        "https://ep-private.eastus.inference.ml.azure.com/score"
+    );
+    assert_eq!(endpoints[2]["public_network_access"], "Enabled");
+    assert_eq!(endpoints[2]["auth_mode"], "Key");
+    assert_eq!(endpoints[0]["auth_mode"], "AMLToken");
+
+    // A workspace with none of these: nulls and an empty list.
+    let hub = &out["hub"]["value"];
+    assert_eq!(hub["image_build_compute"], serde_json::Value::Null);
+    assert_eq!(hub["online_endpoints"], json!([]));
+    assert_eq!(
+        hub["serverless_compute"],
+        json!({"subnet_id": null, "no_public_ip": null})
+    );
+
+    // The list was read page by page.
+    let log = emu.admin("GET", "requests", None);
+    let pages = log["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .unwrap_or("")
+                .to_lowercase()
+                .ends_with("/workspaces/mlw-demo/onlineendpoints")
+        })
+        .count();
+    assert!(pages >= 3, "expected one request per page: {log}");
+}

@@ -17,3 +17,13 @@ check "workspace_is_locked_down" {
 output "isolation_mode" {
   value = data.aml_workspace.this.managed_network.isolation_mode
 }
+
+# Audit: every online endpoint takes scoring traffic only through the workspace's private endpoint.
+check "online_endpoints_are_private" {
+  assert {
+    condition = alltrue([
+      for e in data.aml_workspace.this.online_endpoints : e.public_network_access == "Disabled"
+    ])
+    error_message = "Some online endpoints of ${data.aml_workspace.this.name} accept public scoring traffic."
+  }
+}

@@ -48,6 +48,47 @@ pub struct WorkspaceReadProperties {
     pub managed_network: Option<ManagedNetworkRead>,
     /// The private endpoint connections.
     pub private_endpoint_connections: Option<Vec<PrivateEndpointConnectionRead>>,
+    /// The compute that builds images (a name; empty or absent: the registry builds them).
+    pub image_build_compute: Option<String>,
+    /// Whether the workspace is in v1 legacy mode.
+    pub v1_legacy_mode: Option<bool>,
+    /// Where serverless compute runs.
+    pub serverless_compute_settings: Option<ServerlessComputeSettingsRead>,
+}
+
+/// `properties.serverlessComputeSettings` as read.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct ServerlessComputeSettingsRead {
+    /// The ARM ID of the subnet serverless compute joins.
+    #[serde(rename = "serverlessComputeCustomSubnet")]
+    pub custom_subnet: Option<String>,
+    /// Whether serverless compute nodes go without public IPs.
+    #[serde(rename = "serverlessComputeNoPublicIP")]
+    pub no_public_ip: Option<bool>,
+}
+
+/// One item of a workspace's `onlineEndpoints` list, with what the `aml_workspace` data source
+/// reports of it.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct OnlineEndpointListItem {
+    /// The endpoint name.
+    pub name: Option<String>,
+    /// The endpoint's properties.
+    pub properties: Option<OnlineEndpointListItemProperties>,
+}
+
+/// The properties of an [`OnlineEndpointListItem`].
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OnlineEndpointListItemProperties {
+    /// `Enabled` or `Disabled`.
+    pub public_network_access: Option<String>,
+    /// `AMLToken`, `Key` or `AADToken`.
+    pub auth_mode: Option<String>,
+    /// `Creating`, `Succeeded`, `Failed`, ...
+    pub provisioning_state: Option<String>,
+    /// The scoring URI.
+    pub scoring_uri: Option<String>,
 }
 
 /// `properties.networkAcls` as read.
@@ -398,6 +439,100 @@ mod managed_network_tests {
                 .managed_network
                 .mode(),
             "Disabled"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Image builds: `properties.imageBuildCompute` (a compute name; `''` or absent: images are built
+// in the container registry) and `properties.containerRegistry`, as `aml_workspace_image_build`
+// reads them. Its write is an edit of the JSON body inside the coordinator
+// ([`set_image_build_compute`]).
+
+/// A workspace body as `aml_workspace_image_build` reads it.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct ImageBuildWorkspace {
+    /// The workspace's properties (only the image build ones).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub properties: ImageBuildProperties,
+}
+
+/// `imageBuildCompute` and `containerRegistry` of a workspace's properties.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageBuildProperties {
+    /// The compute name, if set.
+    #[serde(default)]
+    pub image_build_compute: Option<String>,
+    /// The ARM ID of the workspace's container registry, if it has one.
+    #[serde(default)]
+    pub container_registry: Option<String>,
+}
+
+impl ImageBuildWorkspace {
+    /// The compute that builds images: `None` when unset or empty (the registry builds them).
+    pub fn compute(&self) -> Option<&str> {
+        self.properties
+            .image_build_compute
+            .as_deref()
+            .filter(|c| !c.is_empty())
+    }
+
+    /// The container registry's ARM ID, if the workspace has one.
+    pub fn container_registry(&self) -> Option<&str> {
+        self.properties
+            .container_registry
+            .as_deref()
+            .filter(|c| !c.is_empty())
+    }
+}
+
+/// Sets `properties.imageBuildCompute` of a workspace body to `name` (`""`: build in the
+/// registry again); returns the value it replaced, `""` when there was none.
+pub fn set_image_build_compute(workspace: &mut Json, name: &str) -> String {
+    let prior = ImageBuildWorkspace::deserialize(&*workspace)
+        .ok()
+        .and_then(|w| w.compute().map(str::to_string))
+        .unwrap_or_default();
+    if !workspace["properties"].is_object() {
+        workspace["properties"] = Json::Object(Map::new());
+    }
+    workspace["properties"]["imageBuildCompute"] = Json::String(name.to_string());
+    prior
+}
+
+#[cfg(test)]
+mod image_build_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_compute_reads_empty_as_none_and_an_edit_returns_the_prior_value() {
+        for body in [
+            json!({}),
+            json!({"properties": null}),
+            json!({"properties": {"imageBuildCompute": ""}}),
+            json!({"properties": {"imageBuildCompute": null}}),
+        ] {
+            let w = ImageBuildWorkspace::deserialize(&body).unwrap();
+            assert_eq!(w.compute(), None, "{body}");
+        }
+        let mut doc = json!({"properties": {"imageBuildCompute": "old", "containerRegistry": "/acr", "x": 1}});
+        let w = ImageBuildWorkspace::deserialize(&doc).unwrap();
+        assert_eq!(
+            (w.compute(), w.container_registry()),
+            (Some("old"), Some("/acr"))
+        );
+        assert_eq!(set_image_build_compute(&mut doc, "new"), "old");
+        assert_eq!(
+            doc,
+            json!({"properties": {"imageBuildCompute": "new", "containerRegistry": "/acr", "x": 1}})
+        );
+        let mut bare = json!({"name": "w"});
+        assert_eq!(set_image_build_compute(&mut bare, ""), "");
+        assert_eq!(
+            bare,
+            json!({"name": "w", "properties": {"imageBuildCompute": ""}})
         );
     }
 }
