@@ -10,5 +10,6 @@ pub mod arm;
 pub mod data_sources;
 pub mod functions;
 pub mod provider;
+pub mod release;
 pub mod resources;
 pub mod tfplugin;
