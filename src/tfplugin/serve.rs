@@ -41,6 +41,9 @@ pub const MAGIC_COOKIE_VALUE: &str =
 pub const PROTOCOL_VERSION: u32 = 5;
 /// The minor version of `proto/tfplugin5.proto` (5.8, Terraform 1.11); not negotiated.
 pub const PROTOCOL_MINOR_VERSION: u32 = 8;
+/// The oldest Terraform this provider supports: the first with protocol 5.8, and the one the
+/// end-to-end tests run.
+pub const MIN_TERRAFORM_VERSION: &str = "1.11";
 /// The largest message accepted or sent, as terraform-plugin-go allows (tonic's default is 4 MiB).
 pub const MAX_MESSAGE_SIZE: usize = 256 << 20;
 
@@ -556,6 +559,19 @@ fn write_stderr(text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn version_names_the_protocol() {
+        let meta = PluginMeta {
+            provider_address: "registry.terraform.io/secure-ml/aml",
+            binary_name: "terraform-provider-aml",
+            version: "1.2.3",
+        };
+        assert_eq!(
+            version_line(&meta),
+            "terraform-provider-aml 1.2.3 (plugin protocol 5.8)\n"
+        );
+    }
 
     #[test]
     fn arguments_select_the_mode() {
