@@ -14,6 +14,14 @@ use std::process::ExitCode;
 
 use terraform_provider_aml::release::{self, PackageInput, Platform, Settings};
 
+/// Reports on stderr (stdout stays unused, as in the plugin).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 const USAGE: &str = "usage:\n  \
     aml-release package (--target TRIPLE | --platform OS_ARCH) --provider PATH [--emulator PATH] [--dist DIR] [--zip-level N]\n  \
     aml-release finish [--dist DIR] [--unsigned]\n";
@@ -22,7 +30,7 @@ fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("aml-release: {e}");
+            say!("aml-release: {e}");
             ExitCode::from(1)
         }
     }
@@ -96,7 +104,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
                 emulator,
             };
             for zip in release::package(&settings, &input).map_err(|e| e.to_string())? {
-                eprintln!("packaged {}", zip.display());
+                say!("packaged {}", zip.display());
             }
             Ok(())
         }
@@ -108,14 +116,14 @@ fn run(args: Vec<String>) -> Result<(), String> {
                 ));
             }
             let r = release::finish(&settings).map_err(|e| e.to_string())?;
-            eprintln!("release {} in {}:", settings.version, r.dir.display());
+            say!("release {} in {}:", settings.version, r.dir.display());
             for (name, size) in &r.files {
-                eprintln!("  {size:>12}  {name}");
+                say!("  {size:>12}  {name}");
             }
             for p in &r.packages {
-                eprintln!("  {}: {} {}", p.platform.key(), p.h1, p.zh);
+                say!("  {}: {} {}", p.platform.key(), p.h1, p.zh);
             }
-            eprintln!("network mirror: {}", r.mirror.display());
+            say!("network mirror: {}", r.mirror.display());
             Ok(())
         }
         _ => Err(USAGE.into()),
