@@ -12,5 +12,6 @@ pub mod data_sources;
 pub mod functions;
 pub mod plugin;
 pub mod provider;
+pub mod release;
 pub mod resources;
 pub mod tfplugin;

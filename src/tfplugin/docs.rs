@@ -76,6 +76,14 @@ pub fn render_block_page(
     };
     let mut out = front_matter(&title, &block.description);
     out.push_str(&format!("{heading}\n\n{}\n\n", block.description.trim()));
+    if kind == Kind::Provider {
+        out.push_str(&format!(
+            "## Requirements\n\nTerraform {} or later (plugin protocol {}.{}).\n\n",
+            super::serve::MIN_TERRAFORM_VERSION,
+            super::serve::PROTOCOL_VERSION,
+            super::serve::PROTOCOL_MINOR_VERSION,
+        ));
+    }
     if let Some(e) = example {
         out.push_str("## Example Usage\n\n");
         out.push_str(&fence(&e));

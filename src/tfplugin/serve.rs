@@ -39,6 +39,11 @@ pub const MAGIC_COOKIE_VALUE: &str =
     "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 /// The plugin protocol major version this provider speaks.
 pub const PROTOCOL_VERSION: u32 = 5;
+/// The minor version of `proto/tfplugin5.proto` (5.8, Terraform 1.11); not negotiated.
+pub const PROTOCOL_MINOR_VERSION: u32 = 8;
+/// The oldest Terraform this provider supports: the first with protocol 5.8, and the one the
+/// end-to-end tests run.
+pub const MIN_TERRAFORM_VERSION: &str = "1.11";
 /// The largest message accepted or sent, as terraform-plugin-go allows (tonic's default is 4 MiB).
 pub const MAX_MESSAGE_SIZE: usize = 256 << 20;
 
@@ -74,8 +79,9 @@ pub fn run<P: Provider>(provider: P, meta: PluginMeta) -> ExitCode {
         }
     };
     match mode {
-        Mode::Version => write_stdout(&format!("{} {}\n", meta.binary_name, meta.version))
-            .map_or(ExitCode::from(1), |()| ExitCode::SUCCESS),
+        Mode::Version => {
+            write_stdout(&version_line(&meta)).map_or(ExitCode::from(1), |()| ExitCode::SUCCESS)
+        }
         Mode::Help => write_stdout(&usage(&meta)).map_or(ExitCode::from(1), |()| ExitCode::SUCCESS),
         Mode::Plugin | Mode::Debug => {
             logging::init(logging::level_from_env());
@@ -479,6 +485,14 @@ fn reattach_message(meta: &PluginMeta, address: SocketAddr) -> String {
     )
 }
 
+/// What `--version` prints: the version and the plugin protocol.
+fn version_line(meta: &PluginMeta) -> String {
+    format!(
+        "{} {} (plugin protocol {PROTOCOL_VERSION}.{PROTOCOL_MINOR_VERSION})\n",
+        meta.binary_name, meta.version
+    )
+}
+
 /// What a person running the binary by hand is told.
 fn not_a_command(meta: &PluginMeta) -> String {
     format!(
@@ -515,7 +529,7 @@ fn usage(meta: &PluginMeta) -> String {
          \n\
          --debug    serve without Terraform starting the process, for a debugger: prints a\n\
          \x20          TF_REATTACH_PROVIDERS value to export before running terraform.\n\
-         --version  print the version.\n"
+         --version  print the version and the plugin protocol.\n"
     )
 }
 
@@ -545,6 +559,19 @@ fn write_stderr(text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn version_names_the_protocol() {
+        let meta = PluginMeta {
+            provider_address: "registry.terraform.io/secure-ml/aml",
+            binary_name: "terraform-provider-aml",
+            version: "1.2.3",
+        };
+        assert_eq!(
+            version_line(&meta),
+            "terraform-provider-aml 1.2.3 (plugin protocol 5.8)\n"
+        );
+    }
 
     #[test]
     fn arguments_select_the_mode() {
