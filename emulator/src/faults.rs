@@ -8,6 +8,7 @@
 //! | `409=P` | probability of `409 AnotherOperationInProgress` on writes |
 //! | `lro-fail=P` | probability that an async operation started on a matching path ends `Failed` |
 //! | `412=P` | probability of `412 PreconditionFailed` on writes that carry `If-Match` (nothing is applied) |
+//! | `403=P` | probability of `403 AuthorizationFailed` (a caller without the permission; use with `paths=`) |
 //! | `slow-lro=2000ms` (or `2s`) | delay of async operations on matching paths |
 //! | `404-after-create=N` | N GETs after a create completes answer 404 (replication lag) |
 //! | `paths=GLOB\|GLOB` | only paths matching one glob (`*` = any run of characters, case-insensitive) |
@@ -49,6 +50,8 @@ pub struct FaultSpec {
     pub lost_rule: f64,
     /// Probability of 412 on conditional (`If-Match`) writes.
     pub p412: f64,
+    /// Probability of 403 `AuthorizationFailed`.
+    pub p403: f64,
     /// Async operation delay override in milliseconds.
     pub slow_lro_ms: Option<u64>,
     /// Number of 404s on GET after a create.
@@ -81,6 +84,7 @@ impl Default for FaultSpec {
             lro_fail: 0.0,
             lost_rule: 0.0,
             p412: 0.0,
+            p403: 0.0,
             slow_lro_ms: None,
             not_found_after_create: 0,
             paths: Vec::new(),
@@ -142,6 +146,7 @@ pub fn parse(spec: &str) -> Result<FaultSpec, String> {
             "lro-fail" => f.lro_fail = prob(&k, v)?,
             "lost-rule" => f.lost_rule = prob(&k, v)?,
             "412" => f.p412 = prob(&k, v)?,
+            "403" => f.p403 = prob(&k, v)?,
             "slow-lro" => f.slow_lro_ms = Some(duration_ms(&k, v)?),
             "404-after-create" => f.not_found_after_create = num(v)? as u32,
             "paths" => {
@@ -175,7 +180,7 @@ pub fn parse(spec: &str) -> Result<FaultSpec, String> {
             _ => return Err(format!("unknown fault key '{k}'")),
         }
     }
-    if f.p429 + f.p500 + f.p503 + f.drop + f.p409 + f.p412 > 1.0 + 1e-9 {
+    if f.p429 + f.p500 + f.p503 + f.drop + f.p409 + f.p412 + f.p403 > 1.0 + 1e-9 {
         return Err("the probabilities add up to more than 1".into());
     }
     Ok(f)
@@ -196,6 +201,8 @@ pub enum Fault {
     Conflict,
     /// 412 PreconditionFailed (only on writes with `If-Match`; the caller checks the header).
     Precondition,
+    /// 403 AuthorizationFailed.
+    Forbidden,
 }
 
 /// Case-insensitive glob with `*` only.
@@ -283,7 +290,8 @@ impl FaultState {
         if !Self::matches(spec, family, method, path) {
             return None;
         }
-        let total = spec.p429 + spec.p500 + spec.p503 + spec.drop + spec.p409 + spec.p412;
+        let total =
+            spec.p429 + spec.p500 + spec.p503 + spec.drop + spec.p409 + spec.p412 + spec.p403;
         if total <= 0.0 {
             return None;
         }
@@ -305,6 +313,7 @@ impl FaultState {
             (spec.drop, Fault::Drop),
             (spec.p409, Fault::Conflict),
             (spec.p412, Fault::Precondition),
+            (spec.p403, Fault::Forbidden),
         ] {
             acc += p;
             if r < acc {
@@ -417,6 +426,8 @@ mod tests {
         assert_eq!(f.slow_lro_ms, Some(2000));
         assert_eq!(f.not_found_after_create, 3);
         assert_eq!(parse("412=0.1").unwrap().p412, 0.1);
+        assert_eq!(parse("403=1").unwrap().p403, 1.0);
+        assert!(parse("403=0.6,429=0.6").is_err());
         assert!(parse("412=0.6,429=0.5").is_err());
         assert!(parse("429=2").is_err());
         assert!(parse("bogus=1").is_err());

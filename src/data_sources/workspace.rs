@@ -4,16 +4,16 @@
 
 use async_trait::async_trait;
 
-use crate::arm::api_versions;
 use crate::arm::ids::{ResourceGroupId, WorkspaceId};
 use crate::arm::models::workspace::{
     OnlineEndpointListItem, PrivateEndpointConnectionRead, WorkspaceRead,
 };
+use crate::arm::{api_versions, ErrorKind};
 use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
 use crate::resources::common::{attr, known, text, Tags};
 use crate::tfplugin::cty::{Path, Type};
-use crate::tfplugin::diagnostics::Diagnostics;
+use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::model::{object_type, Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, Schema};
 use crate::tfplugin::traits::Error;
@@ -302,15 +302,34 @@ impl TypedDataSource<ConfiguredProvider> for Workspace {
             )
         })?;
         let mut out = posture(parse(&response.body)?, config);
-        let endpoints = arm
+        // An identity that may read the workspace but not its endpoints still gets the posture:
+        // the endpoints read as null, with a warning naming the missing permission.
+        match arm
             .list(&id.collection("onlineEndpoints"), api_versions::ML)
             .await
-            .doing(format!("listing the online endpoints of workspace {id}"))?;
-        let items = endpoints
-            .iter()
-            .map(parse::<OnlineEndpointListItem>)
-            .collect::<Result<Vec<_>, _>>()?;
-        out.online_endpoints = Value::Known(online_endpoints(items));
+        {
+            Ok(endpoints) => {
+                let items = endpoints
+                    .iter()
+                    .map(parse::<OnlineEndpointListItem>)
+                    .collect::<Result<Vec<_>, _>>()?;
+                out.online_endpoints = Value::Known(online_endpoints(items));
+            }
+            Err(e) if e.kind == ErrorKind::Auth => {
+                out.online_endpoints = Value::Null;
+                ctx.warn(Diagnostic::warning(
+                    format!("Could not list the online endpoints of workspace {}", id.name()),
+                    format!(
+                        "Azure refused the read ({e}), so `online_endpoints` is null. Reading them needs \
+                         Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read on the workspace \
+                         (Reader on the workspace includes it)."
+                    ),
+                ));
+            }
+            Err(e) => {
+                return Err(e).doing(format!("listing the online endpoints of workspace {id}"))
+            }
+        }
         if let Value::Known(given) = &config.id {
             out.id = Value::Known(given.clone());
         }

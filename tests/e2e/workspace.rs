@@ -263,3 +263,39 @@ output "hub" {
         .count();
     assert!(pages >= 3, "expected one request per page: {log}");
 }
+
+#[test]
+fn an_identity_that_cannot_list_endpoints_still_gets_the_posture_with_a_warning() {
+    let emu = Emulator::start(&[]);
+    emu.set_faults("403=1,paths=*/workspaces/mlw-demo/onlineEndpoints,methods=GET");
+    let ws = workspace_with(
+        &emu,
+        r#"
+data "aml_workspace" "demo" {
+  name                = "mlw-demo"
+  resource_group_name = "rg-aml-demo"
+}
+
+output "demo" {
+  value = data.aml_workspace.demo
+}
+"#,
+    );
+    ws.init();
+    let text = ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    assert!(
+        text.contains("Could not list the online endpoints of workspace mlw-demo"),
+        "{text}"
+    );
+    assert!(text.contains("AuthorizationFailed"), "{text}");
+    assert!(text.contains("onlineEndpoints/read"), "{text}");
+    let out = ws.outputs();
+    let demo = &out["demo"]["value"];
+    assert_eq!(demo["online_endpoints"], serde_json::Value::Null);
+    assert!(demo["public_network_access"].is_string(), "{demo}");
+
+    // Without the fault, the same read lists them (an empty list here).
+    emu.admin("DELETE", "faults", None);
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(ws.outputs()["demo"]["value"]["online_endpoints"], json!([]));
+}

@@ -300,6 +300,14 @@ fn fault_reply(f: Fault, spec: &crate::faults::FaultSpec, sub: &str) -> Reply {
             "The condition specified using HTTP conditional header(s) is not met (fault injection).",
         )
         .into(),
+        Fault::Forbidden => ArmError::new(
+            403,
+            "AuthorizationFailed",
+            format!(
+                "The client does not have authorization to perform action over scope '/subscriptions/{sub}' or the scope is invalid (fault injection)."
+            ),
+        )
+        .into(),
     }
 }
 
