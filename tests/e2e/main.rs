@@ -8,5 +8,6 @@ mod core;
 mod examples;
 mod inbound;
 mod managed_network;
+mod online_endpoint;
 mod private_link;
 mod workspace;

@@ -4,6 +4,7 @@
 //! does not manage is lost. Absent fields deserialize as `None` or empty, so a body of an older
 //! or newer api-version still reads.
 
+pub mod online_endpoint;
 pub mod outbound_rule;
 pub mod private_dns_zone;
 pub mod private_dns_zone_group;
