@@ -668,13 +668,15 @@ impl TypedResource<ConfiguredProvider> for OnlineEndpointResource {
                      endpoint with public_network_access = \"Enabled\" on it. Set public_network_access = \"Disabled\" \
                      (scoring then goes through the workspace's private endpoint), or enable the workspace's public \
                      access in the same configuration with an aml_workspace_network_access resource \
-                     (public_network_access = \"Enabled\")."
+                     (public_network_access = \"Enabled\") that this endpoint refers to (workspace_id = \
+                     aml_workspace_network_access.<name>.workspace_id), so that it is planned and applied first."
                 ),
             );
             return Ok(());
         }
+        // Without public access on the workspace its IP rules admit nobody, endpoint or not.
         let rules = w.ip_rules();
-        if !rules.is_empty() {
+        if !rules.is_empty() && !ws_access.eq_ignore_ascii_case("Disabled") {
             let shown = if rules.len() > 5 {
                 format!("{}, … ({} in all)", rules[..5].join(", "), rules.len())
             } else {

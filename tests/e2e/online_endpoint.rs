@@ -370,6 +370,24 @@ resource "aml_online_endpoint" "e" {
     assert!(has(&out, MN), "{out}");
     assert!(has(&out, "aml_workspace_managed_network"), "{out}");
     assert!(has(&out, "workspace_id"), "{out}");
+    // ... unless an aml_workspace_managed_network in the same plan provisions it.
+    let ws = demo_workspace(
+        &emu,
+        r#"
+resource "aml_workspace_managed_network" "m" {
+  workspace_id   = "WSID"
+  isolation_mode = "AllowOnlyApprovedOutbound"
+}
+
+resource "aml_online_endpoint" "e" {
+  workspace_id          = aml_workspace_managed_network.m.workspace_id
+  name                  = "ep-check"
+  public_network_access = "Disabled"
+}
+"#,
+    );
+    let out = ws.ok(&["plan", "-no-color"]);
+    assert!(!has(&out, MN), "{out}");
     edit_workspace(&emu, |d| {
         d["properties"]["managedNetwork"]["status"] =
             json!({"status": "Active", "sparkReady": false})
@@ -397,6 +415,18 @@ resource "aml_online_endpoint" "e" {
     });
     let (ok, out) = plan_endpoint(&emu, "Enabled", "");
     assert!(ok && !has(&out, ONLY) && !has(&out, NONE), "{out}");
+    // A workspace without public access admits nobody by IP rule: nothing to warn about.
+    edit_workspace(&emu, |d| {
+        d["properties"]["networkAcls"] =
+            json!({"defaultAction": "Deny", "ipRules": [{"value": "52.0.0.1"}]});
+        d["properties"]["publicNetworkAccess"] = json!("Disabled");
+    });
+    let (ok, out) = plan_endpoint(&emu, "Disabled", "");
+    assert!(ok && !has(&out, ONLY) && !has(&out, NONE), "{out}");
+    edit_workspace(&emu, |d| {
+        d["properties"]["networkAcls"] = json!({"defaultAction": "Deny", "ipRules": []});
+        d["properties"]["publicNetworkAccess"] = json!("Enabled");
+    });
 
     // v1 legacy mode.
     edit_workspace(&emu, |d| d["properties"]["v1LegacyMode"] = json!(true));
