@@ -129,6 +129,22 @@ pub fn check_endpoint_name(n: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Traffic values are whole percentages (a fraction would not fit the model's integers).
+fn check_whole_percentages(v: &cty::Value) -> Result<(), String> {
+    if let cty::Value::Map(m) = v {
+        for (k, x) in m {
+            if let Some(n) = x.as_number() {
+                if n.to_i64().is_none() {
+                    return Err(format!(
+                        "{k:?} = {n} is not a whole percentage: use whole numbers from 0 to 100."
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks a traffic map: whole percentages 0..=100 summing to exactly 100 (`traffic`, unless
 /// empty) or at most 50 (`mirror_traffic`).
 fn check_traffic(map: &BTreeMap<String, i64>, path: Path, mirror: bool, diags: &mut Diagnostics) {
@@ -452,17 +468,25 @@ impl TypedResource<ConfiguredProvider> for OnlineEndpointResource {
              changing an entry replaces the endpoint (plan warns). Entries the service adds itself are not \
              shown.",
         ))
-        .attribute(Attribute::optional(
-            "traffic",
-            Type::map(Type::Number),
-            "Deployment name → percent of live traffic, adding up to 100 (`{}` for none). Leave it unset to let \
-             something else (an ML pipeline, the CLI) manage traffic: it is then never changed or shown as drift.",
-        ))
-        .attribute(Attribute::optional(
-            "mirror_traffic",
-            Type::map(Type::Number),
-            "Deployment name → percent of traffic mirrored to it, adding up to at most 50. Unset: not managed.",
-        ))
+        .attribute(
+            Attribute::optional(
+                "traffic",
+                Type::map(Type::Number),
+                "Deployment name → percent of live traffic, whole numbers adding up to 100 (`{}` for none). Leave \
+                 it unset to let something else (an ML pipeline, the CLI) manage traffic: it is then never changed \
+                 or shown as drift.",
+            )
+            .validate(Validator::Custom(check_whole_percentages)),
+        )
+        .attribute(
+            Attribute::optional(
+                "mirror_traffic",
+                Type::map(Type::Number),
+                "Deployment name → percent of traffic mirrored to it, whole numbers adding up to at most 50. Unset: \
+                 not managed.",
+            )
+            .validate(Validator::Custom(check_whole_percentages)),
+        )
         .attribute(
             Attribute::computed("scoring_uri", Type::String, "The URL that scoring requests go to.").stable(),
         )
@@ -898,6 +922,16 @@ mod tests {
             errs(&[("blue", 30), ("green", 30)], true),
             vec!["mirror_traffic adds up to 60%, more than 50%"]
         );
+        let map = |x: f64| {
+            cty::Value::Map(BTreeMap::from([(
+                "blue".to_string(),
+                cty::Value::Number(cty::Number::from_f64(x).unwrap()),
+            )]))
+        };
+        assert_eq!(check_whole_percentages(&map(100.0)), Ok(()));
+        assert!(check_whole_percentages(&map(50.5))
+            .unwrap_err()
+            .contains("not a whole percentage"));
     }
 
     #[test]

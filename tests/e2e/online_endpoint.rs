@@ -535,6 +535,11 @@ fn bad_inputs_fail_at_plan_on_the_attribute() {
         ),
         (
             r#"name = "ok-name"
+  traffic = { blue = 50.5, green = 49.5 }"#,
+            &["\"blue\" = 50.5 is not a whole percentage", "traffic = {"],
+        ),
+        (
+            r#"name = "ok-name"
   auth_mode = "Token""#,
             &["auth_mode = \"Token\"", "AMLToken"],
         ),
