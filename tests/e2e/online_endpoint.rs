@@ -582,3 +582,33 @@ resource "aml_online_endpoint" "e" {
     ws.init();
     ws.ok(&["plan", "-no-color"]);
 }
+
+#[test]
+fn names_are_unique_per_region_and_an_existing_endpoint_must_be_imported() {
+    let emu = Emulator::with_lro_delay(&[]);
+    let hub = ws_id(&emu).replace("/mlw-demo", "/mlw-hub");
+    let ws = demo_workspace(&emu, &endpoint_config(""));
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    // The same name in another workspace of the same region: the service's conflict message.
+    let other = demo_workspace(
+        &emu,
+        &format!(
+            r#"
+resource "aml_online_endpoint" "e" {{
+  workspace_id = "{hub}"
+  name         = "ep-life"
+}}
+"#
+        ),
+    );
+    let out = other.fails(&["apply", "-auto-approve", "-no-color"]);
+    assert!(
+        has(&out, "Endpoint name needs to be unique within a region"),
+        "{out}"
+    );
+    // The same endpoint in a second configuration: import it rather than overwrite it.
+    let twin = demo_workspace(&emu, &endpoint_config(""));
+    let out = twin.fails(&["apply", "-auto-approve", "-no-color"]);
+    assert!(has(&out, "already exists"), "{out}");
+    assert!(has(&out, "terraform import"), "{out}");
+}
