@@ -497,6 +497,10 @@ typed_id!(
     PrivateEndpointConnectionId, "workspace private endpoint connection", rg: true, ns: Some("Microsoft.MachineLearningServices"), [("workspaces", "workspace"), ("privateEndpointConnections", "connection")]
 );
 typed_id!(
+    /// A managed online endpoint of a workspace (`Microsoft.MachineLearningServices/workspaces/onlineEndpoints`).
+    OnlineEndpointId, "online endpoint", rg: true, ns: Some("Microsoft.MachineLearningServices"), [("workspaces", "workspace"), ("onlineEndpoints", "endpoint")]
+);
+typed_id!(
     /// A storage account.
     StorageAccountId, "storage account", rg: true, ns: Some("Microsoft.Storage"), [("storageAccounts", "account")]
 );
@@ -533,6 +537,7 @@ in_resource_group!(
     OutboundRuleId,
     ComputeId,
     PrivateEndpointConnectionId,
+    OnlineEndpointId,
     StorageAccountId,
     KeyVaultId,
     ContainerRegistryId,
@@ -649,6 +654,7 @@ child_of!(PrivateDnsZoneId::a_record_set -> ARecordSetId, parent private_dns_zon
 child_of!(WorkspaceId::outbound_rule -> OutboundRuleId, parent workspace);
 child_of!(WorkspaceId::compute -> ComputeId, parent workspace);
 child_of!(WorkspaceId::private_endpoint_connection -> PrivateEndpointConnectionId, parent workspace);
+child_of!(WorkspaceId::online_endpoint -> OnlineEndpointId, parent workspace);
 
 #[cfg(test)]
 mod tests {
@@ -745,6 +751,7 @@ mod tests {
             (format!("{rg}/providers/Microsoft.MachineLearningServices/workspaces/ws"), |s| WorkspaceId::parse(s).map(|i| i.to_string())),
             (format!("{rg}/providers/Microsoft.MachineLearningServices/workspaces/ws/outboundRules/r1"), |s| OutboundRuleId::parse(s).map(|i| i.to_string())),
             (format!("{rg}/providers/Microsoft.MachineLearningServices/workspaces/ws/privateEndpointConnections/pe.1"), |s| PrivateEndpointConnectionId::parse(s).map(|i| i.to_string())),
+            (format!("{rg}/providers/Microsoft.MachineLearningServices/workspaces/ws/onlineEndpoints/ep-1"), |s| OnlineEndpointId::parse(s).map(|i| i.to_string())),
             (format!("{rg}/providers/Microsoft.Storage/storageAccounts/sa"), |s| StorageAccountId::parse(s).map(|i| i.to_string())),
             (format!("{rg}/providers/Microsoft.KeyVault/vaults/kv"), |s| KeyVaultId::parse(s).map(|i| i.to_string())),
             (format!("{rg}/providers/Microsoft.ContainerRegistry/registries/acr"), |s| ContainerRegistryId::parse(s).map(|i| i.to_string())),
@@ -790,6 +797,11 @@ mod tests {
         assert_eq!(rule.name(), "pypi");
         let conn = ws.private_endpoint_connection("pe.123");
         assert_eq!(conn.workspace(), ws);
+        let ep = ws.online_endpoint("score-1");
+        assert_eq!(ep.to_string(), "/subscriptions/sub-b/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/onlineEndpoints/score-1");
+        assert_eq!(ep.workspace(), ws);
+        assert_eq!(OnlineEndpointId::parse(ep.as_ref()).unwrap(), ep);
+        assert!(OnlineEndpointId::parse(ws.as_ref()).is_err());
         let zone = ResourceGroupId::new("s", "dns").private_dns_zone("privatelink.api.azureml.ms");
         assert_eq!(zone.a_record_set("x.workspace.eastus").to_string(), "/subscriptions/s/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms/A/x.workspace.eastus");
         assert_eq!(zone.virtual_network_link("l").private_dns_zone(), zone);

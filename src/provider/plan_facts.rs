@@ -8,6 +8,10 @@
 //!   [`ExpectedEdits`]) so that parallel creates share one write.
 //! - Planned isolation modes: the mode an `aml_workspace_managed_network` of the same run will
 //!   set, which the outbound-rule plans check against instead of the current one.
+//! - Planned inbound access and provisioning: the public network access an
+//!   `aml_workspace_network_access` of the same run will set, and whether an
+//!   `aml_workspace_managed_network` of the same run will provision the managed network, which
+//!   the online endpoint's plan checks against instead of the current workspace.
 //! - Warnings given once per workspace in a run (the firewall cost warning).
 //!
 //! The ARM layer knows nothing of this: it only sees the [`ExpectedEdits`] trait.
@@ -62,6 +66,8 @@ impl ExpectedEdits for Announcements {
 pub struct PlanFacts {
     announcements: Arc<Announcements>,
     isolation_modes: Mutex<HashMap<String, String>>,
+    public_network_access: Mutex<HashMap<String, String>>,
+    provisioning: Mutex<HashSet<String>>,
     firewall_warned: Mutex<HashSet<String>>,
 }
 
@@ -93,6 +99,38 @@ impl PlanFacts {
             .lock()
             .ok()
             .and_then(|m| m.get(&ws.key()).cloned())
+    }
+
+    /// Records the public network access an `aml_workspace_network_access` in the same plan will
+    /// set on `ws` (`Enabled` or `Disabled`).
+    pub fn plan_public_network_access(&self, ws: &WorkspaceId, access: &str) {
+        if let Ok(mut m) = self.public_network_access.lock() {
+            m.insert(ws.key(), access.to_string());
+        }
+    }
+
+    /// The public network access planned for `ws` in this process, if any.
+    pub fn planned_public_network_access(&self, ws: &WorkspaceId) -> Option<String> {
+        self.public_network_access
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&ws.key()).cloned())
+    }
+
+    /// Records that an `aml_workspace_managed_network` in the same plan provisions the managed
+    /// network of `ws` (and waits until it is Active).
+    pub fn plan_provisioning(&self, ws: &WorkspaceId) {
+        if let Ok(mut s) = self.provisioning.lock() {
+            s.insert(ws.key());
+        }
+    }
+
+    /// Whether this process planned the provisioning of the managed network of `ws`.
+    pub fn provisioning_planned(&self, ws: &WorkspaceId) -> bool {
+        self.provisioning
+            .lock()
+            .map(|s| s.contains(&ws.key()))
+            .unwrap_or(false)
     }
 
     /// Returns true the first time it is called for `ws` in this process (one firewall warning
@@ -151,6 +189,21 @@ mod tests {
         );
         assert!(f.first_firewall_warning(&ws));
         assert!(!f.first_firewall_warning(&ws));
+        assert_eq!(f.planned_public_network_access(&ws), None);
+        f.plan_public_network_access(&ws, "Enabled");
+        assert_eq!(
+            f.planned_public_network_access(&ws).as_deref(),
+            Some("Enabled")
+        );
+        assert!(!f.provisioning_planned(&ws));
+        f.plan_provisioning(&ws);
+        assert!(f.provisioning_planned(&ws));
+        let other = WorkspaceId::parse(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/other",
+        )
+        .unwrap();
+        assert_eq!(f.planned_public_network_access(&other), None);
+        assert!(!f.provisioning_planned(&other));
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@
 pub(crate) mod common;
 pub mod managed_network_outbound_rule;
 pub mod network_rule;
+pub mod online_endpoint;
 pub mod private_dns_zone;
 pub mod private_dns_zone_group;
 pub mod private_dns_zone_virtual_network_link;
@@ -30,5 +31,6 @@ pub fn all() -> Vec<Arc<dyn Resource<ConfiguredProvider>>> {
         Arc::new(workspace_managed_network::WorkspaceManagedNetwork),
         Arc::new(workspace_image_build::WorkspaceImageBuild),
         Arc::new(managed_network_outbound_rule::ManagedNetworkOutboundRule),
+        Arc::new(online_endpoint::OnlineEndpointResource),
     ]
 }

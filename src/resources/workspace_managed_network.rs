@@ -220,6 +220,9 @@ impl TypedResource<ConfiguredProvider> for WorkspaceManagedNetwork {
             return Ok(());
         };
         ctx.client.plan_facts().plan_isolation_mode(&ws, &to);
+        if plan.planned.provision.as_known() == Some(&true) {
+            ctx.client.plan_facts().plan_provisioning(&ws);
+        }
         let arm = ctx.arm().await?;
         let Some(found) = arm
             .get(&ws, ML)

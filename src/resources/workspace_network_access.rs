@@ -130,8 +130,20 @@ impl TypedResource<ConfiguredProvider> for WorkspaceNetworkAccess {
          destroy leaves the workspace as it was at import."
     }
 
-    async fn plan(&self, _ctx: &Ctx<'_>, plan: &mut TypedPlan<M>) -> Result<(), Error> {
+    async fn plan(&self, ctx: &Ctx<'_>, plan: &mut TypedPlan<M>) -> Result<(), Error> {
         let config = &plan.config;
+        // Online endpoints planned in the same run check their public access against this.
+        if let (Some(ws), Some(access)) = (
+            config
+                .workspace_id
+                .as_known()
+                .and_then(|w| WorkspaceId::parse(w).ok()),
+            config.public_network_access.as_known(),
+        ) {
+            ctx.client
+                .plan_facts()
+                .plan_public_network_access(&ws, access);
+        }
         let disabled =
             config.public_network_access.as_known().map(String::as_str) == Some("Disabled");
         if disabled && config.default_action.as_known().is_some() {

@@ -10,5 +10,6 @@ mod image_build;
 mod inbound;
 mod managed_network;
 mod official_payloads;
+mod online_endpoint;
 mod private_link;
 mod workspace;

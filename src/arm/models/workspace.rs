@@ -285,6 +285,118 @@ mod inbound_tests {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The workspace as an online endpoint's plan reads it (api-version `ML_NETWORK_ACLS`): its region
+// (the endpoint's default location) and the settings that decide how the endpoint's own public
+// access behaves.
+
+/// A workspace body as `aml_online_endpoint` checks it at plan time.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct WorkspaceForEndpoint {
+    /// The Azure region.
+    pub location: Option<String>,
+    /// The properties the checks use.
+    pub properties: Option<WorkspaceForEndpointProperties>,
+}
+
+/// The workspace properties an online endpoint's plan checks.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceForEndpointProperties {
+    /// `Enabled` or `Disabled`.
+    pub public_network_access: Option<String>,
+    /// The IP rules.
+    pub network_acls: Option<NetworkAclsRead>,
+    /// The managed virtual network.
+    pub managed_network: Option<ManagedNetworkRead>,
+    /// Whether the workspace runs in SDK v1 legacy mode (no network isolation for endpoints).
+    pub v1_legacy_mode: Option<bool>,
+}
+
+impl WorkspaceForEndpoint {
+    fn props(&self) -> Option<&WorkspaceForEndpointProperties> {
+        self.properties.as_ref()
+    }
+
+    /// `properties.publicNetworkAccess`, if set.
+    pub fn public_network_access(&self) -> Option<&str> {
+        self.props()?.public_network_access.as_deref()
+    }
+
+    /// The values of the workspace's IP rules.
+    pub fn ip_rules(&self) -> Vec<String> {
+        self.props()
+            .and_then(|p| p.network_acls.as_ref())
+            .and_then(|a| a.ip_rules.as_ref())
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.value.clone())
+            .collect()
+    }
+
+    /// The isolation mode of a managed network whose status is not `Active` yet, if it has one.
+    pub fn unprovisioned_managed_network(&self) -> Option<&str> {
+        let mn = self.props()?.managed_network.as_ref()?;
+        let mode = mn.isolation_mode.as_deref().unwrap_or("Disabled");
+        let active = mn
+            .status
+            .as_ref()
+            .and_then(|s| s.status.as_deref())
+            .is_some_and(|s| s.eq_ignore_ascii_case("Active"));
+        (!mode.eq_ignore_ascii_case("Disabled") && !active).then_some(mode)
+    }
+
+    /// Whether the workspace is in v1 legacy mode.
+    pub fn v1_legacy_mode(&self) -> bool {
+        self.props().and_then(|p| p.v1_legacy_mode) == Some(true)
+    }
+}
+
+#[cfg(test)]
+mod endpoint_facts_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_settings_an_endpoint_checks() {
+        let w: WorkspaceForEndpoint = serde_json::from_value(json!({
+            "location": "eastus",
+            "properties": {
+                "publicNetworkAccess": "Enabled",
+                "networkAcls": {"defaultAction": "Deny", "ipRules": [{"value": "52.0.0.1"}, {}]},
+                "managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound", "status": {"status": "Inactive"}},
+                "v1LegacyMode": true
+            }
+        }))
+        .unwrap();
+        assert_eq!(w.public_network_access(), Some("Enabled"));
+        assert_eq!(w.ip_rules(), vec!["52.0.0.1".to_string()]);
+        assert_eq!(
+            w.unprovisioned_managed_network(),
+            Some("AllowOnlyApprovedOutbound")
+        );
+        assert!(w.v1_legacy_mode());
+        let w: WorkspaceForEndpoint = serde_json::from_value(json!({
+            "properties": {
+                "managedNetwork": {"isolationMode": "AllowInternetOutbound", "status": {"status": "Active"}},
+                "networkAcls": null, "v1LegacyMode": false
+            }
+        }))
+        .unwrap();
+        assert_eq!(w.unprovisioned_managed_network(), None);
+        assert!(w.ip_rules().is_empty());
+        assert!(!w.v1_legacy_mode());
+        for body in [
+            json!({}),
+            json!({"properties": {"managedNetwork": {"isolationMode": "Disabled"}}}),
+        ] {
+            let w: WorkspaceForEndpoint = serde_json::from_value(body).unwrap();
+            assert_eq!(w.unprovisioned_managed_network(), None);
+            assert_eq!(w.public_network_access(), None);
+        }
+    }
+}
+
 // ManagedNetworkSettings: `properties.managedNetwork` as aml_workspace_managed_network reads and
 // writes it (api-version `ML`), and the body of `provisionManagedNetwork`.
 
