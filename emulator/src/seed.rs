@@ -65,6 +65,15 @@ pub fn default_world() -> Vec<Value> {
             "5f1a0c1e-0000-4000-8000-00000000d001",
         ),
         ws("mlw-hub", "Hub", "5f1a0c1e-0000-4000-8000-00000000d002"),
+        // A compute cluster that can build the workspace's images once its registry is private.
+        json!({
+            "id": format!("{rg}/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo/computes/image-builder"),
+            "name": "image-builder", "type": "Microsoft.MachineLearningServices/workspaces/computes", "location": "eastus",
+            "properties": {
+                "computeType": "AmlCompute", "provisioningState": "Succeeded", "disableLocalAuth": true,
+                "properties": {"vmSize": "STANDARD_DS3_V2", "scaleSettings": {"minNodeCount": 0, "maxNodeCount": 2}, "enableNodePublicIp": false},
+            }
+        }),
     ]
 }
 
