@@ -1732,8 +1732,10 @@ async fn computes_and_image_build_compute() {
         case("GET", &computes, Some(ML_API))
             .status(200)
             .field("/value/0/name", json!("cpu-cluster"))
-            .field("/value/1/name", json!("seeded-ci"))
-            .field("/value/1/properties/provisioningState", json!("Succeeded")),
+            // The default world's cluster, then the seeded one.
+            .field("/value/1/name", json!("image-builder"))
+            .field("/value/2/name", json!("seeded-ci"))
+            .field("/value/2/properties/provisioningState", json!("Succeeded")),
         case("GET", format!("{computes}/cpu-cluster"), Some(ML_API))
             .status(200)
             .field("/type", json!("Microsoft.MachineLearningServices/workspaces/computes")),

@@ -297,10 +297,14 @@ impl ArmClient {
                 return Err(WaitError::TimedOut { last: current });
             };
             tokio::time::sleep(wait).await;
-            current = self
-                .get(id, api_version, deadline)
-                .await
-                .map_err(WaitError::Arm)?;
+            current = match self.get(id, api_version, deadline).await {
+                Ok(r) => r,
+                // The deadline passed during the read: the wait timed out, with what was last seen.
+                Err(e) if e.kind == ErrorKind::Timeout => {
+                    return Err(WaitError::TimedOut { last: current })
+                }
+                Err(e) => return Err(WaitError::Arm(e)),
+            };
         }
     }
 
