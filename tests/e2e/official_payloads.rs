@@ -96,25 +96,46 @@ const EXCEPTIONS: &[(&str, &str, &str, &str)] = &[
         "\"destination-endpoint.example.com\"",
         "placeholder FQDN destination",
     ),
+    // The OnlineEndpoint payloads (createOrUpdate, get, update: the same body) are all placeholders.
+    // Two matter to an import:
+    // - `id`, `name`, `type` are "string": not an ARM ID, so nothing can be imported by it. They
+    //   become the endpoint of the request's own parameters (workspace `my-aml-workspace`, endpoint
+    //   `testEndpointName`).
+    // - the identity is `SystemAssigned` yet lists a user-assigned identity keyed "string": a
+    //   SystemAssigned identity has no user-assigned ones, and their keys are ARM IDs. It becomes
+    //   `SystemAssigned,UserAssigned` with the key an identity's ARM ID (principal and client IDs
+    //   kept), so both identity kinds are imported.
+    // The other placeholders (`location`, `kind`, `compute`, `sku`, the description, the `string`
+    // deployment in `traffic` and the `properties` entry) are imported as Azure wrote them.
+    (OE_CREATE, OE_ID_FROM, OE_ID_TO, OE_ID_WHY),
+    (OE_CREATE, OE_IDENTITY_FROM, OE_IDENTITY_TO, OE_IDENTITY_WHY),
+    (OE_GET, OE_ID_FROM, OE_ID_TO, OE_ID_WHY),
+    (OE_GET, OE_IDENTITY_FROM, OE_IDENTITY_TO, OE_IDENTITY_WHY),
+    (OE_UPDATE, OE_ID_FROM, OE_ID_TO, OE_ID_WHY),
+    (OE_UPDATE, OE_IDENTITY_FROM, OE_IDENTITY_TO, OE_IDENTITY_WHY),
 ];
+
+const OE_CREATE: &str = "machinelearningservices/2025-12-01/OnlineEndpoint/createOrUpdate.json";
+const OE_GET: &str = "machinelearningservices/2025-12-01/OnlineEndpoint/get.json";
+const OE_UPDATE: &str = "machinelearningservices/2025-12-01/OnlineEndpoint/update.json";
+const OE_ID_FROM: &str =
+    "\"id\": \"string\",\n        \"name\": \"string\",\n        \"type\": \"string\",";
+const OE_ID_TO: &str = "\"id\": \"/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/test-rg/providers/Microsoft.MachineLearningServices/workspaces/my-aml-workspace/onlineEndpoints/testEndpointName\",\n        \"name\": \"testEndpointName\",\n        \"type\": \"Microsoft.MachineLearningServices/workspaces/onlineEndpoints\",";
+const OE_ID_WHY: &str = "placeholder ID \"string\": the endpoint of the request's parameters";
+const OE_IDENTITY_FROM: &str = "\"type\": \"SystemAssigned\",\n          \"principalId\": \"00000000-1111-2222-3333-444444444444\",\n          \"tenantId\": \"00000000-1111-2222-3333-444444444444\",\n          \"userAssignedIdentities\": {\n            \"string\": {";
+const OE_IDENTITY_TO: &str = "\"type\": \"SystemAssigned,UserAssigned\",\n          \"principalId\": \"00000000-1111-2222-3333-444444444444\",\n          \"tenantId\": \"00000000-1111-2222-3333-444444444444\",\n          \"userAssignedIdentities\": {\n            \"/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/test-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/endpoint-identity\": {";
+const OE_IDENTITY_WHY: &str =
+    "a SystemAssigned identity listing a user-assigned identity whose key \"string\" is not an ARM ID";
 
 /// The official payloads with a response body of a type no resource of this provider manages yet,
 /// or only as a parent: `(file, why)`. A file neither here nor imported fails
 /// `every_official_payload_of_a_managed_type_is_covered`.
 const NOT_IMPORTED: &[(&str, &str)] = &[
-    // ONLINE ENDPOINTS: `aml_online_endpoint` is being added in parallel; when it lands, move these
-    // to CASES (resource `aml_online_endpoint`, parent: a workspace).
+    // A list (the test imports single-resource bodies): its one item is get.json's body, imported
+    // (checked by `online_endpoint_list_item_is_the_get_payload`).
     (
-        "machinelearningservices/2025-12-01/OnlineEndpoint/createOrUpdate.json",
-        "aml_online_endpoint: added by the online endpoint work",
-    ),
-    (
-        "machinelearningservices/2025-12-01/OnlineEndpoint/get.json",
-        "aml_online_endpoint: added by the online endpoint work",
-    ),
-    (
-        "machinelearningservices/2025-12-01/OnlineEndpoint/update.json",
-        "aml_online_endpoint: added by the online endpoint work",
+        "machinelearningservices/2025-12-01/OnlineEndpoint/list.json",
+        "a list of online endpoints: its item is the body of OnlineEndpoint/get.json (imported)",
     ),
     // Types the provider does not manage.
     (
@@ -211,6 +232,9 @@ const CASES: &[(&str, &str, &str)] = &[
         "200",
         "aml_workspace_network_access",
     ),
+    (OE_CREATE, "200", "aml_online_endpoint"),
+    (OE_GET, "200", "aml_online_endpoint"),
+    (OE_UPDATE, "200", "aml_online_endpoint"),
 ];
 
 /// A payload file's text with its [`EXCEPTIONS`] applied.
@@ -332,8 +356,9 @@ fn seed_for(resource: &str, doc: &Value) -> Vec<Value> {
                 ),
             ]
         }
-        "aml_managed_network_outbound_rule" => {
-            // The workspace: the official workspace payload, moved to the rule's workspace ID.
+        "aml_managed_network_outbound_rule" | "aml_online_endpoint" => {
+            // The workspace: the official workspace payload, moved to the rule's or endpoint's
+            // workspace ID.
             let mut ws = body(
                 "machinelearningservices/2025-12-01/Workspace/get.json",
                 "200",
@@ -414,10 +439,44 @@ fn private_dns_payloads_import_clean() {
 #[test]
 fn workspace_payloads_import_clean() {
     for (file, status, resource) in CASES {
-        if *resource != "aml_private_endpoint" && !resource.starts_with("aml_private_dns_zone") {
+        if *resource != "aml_private_endpoint"
+            && !resource.starts_with("aml_private_dns_zone")
+            && *resource != "aml_online_endpoint"
+        {
             import_clean(file, status, resource);
         }
     }
+}
+
+#[test]
+fn online_endpoint_payloads_import_clean() {
+    for (file, status, resource) in CASES {
+        if *resource == "aml_online_endpoint" {
+            import_clean(file, status, resource);
+        }
+    }
+}
+
+/// `OnlineEndpoint/list.json` is not imported (a list), because its one item is the body of
+/// `get.json`, which is.
+#[test]
+fn online_endpoint_list_item_is_the_get_payload() {
+    let list: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            examples_dir().join("machinelearningservices/2025-12-01/OnlineEndpoint/list.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let get: Value =
+        serde_json::from_str(&std::fs::read_to_string(examples_dir().join(OE_GET)).unwrap())
+            .unwrap();
+    let items = list["responses"]["200"]["body"]["value"]
+        .as_array()
+        .unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0], get["responses"]["200"]["body"]);
+    assert!(CASES.contains(&(OE_GET, "200", "aml_online_endpoint")));
 }
 
 /// The ARM types of the official payloads, by the last type segment of an ID: those the provider
@@ -473,7 +532,7 @@ fn every_official_payload_of_a_managed_type_is_covered() {
                 continue; // no body (202, 204), or a list
             };
             if listed.contains(file.as_str()) {
-                continue; // (the OnlineEndpoint payloads' IDs are the placeholder "string")
+                continue;
             }
             let ty = id.rsplit('/').nth(1).unwrap_or("").to_ascii_lowercase();
             assert!(
