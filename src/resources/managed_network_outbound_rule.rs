@@ -19,7 +19,7 @@ use crate::arm::outbound_rules::{is_system, name_of};
 use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{self, Path, Type};
-use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
+use crate::tfplugin::diagnostics::{quote, Diagnostic, Diagnostics};
 use crate::tfplugin::model::{Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, NestedBlock, Nesting, Schema, Validator};
 use crate::tfplugin::traits::Error;
@@ -233,6 +233,37 @@ pub fn check_ports(s: &str) -> Result<(), String> {
             return Err(format!(
                 "{s:?} is not a valid port range list: {part:?} is not a port (1-65535) or a range like \
                  \"8000-8080\". Separate entries with commas (\"80,443\"), or use \"*\" for all ports."
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks one of a service-tag rule's `address_prefixes`: an IPv4 or IPv6 address, or a CIDR
+/// range of one (`10.0.0.0/8`, `2001:db8::/32`).
+pub fn check_address_prefix(s: &str) -> Result<(), String> {
+    let q = quote(s);
+    let fix = "Write an address like \"52.160.10.4\" or a CIDR range like \"52.160.0.0/16\" (IPv6: \"2001:db8::/32\").";
+    if s.trim() != s {
+        return Err(format!("{q} has surrounding spaces: remove them."));
+    }
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (s, None),
+    };
+    let Ok(ip) = addr.parse::<std::net::IpAddr>() else {
+        return Err(format!("{q} is not an IP address or CIDR range. {fix}"));
+    };
+    if let Some(p) = prefix {
+        let max = if ip.is_ipv4() { 32 } else { 128 };
+        let ok = !p.is_empty()
+            && p.chars().all(|c| c.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| n <= max);
+        if !ok {
+            return Err(format!(
+                "{q} has an invalid prefix length {}: use 0 to {max} for an IPv{} range. {fix}",
+                quote(p),
+                if ip.is_ipv4() { 4 } else { 6 }
             ));
         }
     }
@@ -577,6 +608,19 @@ impl TypedResource<ConfiguredProvider> for ManagedNetworkOutboundRule {
             ),
         }
         if let Some(b) = &config.service_tag {
+            if let Value::Known(prefixes) = &b.address_prefixes {
+                for (i, p) in prefixes.iter().enumerate() {
+                    if let Err(e) = check_address_prefix(p) {
+                        diags.error_at(
+                            block_path(M::SERVICE_TAG)
+                                .attr(Tag::ADDRESS_PREFIXES)
+                                .index(i as i64),
+                            "Invalid address prefix",
+                            e,
+                        );
+                    }
+                }
+            }
             if b.service_tag.is_null() && b.address_prefixes.is_null() {
                 diags.error_at(
                     block_path(M::SERVICE_TAG).attr(Tag::SERVICE_TAG),
@@ -959,6 +1003,77 @@ mod tests {
         ] {
             assert!(check_fqdn(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn bad_address_prefixes_are_reported_on_their_element() {
+        let mut m = M::from_value(&cty::Value::Null);
+        m.name = Value::Known("tag".into());
+        let prefixes = |v: &[&str]| Value::Known(v.iter().map(|s| s.to_string()).collect());
+        let tag = |p: Value<Vec<String>>| Tag {
+            service_tag: Value::Null,
+            protocol: Value::Known("TCP".into()),
+            port_ranges: Value::Known("443".into()),
+            action: Value::Null,
+            address_prefixes: p,
+        };
+        let cases: Vec<(Value<Vec<String>>, Vec<&str>)> = vec![
+            (prefixes(&["10.0.0.0/8", "2001:db8::/32"]), vec![]),
+            (
+                prefixes(&["10.0.0.0/8", "not-a-cidr", "1.2.3.4/40"]),
+                vec![
+                    "service_tag.address_prefixes[1]",
+                    "service_tag.address_prefixes[2]",
+                ],
+            ),
+            // Unknown at plan: nothing to check yet.
+            (Value::Unknown, vec![]),
+        ];
+        for (p, want) in cases {
+            m.service_tag = Some(tag(p.clone()));
+            let mut diags = Diagnostics::new();
+            ManagedNetworkOutboundRule.validate(&m, &mut diags);
+            let got: Vec<String> = diags
+                .iter()
+                .filter(|d| d.summary == "Invalid address prefix")
+                .map(|d| d.path.as_ref().unwrap().to_string())
+                .collect();
+            assert_eq!(got, want, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn address_prefixes() {
+        let cases: &[(&str, Result<(), &str>)] = &[
+            ("10.0.0.0/8", Ok(())),
+            ("52.160.10.4", Ok(())),
+            ("0.0.0.0/0", Ok(())),
+            ("2001:db8::/32", Ok(())),
+            ("2001:db8::1", Ok(())),
+            ("::/0", Ok(())),
+            ("not-a-cidr", Err("is not an IP address or CIDR range")),
+            ("", Err("is not an IP address or CIDR range")),
+            ("10.0.0/8", Err("is not an IP address or CIDR range")),
+            ("256.0.0.0", Err("is not an IP address or CIDR range")),
+            ("DataFactory", Err("is not an IP address or CIDR range")),
+            (" 10.0.0.0/8", Err("surrounding spaces")),
+            ("10.0.0.0/33", Err("prefix length \"33\": use 0 to 32")),
+            ("10.0.0.0/", Err("invalid prefix length")),
+            ("10.0.0.0/+8", Err("invalid prefix length")),
+            ("10.0.0.0/8/8", Err("invalid prefix length")),
+            ("2001:db8::/129", Err("use 0 to 128 for an IPv6 range")),
+        ];
+        for (input, want) in cases {
+            match (check_address_prefix(input), want) {
+                (Ok(()), Ok(())) => {}
+                (Err(got), Err(part)) => assert!(got.contains(part), "{input:?}: {got}"),
+                (got, want) => panic!("{input:?}: got {got:?}, want {want:?}"),
+            }
+        }
+        // A long bad value is shortened in the message.
+        let long = "z".repeat(10_000);
+        let e = check_address_prefix(&long).unwrap_err();
+        assert!(e.contains("(10000 characters)") && e.len() < 400, "{e}");
     }
 
     #[test]

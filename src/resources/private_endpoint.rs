@@ -329,7 +329,11 @@ impl TypedResource<ConfiguredProvider> for PrivateEndpoint {
                     .requires_replace()
                     .validate(Validator::Str(pl::check_resource_group_name)),
             )
-            .attribute(Attribute::required("location", Type::String, "The Azure region; it must be the virtual network's region.").requires_replace())
+            .attribute(
+                Attribute::required("location", Type::String, "The Azure region; it must be the virtual network's region.")
+                    .requires_replace()
+                    .validate(Validator::Str(pl::check_location)),
+            )
             .attribute(
                 Attribute::required("subnet_id", Type::String, "The ARM ID of the subnet the endpoint takes its private IP from.")
                     .requires_replace()

@@ -446,6 +446,35 @@ pub fn location_key(s: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// Checks a location as written in a configuration: a region name of letters and digits, with
+/// single spaces between words (`eastus`, `East US`, `westus2`), at most 64 characters.
+pub fn check_location(s: &str) -> Result<(), String> {
+    let fix = "Write an Azure region such as \"eastus\" or \"East US\" (`az account list-locations -o table`).";
+    let q = crate::tfplugin::diagnostics::quote(s);
+    if s.trim().is_empty() {
+        return Err(format!("The location is empty. {fix}"));
+    }
+    if s.trim() != s {
+        return Err(format!("{q} has surrounding spaces: remove them. {fix}"));
+    }
+    if let Some(c) = s.chars().find(|c| !c.is_ascii_alphanumeric() && *c != ' ') {
+        return Err(format!(
+            "{q} contains {c:?}: a location has only letters, digits and spaces. {fix}"
+        ));
+    }
+    if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err(format!("{q} does not start with a letter. {fix}"));
+    }
+    if s.contains("  ") {
+        return Err(format!("{q} has more than one space between words. {fix}"));
+    }
+    let n = s.chars().count();
+    if n > 64 {
+        return Err(format!("{q} is too long for a region name. {fix}"));
+    }
+    Ok(())
+}
+
 /// Lower-case comparison key.
 pub fn lower(s: &str) -> String {
     s.to_ascii_lowercase()
@@ -695,6 +724,38 @@ mod tests {
             TargetKind::KeyVault.dns_zones("vault", &gov),
             vec!["privatelink.vaultcore.usgovcloudapi.net"]
         );
+    }
+
+    #[test]
+    fn location_check() {
+        let long = "a".repeat(65);
+        let cases: &[(&str, Result<(), &str>)] = &[
+            ("eastus", Ok(())),
+            ("East US", Ok(())),
+            ("westus2", Ok(())),
+            ("Germany West Central", Ok(())),
+            ("", Err("The location is empty.")),
+            ("   ", Err("The location is empty.")),
+            (" eastus", Err("has surrounding spaces")),
+            ("eastus ", Err("has surrounding spaces")),
+            ("east-us", Err("contains '-'")),
+            ("eastus\n", Err("has surrounding spaces")),
+            ("east_us", Err("contains '_'")),
+            ("east\tus", Err("contains '\\t'")),
+            ("2eastus", Err("does not start with a letter")),
+            ("East  US", Err("more than one space")),
+            (&long, Err("too long")),
+        ];
+        for (input, want) in cases {
+            match (check_location(input), want) {
+                (Ok(()), Ok(())) => {}
+                (Err(got), Err(part)) => {
+                    assert!(got.contains(part), "{input:?}: {got}");
+                    assert!(got.contains("eastus"), "{input:?}: no example in {got}");
+                }
+                (got, want) => panic!("{input:?}: got {got:?}, want {want:?}"),
+            }
+        }
     }
 
     #[test]

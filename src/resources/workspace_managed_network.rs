@@ -21,7 +21,7 @@ use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
 use crate::resources::network_rule::READ_MAX_AGE;
 use crate::tfplugin::cty::{self, Type};
-use crate::tfplugin::diagnostics::Diagnostic;
+use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::model::{Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
 use crate::tfplugin::timeouts::Timeouts;
@@ -201,6 +201,21 @@ impl TypedResource<ConfiguredProvider> for WorkspaceManagedNetwork {
 
     fn timeouts(&self) -> Timeouts {
         Timeouts::minutes(60, 5, 60, 5)
+    }
+
+    fn validate(&self, config: &M, diags: &mut Diagnostics) {
+        if config.include_spark.as_known() == Some(&true)
+            && config.provision.as_known() == Some(&false)
+        {
+            diags.warning_at(
+                attr(M::INCLUDE_SPARK),
+                "include_spark has no effect without provisioning",
+                "Spark readiness is only set up when the provider provisions the managed network, and \
+                 provision = false turns provisioning off: spark_ready stays as the service reports it. Remove \
+                 provision = false (provisioning is the default) to get a network ready for Spark, or remove \
+                 include_spark.",
+            );
+        }
     }
 
     fn import_doc(&self) -> &'static str {
@@ -432,6 +447,40 @@ impl WorkspaceManagedNetwork {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn include_spark_without_provisioning_warns_on_include_spark() {
+        let b = |v: Option<bool>| v.map_or(Value::Null, Value::Known);
+        // (include_spark, provision, warned)
+        let cases = [
+            (Some(true), Some(false), true),
+            (Some(true), Some(true), false),
+            (Some(true), None, false),
+            (Some(false), Some(false), false),
+            (None, Some(false), false),
+            (None, None, false),
+        ];
+        for (spark, provision, warned) in cases {
+            let mut m = M::from_value(&cty::Value::Null);
+            m.include_spark = b(spark);
+            m.provision = b(provision);
+            let mut diags = Diagnostics::new();
+            WorkspaceManagedNetwork.validate(&m, &mut diags);
+            let got: Vec<_> = diags.iter().collect();
+            if warned {
+                assert_eq!(got.len(), 1, "{spark:?} {provision:?}");
+                assert!(!got[0].is_error());
+                assert_eq!(got[0].path, Some(attr(M::INCLUDE_SPARK)));
+                assert!(
+                    got[0].detail.contains("only set up when"),
+                    "{}",
+                    got[0].detail
+                );
+            } else {
+                assert!(got.is_empty(), "{spark:?} {provision:?}: {got:?}");
+            }
+        }
+    }
 
     #[test]
     fn transitions() {

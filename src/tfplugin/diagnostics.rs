@@ -5,6 +5,31 @@
 
 use super::cty::Path;
 
+/// How many characters of a value a diagnostic quotes before it shortens the value.
+pub const QUOTE_LIMIT: usize = 60;
+
+/// A value as a diagnostic quotes it: in double quotes with Rust-style escapes (as `{:?}` writes
+/// it), and, when longer than [`QUOTE_LIMIT`] characters, only its first characters followed by
+/// `… (N characters)`, so a huge bad value does not flood the message.
+pub fn quote(s: &str) -> String {
+    let count = s.chars().count();
+    if count <= QUOTE_LIMIT {
+        return format!("{s:?}");
+    }
+    let head: String = s.chars().take(QUOTE_LIMIT).collect();
+    format!("{head:?}… ({count} characters)")
+}
+
+/// `message` with every whole quotation of `value` (as `{:?}` writes it) replaced by
+/// [`quote`]`(value)`: a checker's message then shortens a long value without each checker
+/// having to. Short values leave the message unchanged.
+pub fn shorten_quoted(message: String, value: &str) -> String {
+    if value.chars().count() <= QUOTE_LIMIT {
+        return message;
+    }
+    message.replace(&format!("{value:?}"), &quote(value))
+}
+
 /// How bad a diagnostic is. Terraform treats anything but `Error` as non-fatal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
@@ -123,5 +148,50 @@ impl IntoIterator for Diagnostics {
     type IntoIter = std::vec::IntoIter<Diagnostic>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_shortens_only_long_values() {
+        let sixty = "a".repeat(60);
+        let long = "b".repeat(10_000);
+        let accents = "é".repeat(61);
+        let cases: Vec<(&str, String)> = vec![
+            ("", "\"\"".to_string()),
+            ("eastus", "\"eastus\"".to_string()),
+            ("say \"hi\"\n", "\"say \\\"hi\\\"\\n\"".to_string()),
+            (&sixty, format!("\"{sixty}\"")),
+            (&long, format!("\"{}\"… (10000 characters)", "b".repeat(60))),
+            // Characters, not bytes: a multi-byte value is cut on a character boundary.
+            (&accents, format!("\"{}\"… (61 characters)", "é".repeat(60))),
+        ];
+        for (input, want) in &cases {
+            assert_eq!(&quote(input), want, "input of {} chars", input.len());
+        }
+    }
+
+    #[test]
+    fn shorten_quoted_replaces_whole_quotations_only() {
+        let long = format!("x{}", "-".repeat(9_999));
+        let short_q = quote(&long);
+        let cases: Vec<(String, &str, String)> = vec![
+            // Short values: the message is unchanged.
+            ("\"abc\" is bad.".into(), "abc", "\"abc\" is bad.".into()),
+            // A long value quoted twice is shortened twice; other text is kept.
+            (
+                format!("{long:?} is bad; {long:?} again, and \"other\"."),
+                &long,
+                format!("{short_q} is bad; {short_q} again, and \"other\"."),
+            ),
+            // A message that does not quote the value is unchanged.
+            ("No value here.".into(), &long, "No value here.".into()),
+        ];
+        for (message, value, want) in cases {
+            assert_eq!(shorten_quoted(message, value), want);
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! schema, planning, validation and the generated registry docs.
 
 use super::cty::{Path, Type, Value};
-use super::diagnostics::Diagnostics;
+use super::diagnostics::{quote, shorten_quoted, Diagnostics};
 
 /// A resource, data source or provider schema: a state version and the top-level block.
 #[derive(Clone, Debug)]
@@ -135,7 +135,8 @@ impl Validator {
             Validator::OneOf(allowed) => match value.as_str() {
                 Some(s) if allowed.contains(&s) => Ok(()),
                 Some(s) => Err(format!(
-                    "{s:?} is not a valid value. Valid values are: {}.",
+                    "{} is not a valid value. Valid values are: {}.",
+                    quote(s),
                     allowed
                         .iter()
                         .map(|a| format!("{a:?}"))
@@ -147,8 +148,8 @@ impl Validator {
             Validator::Length(min, max) => match value.as_str() {
                 Some(s) if (*min..=*max).contains(&s.chars().count()) => Ok(()),
                 Some(s) => Err(format!(
-                    "The value must be between {min} and {max} characters long; {:?} has {}.",
-                    s,
+                    "The value must be between {min} and {max} characters long; {} has {}.",
+                    quote(s),
                     s.chars().count()
                 )),
                 None => Ok(()),
@@ -161,7 +162,10 @@ impl Validator {
                 )),
                 None => Ok(()),
             },
-            Validator::Str(f) => value.as_str().map_or(Ok(()), f),
+            // Whatever the check quotes of a long value is shortened here, once for all checks.
+            Validator::Str(f) => value
+                .as_str()
+                .map_or(Ok(()), |s| f(s).map_err(|m| shorten_quoted(m, s))),
             Validator::Custom(f) => f(value),
         };
         if let Err(message) = outcome {
@@ -499,6 +503,73 @@ impl Block {
                     }
                 }
                 _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn not_x(s: &str) -> Result<(), String> {
+        if s.contains('x') {
+            Err(format!("{s:?} contains 'x'."))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The details of the checks' errors on `value`, or none.
+    fn details(v: &Validator, value: &str) -> Vec<String> {
+        let mut diags = Diagnostics::new();
+        v.check(&Value::string(value), &Path::root().attr("a"), &mut diags);
+        diags.iter().map(|d| d.detail.clone()).collect()
+    }
+
+    #[test]
+    fn long_values_are_shortened_in_messages() {
+        let long = "x".repeat(10_000);
+        let head = "x".repeat(60);
+        let short = "x".repeat(60);
+        let cases: Vec<(Validator, &str, Vec<String>)> = vec![
+            (
+                Validator::Str(not_x),
+                &long,
+                vec![format!("\"{head}\"… (10000 characters) contains 'x'.")],
+            ),
+            // Values up to the limit are quoted whole, as before.
+            (
+                Validator::Str(not_x),
+                &short,
+                vec![format!("\"{short}\" contains 'x'.")],
+            ),
+            (Validator::Str(not_x), "abc", vec![]),
+            (
+                Validator::OneOf(&["a", "b"]),
+                &long,
+                vec![format!(
+                    "\"{head}\"… (10000 characters) is not a valid value. Valid values are: \"a\", \"b\"."
+                )],
+            ),
+            (
+                Validator::OneOf(&["a", "b"]),
+                "c",
+                vec!["\"c\" is not a valid value. Valid values are: \"a\", \"b\".".into()],
+            ),
+            (
+                Validator::Length(1, 5),
+                &long,
+                vec![format!(
+                    "The value must be between 1 and 5 characters long; \"{head}\"… (10000 characters) has 10000."
+                )],
+            ),
+        ];
+        for (v, value, want) in cases {
+            let got = details(&v, value);
+            assert_eq!(got, want, "{v:?} on {} chars", value.len());
+            for d in &got {
+                assert!(d.len() < 300, "{d}");
             }
         }
     }

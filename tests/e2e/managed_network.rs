@@ -562,9 +562,42 @@ resource "aml_workspace_managed_network" "mn" {
         "protocol",
         "protocol",
     );
+    // Each address prefix is checked; the error points at the bad element: line 9 of bad.tf is
+    // `"not-a-cidr",` (service_tag.address_prefixes[1]).
+    plan_fails(
+        &ws,
+        "  name = \"tag\"\n  service_tag {\n    protocol = \"TCP\"\n    port_ranges = \"443\"\n    address_prefixes = [\n      \"10.0.0.0/8\",\n      \"not-a-cidr\",\n    ]\n  }",
+        "\"not-a-cidr\" is not an IP address or CIDR range",
+        "Error: Invalid address prefix with aml_managed_network_outbound_rule.bad, on bad.tf line 9,",
+    );
+    let lines: Vec<String> = std::fs::read_to_string(ws.path("bad.tf"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(lines[8].trim(), "\"not-a-cidr\",", "{lines:?}");
+
+    // Spark without provisioning: a warning on include_spark, the plan goes on.
+    std::fs::remove_file(ws.path("bad.tf")).unwrap();
+    let spark = demo_workspace(
+        &emu,
+        "resource \"aml_workspace_managed_network\" \"mn\" {\n  workspace_id   = \"WSID\"\n  isolation_mode = \"AllowInternetOutbound\"\n  provision      = false\n  include_spark  = true\n}\n",
+    );
+    let out = spark.ok(&["plan", "-no-color"]);
+    assert!(
+        has(
+            &out,
+            "Warning: include_spark has no effect without provisioning"
+        ),
+        "{out}"
+    );
+    assert!(
+        has(&out, "include_spark  = true"),
+        "the warning does not point at include_spark:\n{out}"
+    );
+    assert!(has(&out, "Spark readiness is only set up when"), "{out}");
 
     // Import of the managed network by workspace ID, then the forward change, provisioned.
-    std::fs::remove_file(ws.path("bad.tf")).unwrap();
     ws.ok(&["state", "rm", "aml_workspace_managed_network.mn"]);
     ws.ok(&[
         "import",

@@ -9,7 +9,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use crate::tf::emulator::{rg, Emulator};
-use crate::tf::{example, Workspace, HEAD};
+use crate::tf::{example, has, Workspace, HEAD};
 
 /// The resource IDs the emulator holds that a private-link workflow manages.
 fn managed_objects(emu: &Emulator) -> Vec<String> {
@@ -685,6 +685,9 @@ resource "aml_private_endpoint" "pe" {{
         "subnet_id = \"{rg}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe\""
     );
     let ws_target = format!("target_resource_id = \"{rg}/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo\"");
+    let pe_at = |location: &str| {
+        format!("{HEAD}\nresource \"aml_private_endpoint\" \"pe\" {{\n  name = \"pe-x\"\n  resource_group_name = \"rg-aml-demo\"\n  location = \"{location}\"\n  {subnet}\n  {ws_target}\n}}\n")
+    };
     let cases: Vec<(String, &str, &str)> = vec![
         (
             pe(&format!("subnet_id = \"{rg}/providers/Microsoft.Network/virtualNetworks/vnet-aml\"\n{ws_target}")),
@@ -708,6 +711,10 @@ resource "aml_private_endpoint" "pe" {{
             "name = ",
             "contains ' '",
         ),
+        (pe_at(""), "location = ", "The location is empty"),
+        (pe_at("East-US"), "location = ", "contains '-': a location has only letters, digits and spaces"),
+        // A huge bad value is shortened in the message.
+        (pe_at(&"east-".repeat(2_000)), "location = ", "\"east-east-east-east-east-east-east-east-east-east-east-east-\"… (10000 characters) contains '-'"),
         (
             format!(
                 "{HEAD}\nresource \"aml_private_dns_zone_virtual_network_link\" \"l\" {{\n  name = \"l\"\n  private_dns_zone_id = \"{rg}/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms\"\n  virtual_network_id = \"{rg}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe\"\n}}\n"
@@ -720,7 +727,8 @@ resource "aml_private_endpoint" "pe" {{
         let ws = Workspace::against(&emu, &config);
         ws.init();
         let out = ws.fails(&["plan", "-no-color"]);
-        assert!(out.contains(message), "want {message:?}:\n{out}");
+        // (Terraform wraps long messages: compared with whitespace squashed.)
+        assert!(has(&out, message), "want {message:?}:\n{out}");
         // Terraform quotes the offending line of the configuration.
         let quoted = out.lines().any(|l| {
             l.trim_start()
