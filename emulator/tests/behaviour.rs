@@ -795,20 +795,21 @@ async fn another_operation_in_progress() {
     })
     .await;
     let r = env
-        .patch(&ws_id("mlw-demo"), ML_API, json!({"tags": {"a": "1"}}))
+        .check(&[
+            case("PATCH", ws_id("mlw-demo"), Some(ML_API))
+                .body(json!({"tags": {"a": "1"}}))
+                .status(202),
+            case("PATCH", ws_id("mlw-demo"), Some(ML_API))
+                .body(json!({"tags": {"a": "2"}}))
+                .status(409)
+                .code("AnotherOperationInProgress"),
+        ])
         .await;
-    assert_eq!(r.status, 202);
-    let r2 = env
-        .patch(&ws_id("mlw-demo"), ML_API, json!({"tags": {"a": "2"}}))
+    env.finish(r[0].clone(), &ws_id("mlw-demo"), ML_API).await;
+    env.check(&[case("PATCH", ws_id("mlw-demo"), Some(ML_API))
+        .body(json!({"tags": {"a": "3"}}))
+        .status(202)])
         .await;
-    assert_eq!((r2.status, r2.code()), (409, "AnotherOperationInProgress"));
-    env.finish(r, &ws_id("mlw-demo"), ML_API).await;
-    assert_eq!(
-        env.patch(&ws_id("mlw-demo"), ML_API, json!({"tags": {"a": "3"}}))
-            .await
-            .status,
-        202
-    );
 }
 
 #[tokio::test]
@@ -954,29 +955,29 @@ async fn injected_412_hits_only_conditional_writes_and_applies_nothing() {
         200
     );
     // GETs and unconditional writes are not faulted.
-    let got = env.get(&ws, preview).await;
-    assert_eq!(got.status, 200);
-    let etag = got.header("etag").unwrap();
+    let got = env
+        .check(&[case("GET", &ws, Some(preview)).status(200)])
+        .await;
+    let etag = got[0].header("etag").unwrap();
     let body = json!({"properties": {"networkAcls": {"defaultAction": "Deny", "ipRules": [{"value": "52.1.2.3"}]}}});
     let r = env
-        .send(
-            "PATCH",
-            &ws,
-            Some(preview),
-            Some(&body),
-            &[("if-match", &etag)],
-        )
+        .check(&[
+            case("PATCH", &ws, Some(preview))
+                .body(body.clone())
+                .header("if-match", &etag)
+                .status(412)
+                .code("PreconditionFailed"),
+            case("GET", &ws, Some(preview)),
+            case("PATCH", &ws, Some(preview)).body(body).status(202),
+            case("DELETE", "/_emulator/faults", None)
+                .no_auth()
+                .status(204),
+        ])
         .await;
-    assert_eq!((r.status, r.code()), (412, "PreconditionFailed"));
     assert!(
-        env.get(&ws, preview).await.body["properties"]
-            .get("networkAcls")
-            .is_none(),
+        r[1].body["properties"].get("networkAcls").is_none(),
         "a faulted write applies nothing"
     );
-    let r = env.patch(&ws, preview, body).await;
-    assert_eq!(r.status, 202);
-    assert_eq!(env.admin("DELETE", "/faults", None).await.status, 204);
 }
 
 #[tokio::test]
@@ -1061,65 +1062,56 @@ async fn resource_groups_and_lists() {
     })
     .await;
     let rg = format!("/subscriptions/{SUB}/resourceGroups/rg-new");
-    assert_eq!(
-        env.put(&rg, "2021-04-01", json!({"location": "West Europe"}))
-            .await
-            .status,
-        201
-    );
-    assert_eq!(
-        env.put(&rg, "2021-04-01", json!({"location": "westeurope"}))
-            .await
-            .status,
-        200
-    );
-    assert_eq!(
-        env.put(&rg, "2021-04-01", json!({"location": "eastus"}))
-            .await
-            .code(),
-        "InvalidResourceGroupLocation"
-    );
     let ws = format!("{rg}/providers/Microsoft.MachineLearningServices/workspaces/ws-new");
     let r = env
-        .put(
-            &ws,
-            ML_API,
-            json!({"location": "westeurope", "kind": "Default", "properties": {}}),
-        )
+        .check(&[
+            case("PUT", &rg, Some("2021-04-01"))
+                .body(json!({"location": "West Europe"}))
+                .status(201),
+            case("PUT", &rg, Some("2021-04-01"))
+                .body(json!({"location": "westeurope"}))
+                .status(200),
+            case("PUT", &rg, Some("2021-04-01"))
+                .body(json!({"location": "eastus"}))
+                .code("InvalidResourceGroupLocation"),
+            case("PUT", &ws, Some(ML_API))
+                .body(json!({"location": "westeurope", "kind": "Default", "properties": {}}))
+                .status(202),
+            // Invisible while creating.
+            case("GET", &ws, Some(ML_API)).status(404),
+        ])
         .await;
-    assert_eq!(r.status, 202);
-    assert_eq!(
-        env.get(&ws, ML_API).await.status,
-        404,
-        "invisible while creating"
-    );
-    let fin = env.finish(r, &ws, ML_API).await;
+    let fin = env.finish(r[3].clone(), &ws, ML_API).await;
     assert_eq!(fin.body["properties"]["provisioningState"], "Succeeded");
-    let l = env
-        .get(
-            &format!("/subscriptions/{SUB}/providers/Microsoft.MachineLearningServices/workspaces"),
-            ML_API,
-        )
-        .await;
-    assert_eq!(l.body["value"].as_array().unwrap().len(), 3);
-    let r = env.delete(&rg, "2021-04-01").await;
-    assert_eq!(r.status, 202);
-    env.finish(r, &rg, "2021-04-01").await;
-    assert_eq!(env.get(&ws, ML_API).await.code(), "ResourceGroupNotFound");
-    let vnet = env
-        .get(
-            &format!(
-                "{}/providers/Microsoft.Network/virtualNetworks/vnet-aml",
-                rg_id()
+    let r = env
+        .check(&[
+            case(
+                "GET",
+                format!(
+                    "/subscriptions/{SUB}/providers/Microsoft.MachineLearningServices/workspaces"
+                ),
+                Some(ML_API),
             ),
-            NET_API,
-        )
+            case("DELETE", &rg, Some("2021-04-01"))
+                .status(202)
+                .finish(&rg),
+            case("GET", &ws, Some(ML_API)).code("ResourceGroupNotFound"),
+            case(
+                "GET",
+                format!(
+                    "{}/providers/Microsoft.Network/virtualNetworks/vnet-aml",
+                    rg_id()
+                ),
+                Some(NET_API),
+            )
+            .field(
+                "/properties/subnets/0/properties/privateEndpointNetworkPolicies",
+                json!("Disabled"),
+            ),
+        ])
         .await;
-    assert_eq!(
-        vnet.body["properties"]["subnets"][0]["properties"]["privateEndpointNetworkPolicies"],
-        "Disabled"
-    );
-    assert!(vnet
+    assert_eq!(r[0].body["value"].as_array().unwrap().len(), 3);
+    assert!(r[3]
         .header("x-ms-ratelimit-remaining-subscription-reads")
         .is_some());
 }
@@ -1148,26 +1140,18 @@ async fn workspace_etag_changes_with_its_children() {
         .unwrap();
     assert_ne!(before, after);
     // A read-modify-write with the stale ETag is refused.
-    let r = env
-        .send(
-            "PATCH",
-            &ws_id("mlw-demo"),
-            Some(ML_PREVIEW),
-            Some(&json!({"properties": {"ipAllowlist": ["203.0.113.9"]}})),
-            &[("if-match", &before)],
-        )
-        .await;
-    assert_eq!(r.status, 412);
-    let r = env
-        .send(
-            "PATCH",
-            &ws_id("mlw-demo"),
-            Some(ML_PREVIEW),
-            Some(&json!({"properties": {"ipAllowlist": ["203.0.113.9"]}})),
-            &[("if-match", &after)],
-        )
-        .await;
-    assert_eq!(r.status, 202);
+    let allow = json!({"properties": {"ipAllowlist": ["203.0.113.9"]}});
+    env.check(&[
+        case("PATCH", ws_id("mlw-demo"), Some(ML_PREVIEW))
+            .body(allow.clone())
+            .header("if-match", &before)
+            .status(412),
+        case("PATCH", ws_id("mlw-demo"), Some(ML_PREVIEW))
+            .body(allow)
+            .header("if-match", &after)
+            .status(202),
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -1748,25 +1732,15 @@ async fn computes_and_image_build_compute() {
             .code("InvalidRequestContent"),
     ])
     .await;
-    let r = env
-        .patch(
-            &ws_id("mlw-demo"),
-            ML_API,
-            json!({"properties": {"imageBuildCompute": "cpu-cluster"}}),
-        )
-        .await;
-    assert_eq!(r.status, 202);
-    let fin = env.finish(r, &ws_id("mlw-demo"), ML_API).await;
-    assert_eq!(fin.body["properties"]["imageBuildCompute"], "cpu-cluster");
-    let r = env
-        .put(
-            &ws_id("mlw-hub"),
-            ML_API,
-            json!({"location": "eastus", "properties": {"imageBuildCompute": ""}}),
-        )
-        .await;
-    env.finish(r, &ws_id("mlw-hub"), ML_API).await;
     env.check(&[
+        case("PATCH", ws_id("mlw-demo"), Some(ML_API))
+            .body(json!({"properties": {"imageBuildCompute": "cpu-cluster"}}))
+            .status(202)
+            .finish(ws_id("mlw-demo"))
+            .field("/properties/imageBuildCompute", json!("cpu-cluster")),
+        case("PUT", ws_id("mlw-hub"), Some(ML_API))
+            .body(json!({"location": "eastus", "properties": {"imageBuildCompute": ""}}))
+            .finish(ws_id("mlw-hub")),
         case("GET", ws_id("mlw-demo"), Some(ML_API))
             .field("/properties/imageBuildCompute", json!("cpu-cluster")),
         case("GET", ws_id("mlw-hub"), Some(ML_API))

@@ -254,6 +254,8 @@ pub struct Case {
     pub code: Option<&'static str>,
     /// JSON pointer into the response body → expected value.
     pub fields: Vec<(&'static str, Value)>,
+    /// Resource to read once the operation this case starts has finished (see [`Case::finish`]).
+    pub finish: Option<String>,
 }
 
 /// A case: `method path?api-version=api` with the test token, expecting nothing yet.
@@ -268,6 +270,7 @@ pub fn case(method: &'static str, path: impl Into<String>, api: Option<&str>) ->
         status: None,
         code: None,
         fields: Vec::new(),
+        finish: None,
     }
 }
 
@@ -299,6 +302,14 @@ impl Case {
         self.fields.push((pointer, v));
         self
     }
+    /// Finishes the async operation this case starts before the next case runs: `status` is
+    /// checked on the first response, then [`Env::finish`] drives the operation to completion
+    /// (reading `resource_path` at the case's api-version when it is an Azure-AsyncOperation),
+    /// and `code` and the fields are checked on the final response, which `check` returns.
+    pub fn finish(mut self, resource_path: impl Into<String>) -> Self {
+        self.finish = Some(resource_path.into());
+        self
+    }
 }
 
 impl Env {
@@ -327,6 +338,13 @@ impl Env {
             if let Some(s) = c.status {
                 assert_eq!(r.status, s, "{label}: {:?}", r.body);
             }
+            let r = match &c.finish {
+                Some(res) => {
+                    self.finish(r, res, c.api.as_deref().unwrap_or_default())
+                        .await
+                }
+                None => r,
+            };
             if let Some(code) = c.code {
                 assert_eq!(r.code(), code, "{label}: {:?}", r.body);
             }
