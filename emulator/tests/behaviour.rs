@@ -335,45 +335,49 @@ async fn isolation_mode_is_one_way() {
 async fn fqdn_rules_need_approved_outbound() {
     let env = start().await;
     let fqdn = json!({"properties": {"type": "FQDN", "category": "UserDefined", "destination": "pypi.org"}});
-    let r = env
-        .put(&rule_path("mlw-demo", "pypi"), ML_API, fqdn.clone())
+    // Rules need a managed network.
+    env.check(&[case("PUT", rule_path("mlw-demo", "pypi"), Some(ML_API))
+        .body(fqdn.clone())
+        .status(400)])
         .await;
-    assert_eq!(r.status, 400, "rules need managed network");
     set_mode(&env, "mlw-demo", "AllowInternetOutbound").await;
-    let r = env
-        .put(&rule_path("mlw-demo", "pypi"), ML_API, fqdn.clone())
-        .await;
-    assert_eq!(r.status, 400);
-    assert_eq!(
-        r.body["error"]["message"],
-        "Only 'PrivateEndpoint' outbound rules are supported when managed network isolation mode is 'AllowInternetOutbound'."
-    );
     let st = json!({"properties": {"type": "ServiceTag", "destination": {"serviceTag": "AzureActiveDirectory", "protocol": "TCP", "portRanges": "443"}}});
-    assert_eq!(
-        env.put(&rule_path("mlw-demo", "aad"), ML_API, st.clone())
-            .await
-            .status,
-        400
-    );
     let pe = json!({"properties": {"type": "PrivateEndpoint", "destination": {"serviceResourceId": format!("{}/providers/Microsoft.Storage/storageAccounts/stamldemo", rg_id()), "subresourceTarget": "blob"}}});
-    let r = env.put(&rule_path("mlw-demo", "pe-blob"), ML_API, pe).await;
-    assert_eq!(r.status, 202);
-    assert!(r.header("location").is_some());
-    assert!(r.header("x-ms-retry-after-ms").is_some());
+    let r = env
+        .check(&[
+            case("PUT", rule_path("mlw-demo", "pypi"), Some(ML_API))
+                .body(fqdn.clone())
+                .status(400)
+                .field(
+                    "/error/message",
+                    json!("Only 'PrivateEndpoint' outbound rules are supported when managed network isolation mode is 'AllowInternetOutbound'."),
+                ),
+            case("PUT", rule_path("mlw-demo", "aad"), Some(ML_API))
+                .body(st.clone())
+                .status(400),
+            case("PUT", rule_path("mlw-demo", "pe-blob"), Some(ML_API))
+                .body(pe)
+                .status(202),
+        ])
+        .await;
+    assert!(r[2].header("location").is_some());
+    assert!(r[2].header("x-ms-retry-after-ms").is_some());
     let fin = env
-        .finish(r, &rule_path("mlw-demo", "pe-blob"), ML_API)
+        .finish(r[2].clone(), &rule_path("mlw-demo", "pe-blob"), ML_API)
         .await;
     assert_eq!(fin.status, 200);
     assert_eq!(fin.body["properties"]["category"], "UserDefined");
     set_mode(&env, "mlw-demo", "AllowOnlyApprovedOutbound").await;
-    let r = env.put(&rule_path("mlw-demo", "pypi"), ML_API, fqdn).await;
-    assert_eq!(r.status, 202);
-    env.finish(r, &rule_path("mlw-demo", "pypi"), ML_API).await;
-    let r = env.put(&rule_path("mlw-demo", "aad"), ML_API, st).await;
-    assert_eq!(r.status, 202);
-    env.finish(r, &rule_path("mlw-demo", "aad"), ML_API).await;
-    // Bad names and system categories are refused.
     env.check(&[
+        case("PUT", rule_path("mlw-demo", "pypi"), Some(ML_API))
+            .body(fqdn)
+            .status(202)
+            .finish(rule_path("mlw-demo", "pypi")),
+        case("PUT", rule_path("mlw-demo", "aad"), Some(ML_API))
+            .body(st)
+            .status(202)
+            .finish(rule_path("mlw-demo", "aad")),
+        // Bad names and system categories are refused.
         case("PUT", rule_path("mlw-demo", "x"), Some(ML_API))
             .body(json!({"properties": {"type": "FQDN", "destination": "a.b"}}))
             .code("InvalidResourceName"),
@@ -765,26 +769,26 @@ async fn zone_with_links_cannot_be_deleted() {
         "{}/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms",
         rg_id()
     );
-    let r = env.put(&z, DNS_API, json!({"location": "global"})).await;
-    assert_eq!(
-        env.get(&z, DNS_API).await.status,
-        404,
-        "invisible while the 202 create runs"
-    );
-    env.finish(r, &z, DNS_API).await;
+    let r = env
+        .check(&[
+            case("PUT", &z, Some(DNS_API)).body(json!({"location": "global"})),
+            // Invisible while the 202 create runs.
+            case("GET", &z, Some(DNS_API)).status(404),
+        ])
+        .await;
+    env.finish(r[0].clone(), &z, DNS_API).await;
     let link = format!("{z}/virtualNetworkLinks/vnet-aml");
-    let r = env.put(&link, DNS_API, json!({"location": "global", "properties": {"virtualNetwork": {"id": format!("{}/providers/Microsoft.Network/virtualNetworks/vnet-aml", rg_id())}, "registrationEnabled": false}})).await;
-    assert_eq!(r.status, 202);
-    let fin = env.finish(r, &link, DNS_API).await;
-    assert_eq!(
-        fin.body["properties"]["virtualNetworkLinkState"],
-        "Completed"
-    );
-    assert_eq!(env.delete(&z, DNS_API).await.status, 409);
-    let r = env.delete(&link, DNS_API).await;
-    env.finish(r, &link, DNS_API).await;
-    let r = env.delete(&z, DNS_API).await;
-    assert_eq!(r.status, 202);
+    env.check(&[
+        case("PUT", &link, Some(DNS_API))
+            .body(json!({"location": "global", "properties": {"virtualNetwork": {"id": format!("{}/providers/Microsoft.Network/virtualNetworks/vnet-aml", rg_id())}, "registrationEnabled": false}}))
+            .status(202)
+            .finish(&link)
+            .field("/properties/virtualNetworkLinkState", json!("Completed")),
+        case("DELETE", &z, Some(DNS_API)).status(409),
+        case("DELETE", &link, Some(DNS_API)).finish(&link),
+        case("DELETE", &z, Some(DNS_API)).status(202),
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -1330,13 +1334,17 @@ async fn failed_operations() {
         .await;
     // ML create: the Location URL answers with the error and the workspace never appears.
     let ws = ws_id("ws-doomed");
-    let r = env
-        .put(&ws, ML_API, json!({"location": "eastus", "properties": {}}))
+    let fin = env
+        .check(&[
+            case("PUT", &ws, Some(ML_API))
+                .body(json!({"location": "eastus", "properties": {}}))
+                .status(202)
+                .finish(&ws)
+                .code("InternalOperationError"),
+            case("GET", &ws, Some(ML_API)).status(404),
+        ])
         .await;
-    assert_eq!(r.status, 202);
-    let fin = env.finish(r, &ws, ML_API).await;
-    assert_eq!((fin.status, fin.code()), (500, "InternalOperationError"));
-    assert_eq!(env.get(&ws, ML_API).await.status, 404);
+    assert_eq!(fin[0].status, 500);
     // NRP: the Azure-AsyncOperation document says Failed with an error; the PE shows Failed.
     let pe = format!(
         "{}/providers/Microsoft.Network/privateEndpoints/pe-doomed",
@@ -1526,19 +1534,13 @@ async fn online_endpoint_names_are_unique_per_region() {
         json!({"location": "westus", "properties": {}}),
     )
     .await;
-    let r = env
-        .put(
-            &ep_path("mlw-demo", "shared-name"),
-            ML_API,
-            ep_body("eastus"),
-        )
-        .await;
-    assert_eq!(r.status, 201);
-    // A write while the create runs would be refused (409); wait for it.
-    env.finish(r, &ep_path("mlw-demo", "shared-name"), ML_API)
-        .await;
     let dup = env
         .check(&[
+            // A write while the create runs would be refused (409); wait for it.
+            case("PUT", ep_path("mlw-demo", "shared-name"), Some(ML_API))
+                .body(ep_body("eastus"))
+                .status(201)
+                .finish(ep_path("mlw-demo", "shared-name")),
             // Same region, another workspace (names compare case-insensitively).
             case("PUT", ep_path("mlw-hub", "Shared-Name"), Some(ML_API))
                 .body(ep_body("eastus"))
@@ -1588,7 +1590,7 @@ async fn online_endpoint_names_are_unique_per_region() {
                 .code("BadRequest"),
         ])
         .await;
-    assert!(dup[0].body["error"]["details"][0]["message"]
+    assert!(dup[1].body["error"]["details"][0]["message"]
         .as_str()
         .unwrap()
         .contains("unique within a region"));
@@ -1631,13 +1633,14 @@ async fn online_endpoint_lro_fail_leaves_it_failed() {
 async fn endpoint_traffic_names_only_existing_deployments() {
     let env = start().await;
     let ep = ep_path("mlw-demo", "ep-traffic");
-    let r = env.put(&ep, ML_API, ep_body("eastus")).await;
-    env.finish(r, &ep, ML_API).await;
     let dep = format!("{ep}/deployments/blue");
     let with_traffic =
         |t: Value| json!({"location": "eastus", "properties": {"authMode": "Key", "traffic": t}});
     let r = env
         .check(&[
+            case("PUT", &ep, Some(ML_API))
+                .body(ep_body("eastus"))
+                .finish(&ep),
             case("PUT", &ep, Some(ML_API))
                 .body(with_traffic(json!({"blue": 100})))
                 .status(400)
@@ -1657,7 +1660,7 @@ async fn endpoint_traffic_names_only_existing_deployments() {
                 .field("/properties/endpointComputeType", json!("Managed")),
         ])
         .await;
-    env.finish(r[3].clone(), &dep, ML_API).await;
+    env.finish(r[4].clone(), &dep, ML_API).await;
     let r = env
         .check(&[
             case("GET", &dep, Some(ML_API))
@@ -1685,13 +1688,13 @@ async fn endpoint_traffic_names_only_existing_deployments() {
         .contains("'green'"));
     env.finish(r[4].clone(), &ep, ML_API).await;
     // Deployment DELETE: 202 + Location; deleting the endpoint removes its deployments.
-    let d = env.delete(&ep, ML_API).await;
-    assert_eq!(d.status, 202);
-    env.finish(d, &ep, ML_API).await;
-    env.check(&[case("GET", &dep, Some(ML_API))
-        .status(404)
-        .code("ParentResourceNotFound")])
-        .await;
+    env.check(&[
+        case("DELETE", &ep, Some(ML_API)).status(202).finish(&ep),
+        case("GET", &dep, Some(ML_API))
+            .status(404)
+            .code("ParentResourceNotFound"),
+    ])
+    .await;
 }
 
 #[tokio::test]
