@@ -392,94 +392,80 @@ async fn fqdn_rules_need_approved_outbound() {
 async fn outbound_rules_map_stays_in_sync() {
     let env = start().await;
     set_mode(&env, "mlw-demo", "AllowOnlyApprovedOutbound").await;
-    // Child PUT → map.
     let r = env
-        .put(
-            &rule_path("mlw-demo", "pypi"),
-            ML_API,
-            json!({"properties": {"type": "FQDN", "destination": "pypi.org"}}),
-        )
+        .check(&[
+            // Child PUT → map.
+            case("PUT", rule_path("mlw-demo", "pypi"), Some(ML_API))
+                .body(json!({"properties": {"type": "FQDN", "destination": "pypi.org"}}))
+                .finish(rule_path("mlw-demo", "pypi")),
+            case("GET", ws_id("mlw-demo"), Some(ML_API)).field(
+                "/properties/managedNetwork/outboundRules/pypi/destination",
+                json!("pypi.org"),
+            ),
+            // Map PATCH → child.
+            case("PATCH", ws_id("mlw-demo"), Some(ML_API))
+                .body(json!({"properties": {"managedNetwork": {"outboundRules": {
+                    "conda": {"type": "FQDN", "category": "UserDefined", "destination": "*.anaconda.org"}}}}}))
+                .status(202)
+                .finish(ws_id("mlw-demo")),
+            case("GET", rule_path("mlw-demo", "conda"), Some(ML_API))
+                .status(200)
+                .field("/properties/destination", json!("*.anaconda.org")),
+            // PATCH merges.
+            case("GET", rule_path("mlw-demo", "pypi"), Some(ML_API)).status(200),
+            // Map PATCH with null deletes.
+            case("PATCH", ws_id("mlw-demo"), Some(ML_API))
+                .body(json!({"properties": {"managedNetwork": {"outboundRules": {"conda": null}}}}))
+                .finish(ws_id("mlw-demo")),
+            case("GET", rule_path("mlw-demo", "conda"), Some(ML_API)).status(404),
+            case("GET", ws_id("mlw-demo"), Some(ML_API)),
+        ])
         .await;
-    env.finish(r, &rule_path("mlw-demo", "pypi"), ML_API).await;
-    let ws = env.get(&ws_id("mlw-demo"), ML_API).await.body;
-    assert_eq!(
-        ws["properties"]["managedNetwork"]["outboundRules"]["pypi"]["destination"],
-        "pypi.org"
-    );
-    // Map PATCH → child.
-    let r = env
-        .patch(
-            &ws_id("mlw-demo"),
-            ML_API,
-            json!({"properties": {"managedNetwork": {"outboundRules": {
-        "conda": {"type": "FQDN", "category": "UserDefined", "destination": "*.anaconda.org"}}}}}),
-        )
-        .await;
-    assert_eq!(r.status, 202, "{:?}", r.body);
-    env.finish(r, &ws_id("mlw-demo"), ML_API).await;
-    let c = env.get(&rule_path("mlw-demo", "conda"), ML_API).await;
-    assert_eq!(c.status, 200);
-    assert_eq!(c.body["properties"]["destination"], "*.anaconda.org");
-    assert_eq!(
-        env.get(&rule_path("mlw-demo", "pypi"), ML_API).await.status,
-        200,
-        "PATCH merges"
-    );
-    // Map PATCH with null deletes.
-    let r = env
-        .patch(
-            &ws_id("mlw-demo"),
-            ML_API,
-            json!({"properties": {"managedNetwork": {"outboundRules": {"conda": null}}}}),
-        )
-        .await;
-    env.finish(r, &ws_id("mlw-demo"), ML_API).await;
-    assert_eq!(
-        env.get(&rule_path("mlw-demo", "conda"), ML_API)
-            .await
-            .status,
-        404
-    );
     // PUT replaces the user rules; sending system rules back is refused.
-    let mut ws = env.get(&ws_id("mlw-demo"), ML_API).await.body;
-    let r = env.put(&ws_id("mlw-demo"), ML_API, ws.clone()).await;
-    assert_eq!(r.status, 400, "system rules echoed back");
+    let mut ws = r[7].body.clone();
+    let echoed = ws.clone();
     ws["properties"]["managedNetwork"]["outboundRules"] =
         json!({"huggingface": {"type": "FQDN", "destination": "cdn-lfs.huggingface.co"}});
-    let r = env.put(&ws_id("mlw-demo"), ML_API, ws).await;
-    assert_eq!(r.status, 202, "{:?}", r.body);
-    let fin = env.finish(r, &ws_id("mlw-demo"), ML_API).await;
-    let map = fin.body["properties"]["managedNetwork"]["outboundRules"]
+    let r = env
+        .check(&[
+            // System rules echoed back.
+            case("PUT", ws_id("mlw-demo"), Some(ML_API))
+                .body(echoed)
+                .status(400),
+            case("PUT", ws_id("mlw-demo"), Some(ML_API))
+                .body(ws)
+                .status(202)
+                .finish(ws_id("mlw-demo")),
+        ])
+        .await;
+    let map = r[1].body["properties"]["managedNetwork"]["outboundRules"]
         .as_object()
         .unwrap()
         .clone();
     assert!(map.contains_key("huggingface"));
     assert!(!map.contains_key("pypi"));
     assert!(map.keys().any(|k| k.starts_with("__SYS_")));
-    // Child DELETE → map.
     let r = env
-        .delete(&rule_path("mlw-demo", "huggingface"), ML_API)
+        .check(&[
+            // Child DELETE → map.
+            case("DELETE", rule_path("mlw-demo", "huggingface"), Some(ML_API))
+                .status(202)
+                .finish(rule_path("mlw-demo", "huggingface")),
+            case("GET", ws_id("mlw-demo"), Some(ML_API)),
+            case("DELETE", rule_path("mlw-demo", "huggingface"), Some(ML_API)).status(204),
+            // List.
+            case(
+                "GET",
+                format!("{}/outboundRules", ws_id("mlw-demo")),
+                Some(ML_API),
+            ),
+        ])
         .await;
-    assert_eq!(r.status, 202);
-    let fin = env
-        .finish(r, &rule_path("mlw-demo", "huggingface"), ML_API)
-        .await;
-    assert_eq!(fin.status, 200);
-    let ws = env.get(&ws_id("mlw-demo"), ML_API).await.body;
-    assert!(ws["properties"]["managedNetwork"]["outboundRules"]
+    assert_eq!(r[0].status, 200);
+    assert!(r[1].body["properties"]["managedNetwork"]["outboundRules"]
         .get("huggingface")
         .is_none());
-    assert_eq!(
-        env.delete(&rule_path("mlw-demo", "huggingface"), ML_API)
-            .await
-            .status,
-        204
-    );
-    // List.
-    let l = env
-        .get(&format!("{}/outboundRules", ws_id("mlw-demo")), ML_API)
-        .await;
-    assert!(l.body["value"].as_array().unwrap().len() >= 5);
+    assert!(r[3].body["value"].as_array().unwrap().len() >= 5);
 }
 
 #[tokio::test]
@@ -840,38 +826,27 @@ async fn malformed_bodies_are_400() {
 #[tokio::test]
 async fn preview_only_network_acls() {
     let env = start().await;
-    let r = env.patch(&ws_id("mlw-demo"), ML_PREVIEW, json!({"properties": {"networkAcls": {"defaultAction": "deny", "ipRules": [{"value": "203.0.113.7"}, {"value": "198.51.100.0/24"}]}}})).await;
-    assert_eq!(r.status, 202, "{:?}", r.body);
-    let fin = env.finish(r, &ws_id("mlw-demo"), ML_PREVIEW).await;
-    assert_eq!(
-        fin.body["properties"]["networkAcls"]["defaultAction"],
-        "Deny"
-    );
-    assert!(env.get(&ws_id("mlw-demo"), ML_API).await.body["properties"]
-        .get("networkAcls")
-        .is_none());
-    // A stable write ignores it, and keeps the stored value.
     let r = env
-        .patch(
-            &ws_id("mlw-demo"),
-            ML_API,
-            json!({"properties": {"networkAcls": {"defaultAction": "Allow"}}}),
-        )
+        .check(&[
+            case("PATCH", ws_id("mlw-demo"), Some(ML_PREVIEW))
+                .body(json!({"properties": {"networkAcls": {"defaultAction": "deny", "ipRules": [{"value": "203.0.113.7"}, {"value": "198.51.100.0/24"}]}}}))
+                .status(202)
+                .finish(ws_id("mlw-demo"))
+                .field("/properties/networkAcls/defaultAction", json!("Deny")),
+            case("GET", ws_id("mlw-demo"), Some(ML_API)),
+            // A stable write ignores it, and keeps the stored value.
+            case("PATCH", ws_id("mlw-demo"), Some(ML_API))
+                .body(json!({"properties": {"networkAcls": {"defaultAction": "Allow"}}}))
+                .finish(ws_id("mlw-demo")),
+            case("GET", ws_id("mlw-demo"), Some(ML_PREVIEW))
+                .field("/properties/networkAcls/defaultAction", json!("Deny")),
+            // Private addresses are refused.
+            case("PATCH", ws_id("mlw-demo"), Some(ML_PREVIEW))
+                .body(json!({"properties": {"networkAcls": {"ipRules": [{"value": "10.0.0.1"}]}}}))
+                .status(400),
+        ])
         .await;
-    env.finish(r, &ws_id("mlw-demo"), ML_API).await;
-    assert_eq!(
-        env.get(&ws_id("mlw-demo"), ML_PREVIEW).await.body["properties"]["networkAcls"]
-            ["defaultAction"],
-        "Deny"
-    );
-    let r = env
-        .patch(
-            &ws_id("mlw-demo"),
-            ML_PREVIEW,
-            json!({"properties": {"networkAcls": {"ipRules": [{"value": "10.0.0.1"}]}}}),
-        )
-        .await;
-    assert_eq!(r.status, 400, "private addresses are refused");
+    assert!(r[1].body["properties"].get("networkAcls").is_none());
 }
 
 #[tokio::test]
