@@ -232,12 +232,15 @@ async fn etag_preconditions() {
         "{}/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms",
         rg_id()
     );
-    let r = env.put(&zone, DNS_API, json!({"location": "Global"})).await;
-    assert_eq!(r.status, 202);
-    let fin = env.finish(r, &zone, DNS_API).await;
-    assert_eq!(fin.status, 200);
-    assert_eq!(fin.body["location"], "global");
-    let etag = fin.body["etag"].as_str().unwrap().to_string();
+    let fin = env
+        .check(&[case("PUT", &zone, Some(DNS_API))
+            .body(json!({"location": "Global"}))
+            .status(202)
+            .finish(&zone)
+            .field("/location", json!("global"))])
+        .await;
+    assert_eq!(fin[0].status, 200);
+    let etag = fin[0].body["etag"].as_str().unwrap().to_string();
     env.check(&[
         case("PUT", &zone, Some(DNS_API))
             .body(json!({"location": "global"}))
@@ -248,19 +251,13 @@ async fn etag_preconditions() {
             .body(json!({"location": "global"}))
             .header("if-match", "\"other\"")
             .status(412),
+        case("PUT", &zone, Some(DNS_API))
+            .body(json!({"location": "global", "tags": {"a": "b"}}))
+            .header("if-match", &etag)
+            .status(202)
+            .finish(&zone),
     ])
     .await;
-    let r = env
-        .send(
-            "PUT",
-            &zone,
-            Some(DNS_API),
-            Some(&json!({"location": "global", "tags": {"a": "b"}})),
-            &[("if-match", &etag)],
-        )
-        .await;
-    assert_eq!(r.status, 202);
-    env.finish(r, &zone, DNS_API).await;
     let missing = format!(
         "{}/providers/Microsoft.Network/privateDnsZones/nothere.example",
         rg_id()
@@ -472,35 +469,25 @@ async fn outbound_rules_map_stays_in_sync() {
 async fn provision_managed_network() {
     let env = start().await;
     let url = format!("{}/provisionManagedNetwork", ws_id("mlw-hub"));
-    let r = env
-        .send(
-            "POST",
-            &url,
-            Some(ML_API),
-            Some(&json!({"includeSpark": true})),
-            &[],
-        )
+    // Not enabled yet.
+    env.check(&[case("POST", &url, Some(ML_API))
+        .body(json!({"includeSpark": true}))
+        .status(400)])
         .await;
-    assert_eq!(r.status, 400, "not enabled yet");
     set_mode(&env, "mlw-hub", "AllowOnlyApprovedOutbound").await;
     let r = env
-        .send(
-            "POST",
-            &url,
-            Some(ML_API),
-            Some(&json!({"includeSpark": true})),
-            &[],
-        )
+        .check(&[
+            case("POST", &url, Some(ML_API))
+                .body(json!({"includeSpark": true}))
+                .status(202)
+                .finish(&url)
+                .field("", json!({"status": "Active", "sparkReady": true})),
+            case("GET", ws_id("mlw-hub"), Some(ML_API))
+                .field("/kind", json!("Hub"))
+                .field("/properties/managedNetwork/status/status", json!("Active")),
+        ])
         .await;
-    assert_eq!(r.status, 202);
-    let fin = env.finish(r, &url, ML_API).await;
-    assert_eq!(fin.body, json!({"status": "Active", "sparkReady": true}));
-    let ws = env.get(&ws_id("mlw-hub"), ML_API).await.body;
-    assert_eq!(ws["kind"], "Hub");
-    assert_eq!(
-        ws["properties"]["managedNetwork"]["status"]["status"],
-        "Active"
-    );
+    let ws = &r[1].body;
     assert!(ws["properties"]["managedNetwork"]["outboundRules"]
         .as_object()
         .unwrap()
@@ -527,16 +514,13 @@ async fn private_endpoint_connections() {
         rg_id()
     );
     let r = env
-        .put(
-            &pe,
-            NET_API,
-            pe_body(&ws_id("mlw-demo"), "amlworkspace", false),
-        )
+        .check(&[case("PUT", &pe, Some(NET_API))
+            .body(pe_body(&ws_id("mlw-demo"), "amlworkspace", false))
+            .status(201)
+            .field("/properties/provisioningState", json!("Updating"))])
         .await;
-    assert_eq!(r.status, 201, "{:?}", r.body);
-    assert_eq!(r.body["properties"]["provisioningState"], "Updating");
-    assert!(r.header("azure-asyncoperation").is_some());
-    let fin = env.finish(r, &pe, NET_API).await;
+    assert!(r[0].header("azure-asyncoperation").is_some());
+    let fin = env.finish(r[0].clone(), &pe, NET_API).await;
     assert_eq!(fin.body["properties"]["provisioningState"], "Succeeded");
     assert_eq!(
         fin.body["properties"]["privateLinkServiceConnections"][0]["properties"]
@@ -553,53 +537,51 @@ async fn private_endpoint_connections() {
         .as_str()
         .unwrap()
         .starts_with("10.0.1."));
-    let ws = env.get(&ws_id("mlw-demo"), ML_API).await.body;
-    let conns = ws["properties"]["privateEndpointConnections"]
-        .as_array()
-        .unwrap();
-    assert_eq!(conns.len(), 1);
-    assert_eq!(
-        conns[0]["properties"]["privateLinkServiceConnectionState"]["status"],
-        "Approved"
-    );
-    assert_eq!(ws["properties"]["privateLinkCount"], 1);
-    // The subnet lists the endpoint.
-    let sn = env
-        .get(
-            &format!(
-                "{}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe",
-                rg_id()
-            ),
-            NET_API,
-        )
-        .await;
-    assert_eq!(sn.body["properties"]["privateEndpoints"][0]["id"], pe);
-
-    // Manual: Pending until the owner approves.
     let pe2 = format!(
         "{}/providers/Microsoft.Network/privateEndpoints/pe-manual",
         rg_id()
     );
     let r = env
-        .put(
-            &pe2,
-            NET_API,
-            pe_body(&ws_id("mlw-demo"), "amlworkspace", true),
-        )
+        .check(&[
+            case("GET", ws_id("mlw-demo"), Some(ML_API))
+                .field(
+                    "/properties/privateEndpointConnections/0/properties/privateLinkServiceConnectionState/status",
+                    json!("Approved"),
+                )
+                .field("/properties/privateLinkCount", json!(1)),
+            // The subnet lists the endpoint.
+            case(
+                "GET",
+                format!(
+                    "{}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe",
+                    rg_id()
+                ),
+                Some(NET_API),
+            )
+            .field("/properties/privateEndpoints/0/id", json!(pe)),
+            // Manual: Pending until the owner approves.
+            case("PUT", &pe2, Some(NET_API))
+                .body(pe_body(&ws_id("mlw-demo"), "amlworkspace", true))
+                .finish(&pe2)
+                .field(
+                    "/properties/manualPrivateLinkServiceConnections/0/properties/privateLinkServiceConnectionState/status",
+                    json!("Pending"),
+                ),
+            case(
+                "GET",
+                format!("{}/privateEndpointConnections", ws_id("mlw-demo")),
+                Some(ML_API),
+            ),
+        ])
         .await;
-    let fin = env.finish(r, &pe2, NET_API).await;
     assert_eq!(
-        fin.body["properties"]["manualPrivateLinkServiceConnections"][0]["properties"]
-            ["privateLinkServiceConnectionState"]["status"],
-        "Pending"
+        r[0].body["properties"]["privateEndpointConnections"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
     );
-    let list = env
-        .get(
-            &format!("{}/privateEndpointConnections", ws_id("mlw-demo")),
-            ML_API,
-        )
-        .await;
-    let pending = list.body["value"]
+    let pending = r[3].body["value"]
         .as_array()
         .unwrap()
         .iter()
@@ -607,35 +589,41 @@ async fn private_endpoint_connections() {
         .unwrap()
         .clone();
     let conn_path = pending["id"].as_str().unwrap().to_string();
-    let r = env.put(&conn_path, ML_API, json!({"properties": {"privateLinkServiceConnectionState": {"status": "Approved", "description": "ok by owner"}}})).await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
-    let pe_now = env.get(&pe2, NET_API).await;
-    assert_eq!(
-        pe_now.body["properties"]["manualPrivateLinkServiceConnections"][0]["properties"]
-            ["privateLinkServiceConnectionState"]["status"],
-        "Approved"
-    );
-    // Wrong group id for a workspace.
     let r = env
-        .put(
-            &format!(
-                "{}/providers/Microsoft.Network/privateEndpoints/pe-bad",
-                rg_id()
+        .check(&[
+            case("PUT", &conn_path, Some(ML_API))
+                .body(json!({"properties": {"privateLinkServiceConnectionState": {"status": "Approved", "description": "ok by owner"}}}))
+                .status(200),
+            case("GET", &pe2, Some(NET_API)).field(
+                "/properties/manualPrivateLinkServiceConnections/0/properties/privateLinkServiceConnectionState/status",
+                json!("Approved"),
             ),
-            NET_API,
-            pe_body(&ws_id("mlw-demo"), "blob", false),
-        )
+            // Wrong group id for a workspace.
+            case(
+                "PUT",
+                format!(
+                    "{}/providers/Microsoft.Network/privateEndpoints/pe-bad",
+                    rg_id()
+                ),
+                Some(NET_API),
+            )
+            .body(pe_body(&ws_id("mlw-demo"), "blob", false))
+            .status(400),
+            // Deleting the PE removes the connection.
+            case("DELETE", &pe, Some(NET_API)).status(202),
+        ])
         .await;
-    assert_eq!(r.status, 400);
-    // Deleting the PE removes the connection.
-    let r = env.delete(&pe, NET_API).await;
-    assert_eq!(r.status, 202);
+    let r = r[3].clone();
     assert!(r.header("location").is_some() && r.header("azure-asyncoperation").is_some());
     env.finish(r, &pe, NET_API).await;
-    assert_eq!(env.get(&pe, NET_API).await.status, 404);
-    let ws = env.get(&ws_id("mlw-demo"), ML_API).await.body;
+    let r = env
+        .check(&[
+            case("GET", &pe, Some(NET_API)).status(404),
+            case("GET", ws_id("mlw-demo"), Some(ML_API)),
+        ])
+        .await;
     assert_eq!(
-        ws["properties"]["privateEndpointConnections"]
+        r[1].body["properties"]["privateEndpointConnections"]
             .as_array()
             .unwrap()
             .len(),
