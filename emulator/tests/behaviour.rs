@@ -666,10 +666,13 @@ async fn zone_group_writes_and_removes_records() {
     let body = json!({"properties": {"privateDnsZoneConfigs": [
         {"name": "api", "properties": {"privateDnsZoneId": zones[0]}},
         {"name": "notebooks", "properties": {"privateDnsZoneId": zones[1]}}]}});
-    let r = env.put(&zg, NET_API, body).await;
-    assert_eq!(r.status, 201, "{:?}", r.body);
-    let fin = env.finish(r, &zg, NET_API).await;
-    let sets = fin.body["properties"]["privateDnsZoneConfigs"][0]["properties"]["recordSets"]
+    let r = env
+        .check(&[case("PUT", &zg, Some(NET_API))
+            .body(body)
+            .status(201)
+            .finish(&zg)])
+        .await;
+    let sets = r[0].body["properties"]["privateDnsZoneConfigs"][0]["properties"]["recordSets"]
         .as_array()
         .unwrap()
         .clone();
@@ -678,58 +681,40 @@ async fn zone_group_writes_and_removes_records() {
         .as_str()
         .unwrap()
         .ends_with(".workspace.eastus")));
-    let a = env.get(&format!("{}/A", zones[0]), DNS_API).await;
-    assert_eq!(a.body["value"].as_array().unwrap().len(), 3);
-    let nb = env.get(&format!("{}/A", zones[1]), DNS_API).await;
-    assert_eq!(nb.body["value"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        env.get(&zones[0], DNS_API).await.body["properties"]["numberOfRecordSets"],
-        4
-    );
-    // Changing a config's zone is refused (InvalidRequestFormat, as NRP does).
-    let r = env.put(&zg, NET_API, json!({"properties": {"privateDnsZoneConfigs": [{"name": "api", "properties": {"privateDnsZoneId": zones[1]}}]}})).await;
-    assert_eq!(r.code(), "InvalidRequestFormat");
-    // A second group is refused.
-    let r = env.put(&format!("{pe}/privateDnsZoneGroups/second"), NET_API, json!({"properties": {"privateDnsZoneConfigs": [{"properties": {"privateDnsZoneId": zones[0]}}]}})).await;
-    assert_eq!(r.status, 400);
-    // Deleting the group removes the records.
-    let r = env.delete(&zg, NET_API).await;
-    assert_eq!(r.status, 202);
-    env.finish(r, &zg, NET_API).await;
-    assert_eq!(
-        env.get(&format!("{}/A", zones[0]), DNS_API).await.body["value"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
-    assert_eq!(
-        env.get(&format!("{}/ALL", zones[0]), DNS_API).await.body["value"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1,
-        "SOA stays"
-    );
-    // Records also go when the PE goes.
-    let r = env.put(&zg, NET_API, json!({"properties": {"privateDnsZoneConfigs": [{"name": "api", "properties": {"privateDnsZoneId": zones[0]}}]}})).await;
-    env.finish(r, &zg, NET_API).await;
-    assert_eq!(
-        env.get(&format!("{}/A", zones[0]), DNS_API).await.body["value"]
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
-    let r = env.delete(&pe, NET_API).await;
-    env.finish(r, &pe, NET_API).await;
-    assert_eq!(
-        env.get(&format!("{}/A", zones[0]), DNS_API).await.body["value"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    let r = env
+        .check(&[
+            case("GET", format!("{}/A", zones[0]), Some(DNS_API)),
+            case("GET", format!("{}/A", zones[1]), Some(DNS_API)),
+            case("GET", &zones[0], Some(DNS_API))
+                .field("/properties/numberOfRecordSets", json!(4)),
+            // Changing a config's zone is refused (InvalidRequestFormat, as NRP does).
+            case("PUT", &zg, Some(NET_API))
+                .body(json!({"properties": {"privateDnsZoneConfigs": [{"name": "api", "properties": {"privateDnsZoneId": zones[1]}}]}}))
+                .code("InvalidRequestFormat"),
+            // A second group is refused.
+            case("PUT", format!("{pe}/privateDnsZoneGroups/second"), Some(NET_API))
+                .body(json!({"properties": {"privateDnsZoneConfigs": [{"properties": {"privateDnsZoneId": zones[0]}}]}}))
+                .status(400),
+            // Deleting the group removes the records.
+            case("DELETE", &zg, Some(NET_API)).status(202).finish(&zg),
+            case("GET", format!("{}/A", zones[0]), Some(DNS_API)),
+            case("GET", format!("{}/ALL", zones[0]), Some(DNS_API)),
+            // Records also go when the PE goes.
+            case("PUT", &zg, Some(NET_API))
+                .body(json!({"properties": {"privateDnsZoneConfigs": [{"name": "api", "properties": {"privateDnsZoneId": zones[0]}}]}}))
+                .finish(&zg),
+            case("GET", format!("{}/A", zones[0]), Some(DNS_API)),
+            case("DELETE", &pe, Some(NET_API)).finish(&pe),
+            case("GET", format!("{}/A", zones[0]), Some(DNS_API)),
+        ])
+        .await;
+    let count = |i: usize| r[i].body["value"].as_array().unwrap().len();
+    assert_eq!(count(0), 3);
+    assert_eq!(count(1), 1);
+    assert_eq!(count(6), 0);
+    assert_eq!(count(7), 1, "SOA stays");
+    assert_eq!(count(9), 3);
+    assert_eq!(count(11), 0);
 }
 
 #[tokio::test]
@@ -970,55 +955,38 @@ async fn admin_api() {
         .iter()
         .filter(|e| e["path"].as_str().unwrap().contains("oauth2"))
         .all(|e| e["requestBody"]["client_secret"] == "REDACTED"));
-    // Out-of-band delete (drift): no LRO, no counters.
-    let d = env
-        .admin("DELETE", &format!("/resources{}", ws_id("mlw-hub")), None)
+    let drift = format!(
+        "{}/providers/Microsoft.Storage/storageAccounts/stdrift",
+        rg_id()
+    );
+    let r = env
+        .check(&[
+            // Out-of-band delete (drift): no LRO, no counters.
+            case(
+                "DELETE",
+                format!("/_emulator/resources{}", ws_id("mlw-hub")),
+                None,
+            )
+            .no_auth()
+            .status(200),
+            case("GET", ws_id("mlw-hub"), Some(ML_API)).status(404),
+            case("GET", "/_emulator/counters", None).no_auth(),
+            // Out-of-band write.
+            case("PUT", format!("/_emulator/resources{drift}"), None)
+                .no_auth()
+                .body(json!({"location": "eastus", "properties": {"x": 1}}))
+                .status(200),
+            case("GET", &drift, Some("2023-05-01")).status(200),
+            // Reset brings the seed world back and clears counters.
+            case("POST", "/_emulator/reset", None).no_auth().status(200),
+            case("GET", ws_id("mlw-hub"), Some(ML_API)).status(200),
+            case("GET", &drift, Some("2023-05-01")).status(404),
+            case("GET", "/_emulator/counters", None)
+                .no_auth()
+                .field("", json!({})),
+        ])
         .await;
-    assert_eq!(d.status, 200);
-    assert_eq!(env.get(&ws_id("mlw-hub"), ML_API).await.status, 404);
-    assert!(env
-        .admin("GET", "/counters", None)
-        .await
-        .body
-        .get(ws_id("mlw-hub").to_lowercase())
-        .is_none());
-    // Out-of-band write.
-    env.seed(
-        &format!(
-            "{}/providers/Microsoft.Storage/storageAccounts/stdrift",
-            rg_id()
-        ),
-        json!({"location": "eastus", "properties": {"x": 1}}),
-    )
-    .await;
-    assert_eq!(
-        env.get(
-            &format!(
-                "{}/providers/Microsoft.Storage/storageAccounts/stdrift",
-                rg_id()
-            ),
-            "2023-05-01"
-        )
-        .await
-        .status,
-        200
-    );
-    // Reset brings the seed world back and clears counters.
-    assert_eq!(env.admin("POST", "/reset", None).await.status, 200);
-    assert_eq!(env.get(&ws_id("mlw-hub"), ML_API).await.status, 200);
-    assert_eq!(
-        env.get(
-            &format!(
-                "{}/providers/Microsoft.Storage/storageAccounts/stdrift",
-                rg_id()
-            ),
-            "2023-05-01"
-        )
-        .await
-        .status,
-        404
-    );
-    assert_eq!(env.admin("GET", "/counters", None).await.body, json!({}));
+    assert!(r[2].body.get(ws_id("mlw-hub").to_lowercase()).is_none());
 }
 
 #[tokio::test]
