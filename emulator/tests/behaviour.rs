@@ -110,37 +110,31 @@ async fn token_flow() {
     .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let tok = r.body["access_token"].as_str().unwrap();
-    let g = env
-        .client
-        .get(env.url(&format!("{}?api-version=2021-04-01", rg_id())))
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(g.status(), 200);
-
-    // Managed identity style endpoint.
-    let mi = env.client.get(env.url("/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/")).header("Metadata", "true").send().await.unwrap();
-    assert_eq!(mi.status(), 200);
-
-    // Metadata document points back at the emulator.
-    let md = to_resp(
-        env.client
-            .get(env.url("/metadata/endpoints?api-version=2022-09-01"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(md.status, 200);
-    assert_eq!(
-        md.body[0]["resourceManager"],
-        format!("{}/", env.h.base_url)
-    );
-    assert_eq!(
-        md.body[0]["authentication"]["loginEndpoint"],
-        format!("{}/", env.h.base_url)
-    );
+    let base = format!("{}/", env.h.base_url);
+    let r = env
+        .check(&[
+            case("GET", rg_id(), Some("2021-04-01"))
+                .no_auth()
+                .header("authorization", &format!("Bearer {tok}"))
+                .status(200),
+            // Managed identity style endpoint.
+            case(
+                "GET",
+                "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/",
+                None,
+            )
+            .no_auth()
+            .header("Metadata", "true")
+            .status(200),
+            // Metadata document points back at the emulator.
+            case("GET", "/metadata/endpoints?api-version=2022-09-01", None)
+                .no_auth()
+                .status(200)
+                .field("/0/resourceManager", json!(base))
+                .field("/0/authentication/loginEndpoint", json!(base)),
+        ])
+        .await;
+    let md = &r[2];
     assert!(
         md.body[0]["authentication"]["audiences"]
             .as_array()
@@ -288,14 +282,34 @@ async fn etag_preconditions() {
 #[tokio::test]
 async fn isolation_mode_is_one_way() {
     let env = start().await;
-    let r = set_mode(&env, "mlw-demo", "AllowInternetOutbound").await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
-    assert_eq!(
-        r.body["properties"]["managedNetwork"]["isolationMode"],
-        "AllowInternetOutbound"
-    );
+    let mode = |m: &str| json!({"properties": {"managedNetwork": {"isolationMode": m}}});
+    let r = env
+        .check(&[
+            case("PATCH", ws_id("mlw-demo"), Some(ML_API))
+                .body(mode("AllowInternetOutbound"))
+                .status(202)
+                .finish(ws_id("mlw-demo"))
+                .field(
+                    "/properties/managedNetwork/isolationMode",
+                    json!("AllowInternetOutbound"),
+                ),
+            case("PATCH", ws_id("mlw-demo"), Some(ML_API))
+                .body(mode("Disabled"))
+                .status(400),
+            case("PATCH", ws_id("mlw-demo"), Some(ML_API))
+                .body(mode("AllowOnlyApprovedOutbound"))
+                .status(202)
+                .finish(ws_id("mlw-demo"))
+                .field("/properties/managedNetwork/firewallSku", json!("Standard")),
+            case("PATCH", ws_id("mlw-demo"), Some(ML_API))
+                .body(mode("AllowInternetOutbound"))
+                .status(400),
+            case("GET", ws_id("mlw-demo"), Some(ML_API)),
+        ])
+        .await;
+    assert_eq!(r[0].status, 200, "{:?}", r[0].body);
     // System Required rules appear (private endpoints only in internet-outbound mode).
-    let rules = r.body["properties"]["managedNetwork"]["outboundRules"]
+    let rules = r[0].body["properties"]["managedNetwork"]["outboundRules"]
         .as_object()
         .unwrap()
         .clone();
@@ -303,29 +317,23 @@ async fn isolation_mode_is_one_way() {
         .values()
         .all(|r| r["category"] == "Required" && r["type"] == "PrivateEndpoint"));
     assert!(rules.len() >= 4);
-    let back = set_mode(&env, "mlw-demo", "Disabled").await;
-    assert_eq!(back.status, 400);
-    assert!(back.body["error"]["message"]
+    assert!(r[1].body["error"]["message"]
         .as_str()
         .unwrap()
         .contains("cannot be changed from 'AllowInternetOutbound' to 'Disabled'"));
-    let up = set_mode(&env, "mlw-demo", "AllowOnlyApprovedOutbound").await;
-    assert_eq!(up.status, 200);
-    assert_eq!(
-        up.body["properties"]["managedNetwork"]["firewallSku"],
-        "Standard"
-    );
-    assert!(up.body["properties"]["managedNetwork"]["outboundRules"]
+    assert_eq!(r[2].status, 200);
+    assert!(r[2].body["properties"]["managedNetwork"]["outboundRules"]
         .as_object()
         .unwrap()
         .values()
         .any(|r| r["type"] == "ServiceTag"));
-    let back = set_mode(&env, "mlw-demo", "AllowInternetOutbound").await;
-    assert_eq!(back.status, 400);
     // PUT is checked too.
-    let mut ws = env.get(&ws_id("mlw-demo"), ML_API).await.body;
+    let mut ws = r[4].body.clone();
     ws["properties"]["managedNetwork"] = json!({"isolationMode": "Disabled"});
-    assert_eq!(env.put(&ws_id("mlw-demo"), ML_API, ws).await.status, 400);
+    env.check(&[case("PUT", ws_id("mlw-demo"), Some(ML_API))
+        .body(ws)
+        .status(400)])
+        .await;
 }
 
 #[tokio::test]
@@ -881,18 +889,26 @@ async fn fault_injection_is_deterministic() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    assert_eq!(env.get(&z, DNS_API).await.status, 404);
-    assert_eq!(env.get(&z, DNS_API).await.status, 404);
-    assert_eq!(env.get(&z, DNS_API).await.status, 200);
-    assert_eq!(env.admin("DELETE", "/faults", None).await.status, 204);
-    let log = env.admin("GET", "/requests", None).await;
-    assert!(log.body["value"]
+    let r = env
+        .check(&[
+            case("GET", &z, Some(DNS_API)).status(404),
+            case("GET", &z, Some(DNS_API)).status(404),
+            case("GET", &z, Some(DNS_API)).status(200),
+            case("DELETE", "/_emulator/faults", None)
+                .no_auth()
+                .status(204),
+            case("GET", "/_emulator/requests", None).no_auth(),
+            case("POST", "/_emulator/faults", None)
+                .no_auth()
+                .body(json!("429=7"))
+                .status(400),
+        ])
+        .await;
+    assert!(r[4].body["value"]
         .as_array()
         .unwrap()
         .iter()
         .any(|e| e["fault"] == "Throttle"));
-    let bad = env.admin("POST", "/faults", Some(json!("429=7"))).await;
-    assert_eq!(bad.status, 400);
 }
 
 #[tokio::test]
@@ -1150,14 +1166,15 @@ async fn odd_bodies_never_crash_the_server() {
             }
         }
     }
-    let r = env
-        .admin(
-            "PUT",
-            &format!("/resources{rg}/providers/Microsoft.Network/virtualNetworks/v2"),
-            Some(json!({"properties": "x"})),
-        )
+    env.check(&[case(
+        "PUT",
+        format!("/_emulator/resources{rg}/providers/Microsoft.Network/virtualNetworks/v2"),
+        None,
+    )
+    .no_auth()
+    .body(json!({"properties": "x"}))
+    .status(400)])
         .await;
-    assert_eq!(r.status, 400);
 }
 
 #[tokio::test]
@@ -1224,15 +1241,15 @@ async fn slow_lro_conflict_and_token_faults() {
     assert!(zh <= 50, "{zh}");
     env.admin("POST", "/faults", Some(json!("409=1,methods=PUT|PATCH")))
         .await;
-    let c = env
-        .patch(&ws_id("mlw-hub"), ML_API, json!({"tags": {"a": "b"}}))
-        .await;
-    assert_eq!((c.status, c.code()), (409, "AnotherOperationInProgress"));
-    assert_eq!(
-        env.get(&ws_id("mlw-hub"), ML_API).await.status,
-        200,
-        "GETs are not affected"
-    );
+    env.check(&[
+        case("PATCH", ws_id("mlw-hub"), Some(ML_API))
+            .body(json!({"tags": {"a": "b"}}))
+            .status(409)
+            .code("AnotherOperationInProgress"),
+        // GETs are not affected.
+        case("GET", ws_id("mlw-hub"), Some(ML_API)).status(200),
+    ])
+    .await;
     env.admin("POST", "/faults", Some(json!("503=1,targets=token")))
         .await;
     assert_eq!(
@@ -1241,21 +1258,18 @@ async fn slow_lro_conflict_and_token_faults() {
             .status,
         503
     );
-    assert_eq!(
-        env.get(&ws_id("mlw-hub"), ML_API).await.status,
-        200,
-        "ARM is not a target now"
-    );
-    env.admin("POST", "/faults", Some(json!("500=1,max=2")))
-        .await;
-    let s: Vec<u16> = {
-        let mut v = Vec::new();
-        for _ in 0..4 {
-            v.push(env.get(&ws_id("mlw-hub"), ML_API).await.status);
-        }
-        v
-    };
-    assert_eq!(s, vec![500, 500, 200, 200]);
+    env.check(&[
+        // ARM is not a target now.
+        case("GET", ws_id("mlw-hub"), Some(ML_API)).status(200),
+        case("POST", "/_emulator/faults", None)
+            .no_auth()
+            .body(json!("500=1,max=2")),
+        case("GET", ws_id("mlw-hub"), Some(ML_API)).status(500),
+        case("GET", ws_id("mlw-hub"), Some(ML_API)).status(500),
+        case("GET", ws_id("mlw-hub"), Some(ML_API)).status(200),
+        case("GET", ws_id("mlw-hub"), Some(ML_API)).status(200),
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -1402,51 +1416,50 @@ async fn online_endpoint_lifecycle_and_patch_fields() {
     ])
     .await;
     let r = env
-        .patch(
-            &ep,
-            ML_API,
-            json!({"tags": {"team": "ml"}, "identity": {"type": "SystemAssigned"}}),
-        )
+        .check(&[
+            case("PATCH", &ep, Some(ML_API))
+                .body(json!({"tags": {"team": "ml"}, "identity": {"type": "SystemAssigned"}}))
+                .status(202),
+            case("GET", &ep, Some(ML_API))
+                .field("/properties/provisioningState", json!("Updating")),
+        ])
         .await;
-    assert_eq!(r.status, 202, "{:?}", r.body);
+    let r = r[0].clone();
     assert!(r
         .header("location")
         .unwrap()
         .contains("/mfeOperationResults/"));
-    assert_eq!(
-        env.get(&ep, ML_API).await.body["properties"]["provisioningState"],
-        "Updating"
-    );
     let fin = env.finish(r, &ep, ML_API).await;
     assert_eq!(fin.status, 200);
     assert_eq!(fin.body["tags"], json!({"team": "ml"}));
     assert!(fin.body["identity"]["principalId"].is_string());
     assert_eq!(fin.body["properties"]["provisioningState"], "Succeeded");
     // Lists page with nextLink like the other lists; `count` is the spec's page size.
-    env.put(&ep_path("mlw-demo", "ep-second"), ML_API, ep_body("eastus"))
+    let r = env
+        .check(&[
+            case("PUT", ep_path("mlw-demo", "ep-second"), Some(ML_API)).body(ep_body("eastus")),
+            case(
+                "GET",
+                format!("{}/onlineEndpoints?count=1", ws_id("mlw-demo")),
+                Some(ML_API),
+            ),
+        ])
         .await;
-    let list = env
-        .send(
-            "GET",
-            &format!("{}/onlineEndpoints?count=1", ws_id("mlw-demo")),
-            Some(ML_API),
-            None,
-            &[],
-        )
-        .await;
+    let list = &r[1];
     assert_eq!(list.body["value"].as_array().unwrap().len(), 1);
     let next = list.body["nextLink"].as_str().unwrap().to_string();
     let page2 = env.send("GET", &next, None, None, &[]).await;
     assert_eq!(page2.body["value"].as_array().unwrap().len(), 1);
     assert!(page2.body.get("nextLink").is_none());
     // DELETE: 202 + Location, Deleting, then gone.
-    let d = env.delete(&ep, ML_API).await;
-    assert_eq!(d.status, 202);
-    assert_eq!(
-        env.get(&ep, ML_API).await.body["properties"]["provisioningState"],
-        "Deleting"
-    );
-    let fin = env.finish(d, &ep, ML_API).await;
+    let d = env
+        .check(&[
+            case("DELETE", &ep, Some(ML_API)).status(202),
+            case("GET", &ep, Some(ML_API))
+                .field("/properties/provisioningState", json!("Deleting")),
+        ])
+        .await;
+    let fin = env.finish(d[0].clone(), &ep, ML_API).await;
     assert_eq!(fin.status, 200);
     env.check(&[
         case("GET", &ep, Some(ML_API))
