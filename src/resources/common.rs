@@ -3,7 +3,7 @@
 //! and the few conversions of ARM values into model values (empty strings, tags, spellings).
 
 use crate::arm::ids::{IdError, WorkspaceId};
-use crate::provider::handler::{Arm, Doing};
+use crate::provider::handler::{parse, Arm, Ctx, Doing};
 use crate::tfplugin::cty::Path;
 use crate::tfplugin::model;
 use crate::tfplugin::traits::Error;
@@ -120,3 +120,24 @@ pub fn id_or<T>(
 }
 
 const ID: &str = "id";
+
+/// How old the workspace body that the coordinator shares may be when a resource refreshes from
+/// it: a refresh of many rules and settings of one workspace then costs one GET, not one each.
+pub const READ_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Workspace `ws` as the coordinator's shared read has it (at most [`READ_MAX_AGE`] old), as the
+/// typed body `T`; `None` when the workspace is gone.
+pub async fn read_workspace<T: serde::de::DeserializeOwned>(
+    ctx: &Ctx<'_>,
+    ws: &WorkspaceId,
+) -> Result<Option<T>, Error> {
+    let deadline = ctx.arm().await?.deadline();
+    let found = ctx
+        .client
+        .coordinator()
+        .await?
+        .read(ws.as_ref(), READ_MAX_AGE, deadline)
+        .await
+        .doing(format!("reading workspace {ws}"))?;
+    found.map(|r| parse(&r.body)).transpose()
+}

@@ -7,11 +7,9 @@
 //! few conditional PATCHes and never drops a rule it does not own. Addresses are checked at
 //! plan time (IPv4 only, public only, no host bits in a CIDR).
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 
-use super::common::{attr, check_workspace_id, workspace_id};
+use super::common::{attr, check_workspace_id, read_workspace, workspace_id};
 use crate::arm::api_versions;
 use crate::arm::ids::WorkspaceId;
 use crate::arm::models::workspace::WorkspaceInbound;
@@ -44,10 +42,6 @@ type M = NetworkRuleModel;
 
 /// The type name.
 pub const TYPE: &str = "aml_network_rule";
-
-/// How old a workspace body read by this process may be when refreshing a rule: a refresh of
-/// many rules of one workspace then costs one GET, not one per rule.
-pub const READ_MAX_AGE: Duration = Duration::from_secs(2);
 
 /// The separator between the workspace ID and the address in a rule's ID.
 const ID_INFIX: &str = "/networkRules/";
@@ -270,18 +264,9 @@ impl TypedResource<ConfiguredProvider> for NetworkRule {
     async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
         let ws = workspace_id(&state.workspace_id)?;
         let ip = ip_of(state);
-        let arm = ctx.arm().await?;
-        let found = ctx
-            .client
-            .coordinator()
-            .await?
-            .read(ws.as_ref(), READ_MAX_AGE, arm.deadline())
-            .await
-            .doing(format!("reading workspace {ws}"))?;
-        let Some(found) = found else {
+        let Some(inbound) = read_workspace::<WorkspaceInbound>(ctx, &ws).await? else {
             return Ok(None);
         };
-        let inbound: WorkspaceInbound = parse(&found.body)?;
         Ok(inbound.has_ip_rule(&ip).then(|| M {
             id: Value::Known(rule_id(ws.as_ref(), &ip)),
             ..state.clone()

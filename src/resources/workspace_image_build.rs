@@ -11,14 +11,13 @@
 
 use async_trait::async_trait;
 
-use super::common::{attr, check_workspace_id, keep_spelling, text, workspace_id};
+use super::common::{attr, check_workspace_id, keep_spelling, read_workspace, text, workspace_id};
 use crate::arm::api_versions;
 use crate::arm::ids::{ContainerRegistryId, ResourceId, WorkspaceId};
 use crate::arm::models::container_registry::ContainerRegistryRead;
 use crate::arm::models::workspace::{set_image_build_compute, ImageBuildWorkspace};
 use crate::provider::handler::{parse, Arm, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
-use crate::resources::network_rule::READ_MAX_AGE;
 use crate::tfplugin::cty::{self, Type};
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::model::{Model, Value};
@@ -254,18 +253,9 @@ impl TypedResource<ConfiguredProvider> for WorkspaceImageBuild {
 
     async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
         let ws = workspace_id(&state.workspace_id)?;
-        let arm = ctx.arm().await?;
-        let Some(found) = ctx
-            .client
-            .coordinator()
-            .await?
-            .read(ws.as_ref(), READ_MAX_AGE, arm.deadline())
-            .await
-            .doing(format!("reading workspace {ws}"))?
-        else {
+        let Some(w) = read_workspace::<ImageBuildWorkspace>(ctx, &ws).await? else {
             return Ok(None);
         };
-        let w: ImageBuildWorkspace = parse(&found.body)?;
         let remote = text(w.compute().map(str::to_string));
         let mut out = state.clone();
         out.id = Value::Known(

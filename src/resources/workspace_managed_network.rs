@@ -10,7 +10,7 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::common::{attr, check_workspace_id, known, workspace_id};
+use super::common::{attr, check_workspace_id, known, read_workspace, workspace_id};
 use crate::arm::api_versions::ML;
 use crate::arm::ids::WorkspaceId;
 use crate::arm::models::workspace::{
@@ -19,7 +19,6 @@ use crate::arm::models::workspace::{
 };
 use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
-use crate::resources::network_rule::READ_MAX_AGE;
 use crate::tfplugin::cty::{self, Type};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::model::{Model, Value};
@@ -298,18 +297,10 @@ impl TypedResource<ConfiguredProvider> for WorkspaceManagedNetwork {
 
     async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
         let ws = workspace_id(&state.workspace_id)?;
-        let arm = ctx.arm().await?;
-        let Some(found) = ctx
-            .client
-            .coordinator()
-            .await?
-            .read(ws.as_ref(), READ_MAX_AGE, arm.deadline())
-            .await
-            .doing(format!("reading workspace {ws}"))?
-        else {
+        let Some(read) = read_workspace::<ManagedNetworkWorkspace>(ctx, &ws).await? else {
             return Ok(None);
         };
-        let mn = settings_of(&found.body)?;
+        let mn = read.properties.managed_network;
         if mn.mode() == "Disabled" {
             return Ok(None);
         }

@@ -9,14 +9,13 @@
 
 use async_trait::async_trait;
 
-use super::common::{attr, check_workspace_id, known, workspace_id};
+use super::common::{attr, check_workspace_id, known, read_workspace, workspace_id};
 use crate::arm::api_versions;
 use crate::arm::ids::WorkspaceId;
 use crate::arm::models::workspace::WorkspaceInbound;
 use crate::arm::network_acls::{self, Access};
-use crate::provider::handler::{parse, Ctx, Doing};
+use crate::provider::handler::{Ctx, Doing};
 use crate::provider::ConfiguredProvider;
-use crate::resources::network_rule::READ_MAX_AGE;
 use crate::tfplugin::cty::{self, Type};
 use crate::tfplugin::model::{Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
@@ -184,18 +183,9 @@ impl TypedResource<ConfiguredProvider> for WorkspaceNetworkAccess {
 
     async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
         let ws = workspace_id(&state.workspace_id)?;
-        let arm = ctx.arm().await?;
-        let Some(found) = ctx
-            .client
-            .coordinator()
-            .await?
-            .read(ws.as_ref(), READ_MAX_AGE, arm.deadline())
-            .await
-            .doing(format!("reading workspace {ws}"))?
-        else {
+        let Some(w) = read_workspace::<WorkspaceInbound>(ctx, &ws).await? else {
             return Ok(None);
         };
-        let w: WorkspaceInbound = parse(&found.body)?;
         let public = || known(w.public_network_access().map(str::to_string));
         let effective = || Value::Known(w.effective_default_action().to_string());
         let imported =
