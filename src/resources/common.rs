@@ -141,3 +141,22 @@ pub async fn read_workspace<T: serde::de::DeserializeOwned>(
         .doing(format!("reading workspace {ws}"))?;
     found.map(|r| parse(&r.body)).transpose()
 }
+
+/// The import stub of a workspace-level setting, imported by its workspace's ARM ID: the ID in
+/// both `id` and `workspace_id` (as `ids` returns them), everything else null. A bad ID is
+/// refused naming the resource type.
+pub fn workspace_import_stub<M: model::Model>(
+    type_name: &str,
+    raw: &str,
+    ids: impl FnOnce(&mut M) -> (&mut model::Value<String>, &mut model::Value<String>),
+) -> Result<M, Error> {
+    let ws = WorkspaceId::parse(raw).map_err(|e| {
+        Error::new(format!("invalid {type_name} import ID"))
+            .detail(format!("Expected a workspace ARM ID: {}", e.message))
+    })?;
+    let mut stub = M::from_value(&crate::tfplugin::cty::Value::Null);
+    let (id, workspace_id) = ids(&mut stub);
+    *id = model::Value::Known(ws.to_string());
+    *workspace_id = model::Value::Known(ws.to_string());
+    Ok(stub)
+}

@@ -11,14 +11,17 @@
 
 use async_trait::async_trait;
 
-use super::common::{attr, check_workspace_id, keep_spelling, read_workspace, text, workspace_id};
+use super::common::{
+    attr, check_workspace_id, keep_spelling, read_workspace, text, workspace_id,
+    workspace_import_stub,
+};
 use crate::arm::api_versions;
 use crate::arm::ids::{ContainerRegistryId, ResourceId, WorkspaceId};
 use crate::arm::models::container_registry::ContainerRegistryRead;
 use crate::arm::models::workspace::{set_image_build_compute, ImageBuildWorkspace};
 use crate::provider::handler::{parse, Arm, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
-use crate::tfplugin::cty::{self, Type};
+use crate::tfplugin::cty::Type;
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::model::{Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
@@ -308,14 +311,7 @@ impl TypedResource<ConfiguredProvider> for WorkspaceImageBuild {
     }
 
     fn import(&self, id: &str) -> Result<M, Error> {
-        let ws = WorkspaceId::parse(id).map_err(|e| {
-            Error::new(format!("invalid {TYPE} import ID"))
-                .detail(format!("Expected a workspace ARM ID: {}", e.message))
-        })?;
-        let mut stub = M::from_value(&cty::Value::Null);
-        stub.id = Value::Known(ws.to_string());
-        stub.workspace_id = Value::Known(ws.to_string());
-        Ok(stub)
+        workspace_import_stub(TYPE, id, |m: &mut M| (&mut m.id, &mut m.workspace_id))
     }
 }
 

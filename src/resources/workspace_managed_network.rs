@@ -10,7 +10,9 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::common::{attr, check_workspace_id, known, read_workspace, workspace_id};
+use super::common::{
+    attr, check_workspace_id, known, read_workspace, workspace_id, workspace_import_stub,
+};
 use crate::arm::api_versions::ML;
 use crate::arm::ids::WorkspaceId;
 use crate::arm::models::workspace::{
@@ -332,14 +334,7 @@ impl TypedResource<ConfiguredProvider> for WorkspaceManagedNetwork {
     }
 
     fn import(&self, id: &str) -> Result<M, Error> {
-        let ws = WorkspaceId::parse(id).map_err(|e| {
-            Error::new(format!("invalid {TYPE} import ID"))
-                .detail(format!("Expected a workspace ARM ID: {}", e.message))
-        })?;
-        let mut stub = M::from_value(&cty::Value::Null);
-        stub.id = Value::Known(ws.to_string());
-        stub.workspace_id = Value::Known(ws.to_string());
-        Ok(stub)
+        workspace_import_stub(TYPE, id, |m: &mut M| (&mut m.id, &mut m.workspace_id))
     }
 }
 

@@ -9,14 +9,16 @@
 
 use async_trait::async_trait;
 
-use super::common::{attr, check_workspace_id, known, read_workspace, workspace_id};
+use super::common::{
+    attr, check_workspace_id, known, read_workspace, workspace_id, workspace_import_stub,
+};
 use crate::arm::api_versions;
 use crate::arm::ids::WorkspaceId;
 use crate::arm::models::workspace::WorkspaceInbound;
 use crate::arm::network_acls::{self, Access};
 use crate::provider::handler::{Ctx, Doing};
 use crate::provider::ConfiguredProvider;
-use crate::tfplugin::cty::{self, Type};
+use crate::tfplugin::cty::Type;
 use crate::tfplugin::model::{Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, Schema, Validator};
 use crate::tfplugin::traits::Error;
@@ -258,13 +260,6 @@ impl TypedResource<ConfiguredProvider> for WorkspaceNetworkAccess {
     }
 
     fn import(&self, id: &str) -> Result<M, Error> {
-        let ws = WorkspaceId::parse(id).map_err(|e| {
-            Error::new(format!("invalid {TYPE} import ID"))
-                .detail(format!("Expected a workspace ARM ID: {}", e.message))
-        })?;
-        let mut stub = M::from_value(&cty::Value::Null);
-        stub.id = Value::Known(ws.to_string());
-        stub.workspace_id = Value::Known(ws.to_string());
-        Ok(stub)
+        workspace_import_stub(TYPE, id, |m: &mut M| (&mut m.id, &mut m.workspace_id))
     }
 }
