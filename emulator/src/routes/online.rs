@@ -523,11 +523,35 @@ fn endpoint_put(
         Some(e) => e.id.clone(),
         None => new_id(w, p),
     };
+    let doc = tracked_doc(
+        &id,
+        &name,
+        EP_TYPE,
+        &region,
+        &body,
+        props,
+        existing.as_ref(),
+    );
+    put_async(app, w, ctx, p, id, EP_TKEY, doc, &region, created)
+}
+
+/// The stored document of an endpoint or deployment written by a PUT: ARM's tracked-resource
+/// envelope around `props`, the request's `tags`, `kind`, `sku` and `identity` (filled in as the
+/// service does, keeping the existing principal), and `systemData` kept from the existing one.
+fn tracked_doc(
+    id: &str,
+    name: &str,
+    ty: &str,
+    region: &str,
+    body: &Value,
+    props: Value,
+    existing: Option<&Res>,
+) -> Value {
     let mut doc = json!({
-        "id": id, "name": name, "type": EP_TYPE, "location": region,
+        "id": id, "name": name, "type": ty, "location": region,
         "tags": body.get("tags").cloned().unwrap_or(json!({})),
         "properties": props,
-        "systemData": system_data(existing.as_ref().and_then(|e| e.doc.get("systemData")), fixed::CLIENT_ID),
+        "systemData": system_data(existing.and_then(|e| e.doc.get("systemData")), fixed::CLIENT_ID),
     });
     for k in ["kind", "sku"] {
         if let Some(v) = body.get(k) {
@@ -535,10 +559,10 @@ fn endpoint_put(
         }
     }
     if let Some(i) = body.get("identity") {
-        let old = existing.as_ref().and_then(|e| e.doc.get("identity"));
+        let old = existing.and_then(|e| e.doc.get("identity"));
         doc["identity"] = fill_identity(i, old);
     }
-    put_async(app, w, ctx, p, id, EP_TKEY, doc, &region, created)
+    doc
 }
 
 /// `properties.properties` (a string map): entries can be added but not removed or altered.
@@ -664,21 +688,15 @@ fn deployment_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> Ar
                 None => new_id(w, p),
             };
             let name = id.rsplit('/').next().unwrap_or("").to_string();
-            let mut doc = json!({
-                "id": id, "name": name, "type": DEP_TYPE, "location": region,
-                "tags": body.get("tags").cloned().unwrap_or(json!({})),
-                "properties": props,
-                "systemData": system_data(existing.as_ref().and_then(|e| e.doc.get("systemData")), fixed::CLIENT_ID),
-            });
-            for k in ["kind", "sku"] {
-                if let Some(v) = body.get(k) {
-                    doc[k] = v.clone();
-                }
-            }
-            if let Some(i) = body.get("identity") {
-                let old = existing.as_ref().and_then(|e| e.doc.get("identity"));
-                doc["identity"] = fill_identity(i, old);
-            }
+            let doc = tracked_doc(
+                &id,
+                &name,
+                DEP_TYPE,
+                &region,
+                &body,
+                props,
+                existing.as_ref(),
+            );
             put_async(app, w, ctx, p, id, DEP_TKEY, doc, &region, created)
         }
         m => Err(ArmError::new(
