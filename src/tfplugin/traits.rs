@@ -101,6 +101,44 @@ pub struct Ctx<'a, C> {
     /// When the operation must be done (from the `timeouts` block or the default).
     pub deadline: Instant,
     warnings: Mutex<Diagnostics>,
+    accepted: Accepted,
+}
+
+/// During a create: the ID of the remote object that may exist from the moment its write was
+/// sent. It outlives the handler's future, so that when the create fails, times out or is stopped
+/// after that moment, the framework still records the object (Terraform saves it tainted) instead
+/// of leaving it behind in Azure. Outside a create it records nothing.
+#[derive(Debug, Default)]
+pub struct Accepted {
+    creating: bool,
+    id: Mutex<Option<String>>,
+}
+
+impl Accepted {
+    /// Records that the object `id` may exist from now on. Only the first object of a create
+    /// counts (a create may write other objects after its own); outside a create, nothing.
+    pub fn record(&self, id: &str) {
+        if !self.creating {
+            return;
+        }
+        if let Ok(mut slot) = self.id.lock() {
+            slot.get_or_insert_with(|| id.to_string());
+        }
+    }
+
+    /// The write of `id` was refused before anything was created: forget it again.
+    pub fn refused(&self, id: &str) {
+        if let Ok(mut slot) = self.id.lock() {
+            if slot.as_deref() == Some(id) {
+                *slot = None;
+            }
+        }
+    }
+
+    /// The recorded ID, if any.
+    pub fn id(&self) -> Option<String> {
+        self.id.lock().ok().and_then(|s| s.clone())
+    }
 }
 
 impl<'a, C> Ctx<'a, C> {
@@ -110,7 +148,20 @@ impl<'a, C> Ctx<'a, C> {
             client,
             deadline: Instant::now() + timeout,
             warnings: Mutex::new(Diagnostics::new()),
+            accepted: Accepted::default(),
         }
+    }
+
+    /// A context for a create: [`Ctx::accepted`] records the object the create writes.
+    pub fn for_create(client: &'a C, timeout: Duration) -> Self {
+        let mut ctx = Ctx::new(client, timeout);
+        ctx.accepted.creating = true;
+        ctx
+    }
+
+    /// What a create has written so far (see [`Accepted`]).
+    pub fn accepted(&self) -> &Accepted {
+        &self.accepted
     }
 
     /// The time left before the deadline.

@@ -178,7 +178,11 @@ impl<P: ProviderDef> Server<P> {
             Operation::Update
         };
         let limit = entry.timeouts.effective(op, &planned);
-        let ctx = Ctx::new(client.as_ref(), limit);
+        let ctx = if creating {
+            Ctx::for_create(client.as_ref(), limit)
+        } else {
+            Ctx::new(client.as_ref(), limit)
+        };
         let planned_obj = Object::new(planned.clone());
         let prior_obj = Object::new(prior.clone());
         let verb = if creating { "creating" } else { "updating" };
@@ -205,11 +209,15 @@ impl<P: ProviderDef> Server<P> {
             Err(e) => {
                 d.extend(ctx.take_warnings());
                 d.push(e.to_diagnostic());
-                let state = match e.partial_state {
-                    Some(partial) => {
+                let state = match (e.partial_state, ctx.accepted().id()) {
+                    (Some(partial), _) => {
                         settle(&planned, entry.schema.block.complete((*partial).into_raw()))
                     }
-                    None => prior,
+                    // A create that failed, timed out or was stopped after its write was sent:
+                    // the object may exist, so it is recorded (Terraform saves it tainted); the
+                    // next refresh finds out what is left and the next apply replaces it.
+                    (None, Some(id)) => accepted_object(&planned, id),
+                    (None, None) => prior,
                 };
                 return Ok(((state.unknowns_to_null(), "state"), d));
             }
@@ -262,6 +270,16 @@ impl<P: ProviderDef> Server<P> {
             .complete(stub.into_raw())
             .unknowns_to_null())
     }
+}
+
+/// The state of a create that stopped after its write was sent: the planned object with the ID
+/// of what was written (values the plan left unknown become null when the result is returned).
+fn accepted_object(planned: &Value, id: String) -> Value {
+    let mut state = planned.clone();
+    if let Some(slot) = state.get_mut("id") {
+        *slot = Value::string(id);
+    }
+    state
 }
 
 /// The state after apply: every value the plan knew stays exactly as planned (Terraform demands

@@ -1,6 +1,7 @@
 //! A fake provider for the tests of the service and of its logic: one resource (`test_thing`)
-//! whose remote objects live in memory, with a name that panics (`panic`) and one that is slow
-//! (`slow`), and one function (`echo`).
+//! whose remote objects live in memory, with a name that panics (`panic`), one that is slow
+//! (`slow`), ones whose create goes wrong after its write was sent (`hang`, `fails`) or is
+//! refused (`refused`), and one function (`echo`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -85,6 +86,24 @@ impl Resource<Remote> for Thing {
         if name == "slow" {
             tokio::time::sleep(Duration::from_secs(30)).await;
         }
+        // The write is sent (the object may exist from now on), then the create goes wrong.
+        let id = format!("/things/{name}");
+        match name.as_str() {
+            "hang" => {
+                ctx.accepted().record(&id);
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+            "fails" => {
+                ctx.accepted().record(&id);
+                return Err(Error::new("the operation failed"));
+            }
+            "refused" => {
+                ctx.accepted().record(&id);
+                ctx.accepted().refused(&id);
+                return Err(Error::new("the request was refused"));
+            }
+            _ => {}
+        }
         let mut o = planned.clone();
         o.set("id", format!("/things/{name}"));
         o.set("ip", "10.0.0.4");
@@ -112,6 +131,11 @@ impl Resource<Remote> for Thing {
             .lock()
             .unwrap()
             .push(format!("update {name}"));
+        // Outside a create, a write records nothing.
+        ctx.accepted().record(&format!("/things/{name}"));
+        if planned.get::<i64>("size").as_known() == Some(&99) {
+            return Err(Error::new("the update failed"));
+        }
         let mut o = planned.clone();
         o.set("ip", "10.0.0.5");
         ctx.client.objects.lock().unwrap().insert(name, o.clone());

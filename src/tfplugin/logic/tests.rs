@@ -133,6 +133,120 @@ async fn stop_interrupts_in_flight_operations() {
     );
 }
 
+/// The planned create of `name`, with a create time limit of one hour.
+async fn planned_for_an_hour(server: &Server<Fake>, name: &str) -> cty::Value {
+    let (mut planned, _, _) = plan(server, &cty::Value::Null, &thing(&block(server), name)).await;
+    *planned.get_mut("timeouts").unwrap() = cty::Value::object([
+        ("create", cty::Value::string("1h")),
+        ("read", cty::Value::Null),
+        ("update", cty::Value::Null),
+        ("delete", cty::Value::Null),
+    ]);
+    planned
+}
+
+/// A partial state: the planned object with the written object's ID and no unknowns.
+fn assert_partial(state: &cty::Value, name: &str) {
+    assert_eq!(
+        state.get("id").unwrap().as_str(),
+        Some(format!("/things/{name}").as_str()),
+        "{state:?}"
+    );
+    assert_eq!(state.get("name").unwrap().as_str(), Some(name));
+    assert!(state.get("ip").unwrap().is_null(), "{state:?}");
+    assert!(state.is_wholly_known(), "{state:?}");
+}
+
+#[tokio::test]
+async fn a_create_stopped_after_its_write_returns_the_object_with_the_error() {
+    let server = configured().await;
+    let planned = planned_for_an_hour(&server, "hang").await;
+    let server2 = Arc::clone(&server);
+    let handle = tokio::spawn(async move { apply(&server2, &cty::Value::Null, &planned).await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.stop();
+    let (state, d) = tokio::time::timeout(Duration::from_secs(5), handle)
+        .await
+        .expect("stopped promptly")
+        .unwrap();
+    assert!(d.has_errors(), "{d:?}");
+    assert!(
+        d.iter().next().unwrap().summary.contains("interrupted"),
+        "{d:?}"
+    );
+    assert_partial(&state, "hang");
+}
+
+#[tokio::test]
+async fn a_create_that_times_out_or_fails_after_its_write_returns_the_object() {
+    let server = configured().await;
+    // The fake's create limit is 300 ms: `hang` times out after its write.
+    let (planned, _, _) = plan(&server, &cty::Value::Null, &thing(&block(&server), "hang")).await;
+    let (state, d) = apply(&server, &cty::Value::Null, &planned).await;
+    assert!(
+        d.iter().next().unwrap().summary.contains("timed out"),
+        "{d:?}"
+    );
+    assert_partial(&state, "hang");
+
+    let (planned, _, _) = plan(&server, &cty::Value::Null, &thing(&block(&server), "fails")).await;
+    let (state, d) = apply(&server, &cty::Value::Null, &planned).await;
+    assert!(
+        d.iter().next().unwrap().summary.contains("the operation failed"),
+        "{d:?}"
+    );
+    assert_partial(&state, "fails");
+}
+
+#[tokio::test]
+async fn a_create_that_failed_before_its_write_saves_nothing() {
+    let server = configured().await;
+    for name in ["refused", "slow"] {
+        let (planned, _, _) = plan(&server, &cty::Value::Null, &thing(&block(&server), name)).await;
+        let (state, d) = apply(&server, &cty::Value::Null, &planned).await;
+        assert!(d.has_errors(), "{name}: {d:?}");
+        assert_eq!(state, cty::Value::Null, "{name}: nothing was written");
+    }
+    // Stopped before the handler started: nothing new starts, nothing is saved.
+    let planned = planned_for_an_hour(&server, "hang").await;
+    server.stop();
+    let (state, d) = apply(&server, &cty::Value::Null, &planned).await;
+    assert!(
+        d.iter().next().unwrap().summary.contains("interrupted"),
+        "{d:?}"
+    );
+    assert_eq!(state, cty::Value::Null);
+    assert!(
+        !server
+            .client()
+            .await
+            .unwrap()
+            .calls
+            .lock()
+            .unwrap()
+            .contains(&"create hang".to_string()),
+        "no create started after Stop"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_update_keeps_the_prior_state() {
+    let server = configured().await;
+    let (planned, _, _) = plan(&server, &cty::Value::Null, &thing(&block(&server), "a")).await;
+    let (state, _) = apply(&server, &cty::Value::Null, &planned).await;
+    // A failed update (size 99 fails after its write): the object is already in state, and
+    // the prior state stays as it was.
+    let mut proposed = state.clone();
+    *proposed.get_mut("size").unwrap() = cty::Value::number_i64(99);
+    let (planned, _, _) = plan(&server, &state, &proposed).await;
+    let (after, d) = apply(&server, &state, &planned).await;
+    assert!(
+        d.iter().next().unwrap().summary.contains("the update failed"),
+        "{d:?}"
+    );
+    assert_eq!(after, state);
+}
+
 #[tokio::test]
 async fn import_returns_a_complete_stub() {
     let server = configured().await;
