@@ -10,6 +10,7 @@
 //! | `412=P` | probability of `412 PreconditionFailed` on writes that carry `If-Match` (nothing is applied) |
 //! | `403=P` | probability of `403 AuthorizationFailed` (a caller without the permission; use with `paths=`) |
 //! | `slow-lro=2000ms` (or `2s`) | delay of async operations on matching paths |
+//! | `hang-lro=P` | probability that an async operation started on a matching path never completes (until the client gives up) |
 //! | `404-after-create=N` | N GETs after a create completes answer 404 (replication lag) |
 //! | `paths=GLOB\|GLOB` | only paths matching one glob (`*` = any run of characters, case-insensitive) |
 //! | `methods=GET\|PUT` | only these methods |
@@ -54,6 +55,8 @@ pub struct FaultSpec {
     pub p403: f64,
     /// Async operation delay override in milliseconds.
     pub slow_lro_ms: Option<u64>,
+    /// Probability that an async operation stays in progress for a day (the client gives up first).
+    pub hang_lro: f64,
     /// Number of 404s on GET after a create.
     pub not_found_after_create: u32,
     /// Path globs (lowercase); empty = all.
@@ -86,6 +89,7 @@ impl Default for FaultSpec {
             p412: 0.0,
             p403: 0.0,
             slow_lro_ms: None,
+            hang_lro: 0.0,
             not_found_after_create: 0,
             paths: Vec::new(),
             methods: Vec::new(),
@@ -148,6 +152,7 @@ pub fn parse(spec: &str) -> Result<FaultSpec, String> {
             "412" => f.p412 = prob(&k, v)?,
             "403" => f.p403 = prob(&k, v)?,
             "slow-lro" => f.slow_lro_ms = Some(duration_ms(&k, v)?),
+            "hang-lro" => f.hang_lro = prob(&k, v)?,
             "404-after-create" => f.not_found_after_create = num(v)? as u32,
             "paths" => {
                 f.paths = v
@@ -337,14 +342,31 @@ impl FaultState {
 
     /// Whether an async operation started by this request should fail (deterministic per path).
     pub fn lro_fails(&self, method: &str, path: &str) -> bool {
+        self.lro_decision("LRO", |s| s.lro_fail, method, path)
+    }
+
+    /// Whether an async operation started by this request should never complete (fault
+    /// `hang-lro`, deterministic per path).
+    pub fn lro_hangs(&self, method: &str, path: &str) -> bool {
+        self.lro_decision("HANG", |s| s.hang_lro, method, path)
+    }
+
+    fn lro_decision(
+        &self,
+        kind: &str,
+        p: impl Fn(&FaultSpec) -> f64,
+        method: &str,
+        path: &str,
+    ) -> bool {
         let guard = self.spec.read().unwrap_or_else(|e| e.into_inner());
         let Some(spec) = guard.as_ref() else {
             return false;
         };
-        if spec.lro_fail <= 0.0 || !Self::matches(spec, "arm", method, path) {
+        let p = p(spec);
+        if p <= 0.0 || !Self::matches(spec, "arm", method, path) {
             return false;
         }
-        let key = format!("LRO {method} {}", path.to_ascii_lowercase());
+        let key = format!("{kind} {method} {}", path.to_ascii_lowercase());
         let n = {
             let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
             let e = c.entry(key.clone()).or_insert(0);
@@ -352,7 +374,7 @@ impl FaultState {
             *e
         };
         let r = (mix(spec.seed ^ fnv(&key) ^ mix(n)) >> 11) as f64 / (1u64 << 53) as f64;
-        if r < spec.lro_fail {
+        if r < p {
             self.injected.fetch_add(1, Ordering::SeqCst);
             true
         } else {
@@ -426,6 +448,7 @@ mod tests {
         assert_eq!(f.slow_lro_ms, Some(2000));
         assert_eq!(f.not_found_after_create, 3);
         assert_eq!(parse("412=0.1").unwrap().p412, 0.1);
+        assert_eq!(parse("hang-lro=0.25").unwrap().hang_lro, 0.25);
         assert_eq!(parse("403=1").unwrap().p403, 1.0);
         assert!(parse("403=0.6,429=0.6").is_err());
         assert!(parse("412=0.6,429=0.5").is_err());

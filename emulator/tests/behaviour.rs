@@ -1273,6 +1273,64 @@ async fn slow_lro_conflict_and_token_faults() {
 }
 
 #[tokio::test]
+async fn hang_lro_keeps_an_operation_running_until_the_client_gives_up() {
+    let env = start().await;
+    env.admin(
+        "POST",
+        "/faults",
+        Some(json!("hang-lro=1,paths=*/privateDnsZones/hung.zone")),
+    )
+    .await;
+    let zone = |name: &str| {
+        format!(
+            "{}/providers/Microsoft.Network/privateDnsZones/{name}",
+            rg_id()
+        )
+    };
+    let hung = zone("hung.zone");
+    let r = env.put(&hung, DNS_API, json!({"location": "global"})).await;
+    assert_eq!(r.status, 202);
+    let status_url = r.header("azure-asyncoperation").expect("status URL");
+    // Far past the configured 20 ms delay, the operation is still running.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let poll = env.send("GET", &status_url, None, None, &[]).await;
+    assert_eq!(poll.status, 200);
+    assert_eq!(poll.body["status"], "InProgress", "{:?}", poll.body);
+    env.check(&[
+        // The zone being created stays hidden, but the emulator holds it.
+        case("GET", &hung, Some(DNS_API)).status(404),
+        // Its operation keeps the lock: another write is refused as busy.
+        case("PUT", &hung, Some(DNS_API))
+            .body(json!({"location": "global"}))
+            .status(409)
+            .code("AnotherOperationInProgress"),
+    ])
+    .await;
+    let held = env.admin("GET", "/resources", None).await;
+    assert!(
+        held.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|id| id.as_str().is_some_and(|i| i.eq_ignore_ascii_case(&hung))),
+        "{:?}",
+        held.body
+    );
+    // Other paths complete as configured.
+    let fast = zone("fast.zone");
+    let r = env.put(&fast, DNS_API, json!({"location": "global"})).await;
+    let done = env.finish(r, &fast, DNS_API).await;
+    assert_eq!(done.status, 200);
+    // Probabilities are checked like every other fault's.
+    env.check(&[case("POST", "/_emulator/faults", None)
+        .no_auth()
+        .body(json!("hang-lro=2"))
+        .status(400)
+        .code("InvalidFaultSpec")])
+        .await;
+}
+
+#[tokio::test]
 async fn failed_operations() {
     let env = start().await;
     env.admin("POST", "/faults", Some(json!("lro-fail=1")))

@@ -733,8 +733,12 @@ pub fn check_busy(w: &World, ctx: &Ctx, lock: &str, resource: &str) -> ArmResult
     Ok(())
 }
 
-/// Delay of async operations for this request (fault `slow-lro` overrides the config).
+/// Delay of async operations for this request (fault `slow-lro` overrides the config; fault
+/// `hang-lro` keeps the operation running for a day, longer than any client waits).
 pub fn lro_delay(app: &App, ctx: &Ctx) -> std::time::Duration {
+    if app.faults.lro_hangs(&ctx.method, &ctx.path) {
+        return std::time::Duration::from_secs(24 * 3600);
+    }
     let ms = app
         .faults
         .slow_lro(&ctx.method, &ctx.path)
