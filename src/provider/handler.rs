@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::ConfiguredProvider;
-use crate::arm::{ArmClient, ArmError, Deadline, Response, WriteOptions};
-use crate::tfplugin::traits::{self, Error};
+use crate::arm::{ArmClient, ArmError, Deadline, ErrorKind, Response, WriteOptions};
+use crate::tfplugin::traits::{self, Accepted, Error};
 
 /// The handler context of this provider's features.
 pub type Ctx<'a> = traits::Ctx<'a, ConfiguredProvider>;
@@ -23,16 +23,22 @@ impl Ctx<'_> {
         Ok(Arm {
             client: self.client.arm().await?,
             deadline: Deadline(self.deadline),
+            accepted: self.accepted(),
         })
     }
 }
 
 /// The ARM client with the handler's deadline: every call waits, retries and polls at most
 /// until then. Everything else of [`ArmClient`] is reached through `Deref`.
+///
+/// In a create, the first PUT's resource is recorded as accepted when it is sent, and forgotten
+/// if ARM refuses the request: when the create then fails, times out or is stopped, the framework
+/// saves the object (tainted) instead of leaving it in Azure unknown to Terraform.
 #[derive(Clone, Copy)]
 pub struct Arm<'a> {
     client: &'a ArmClient,
     deadline: Deadline,
+    accepted: &'a Accepted,
 }
 
 impl<'a> Deref for Arm<'a> {
@@ -83,9 +89,35 @@ impl<'a> Arm<'a> {
         opts: WriteOptions,
     ) -> Result<Response, ArmError> {
         let body = to_json(body)?;
-        self.client
+        let id = id.as_ref();
+        self.accepted.record(id);
+        let result = self
+            .client
             .put(id, api_version, &body, opts, self.deadline)
-            .await
+            .await;
+        self.unless_refused(id, &result);
+        result
+    }
+
+    /// Records, in a create, that the object `id` may exist from now on although it is not
+    /// written by [`Arm::put`] (a write through the coordinator or the outbound-rule writer).
+    /// Call it before the write is sent, then [`Arm::unless_refused`] with its result.
+    pub fn accepted(&self, id: &str) {
+        self.accepted.record(id);
+    }
+
+    /// Forgets `id` again when `result` says ARM refused the write, so nothing was created.
+    pub fn unless_refused<T>(&self, id: &str, result: &Result<T, ArmError>) {
+        if let Err(e) = result {
+            if refused(e) {
+                self.accepted.refused(id);
+            }
+        }
+    }
+
+    /// Forgets `id`: the create refused to write it after all (its own check failed).
+    pub fn not_written(&self, id: &str) {
+        self.accepted.refused(id);
     }
 
     /// PATCH a resource and wait for the operation; returns the final body.
@@ -122,6 +154,23 @@ impl<'a> Arm<'a> {
             .list(collection, api_version, self.deadline)
             .await
     }
+}
+
+/// Whether ARM refused a write outright, so that nothing was created: a request it rejected
+/// (400, 401/403, 409, 412, 429) or one never sent. A 404 may come from the read after an
+/// accepted create (replication lag), and a failed operation, a timeout, a 5xx or a lost
+/// connection may follow an accepted one: the object may exist, so it stays recorded (the next
+/// refresh drops it if it does not).
+fn refused(e: &ArmError) -> bool {
+    matches!(
+        e.kind,
+        ErrorKind::BadRequest
+            | ErrorKind::Auth
+            | ErrorKind::Conflict
+            | ErrorKind::PreconditionFailed
+            | ErrorKind::Throttled
+            | ErrorKind::Config
+    )
 }
 
 fn to_json(body: &impl Serialize) -> Result<Json, ArmError> {

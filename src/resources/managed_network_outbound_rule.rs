@@ -864,13 +864,16 @@ impl ManagedNetworkOutboundRule {
         let doing = format!("writing outbound rule {name} of workspace {ws}");
         let props = serde_json::to_value(request_of(planned))
             .map_err(|e| Error::new(format!("{doing}: could not encode the request body: {e}")))?;
+        let id = ws.outbound_rule(&name).to_string();
+        arm.accepted(&id);
         let written = ctx
             .client
             .outbound_rules()
             .await?
             .put_rule(&ws, &name, &props, arm.deadline())
-            .await
-            .doing(&doing)?;
+            .await;
+        arm.unless_refused(&id, &written);
+        let written = written.doing(&doing)?;
         warn_repaired(ctx, &ws, &written.repaired);
         let Some(rule) = written.rule else {
             return Err(Error::new(format!(

@@ -218,14 +218,19 @@ impl TypedResource<ConfiguredProvider> for NetworkRule {
         let arm = ctx.arm().await?;
         let doing = format!("adding IP rule {ip} to workspace {ws}");
         let mut edit = AddIpRule::new(ip.clone());
+        let id = rule_id(ws.as_ref(), &ip);
+        arm.accepted(&id);
         let done = ctx
             .client
             .coordinator()
             .await?
             .edit(ws.as_ref(), arm.deadline(), move |doc| edit.apply(doc))
-            .await
-            .doing(&doing)?;
-        let id = rule_id(ws.as_ref(), &ip);
+            .await;
+        arm.unless_refused(&id, &done);
+        let done = done.doing(&doing)?;
+        if !matches!(done.value, AddOutcome::Added) {
+            arm.not_written(&id);
+        }
         match done.value {
             AddOutcome::Added => {}
             AddOutcome::AlreadyPresent => {

@@ -323,6 +323,7 @@ impl WorkspaceImageBuild {
             Error::new("compute_name is not known at apply").at(attr(M::COMPUTE_NAME))
         })?;
         let arm = ctx.arm().await?;
+        arm.accepted(ws.as_ref());
         let done = ctx
             .client
             .coordinator()
@@ -330,8 +331,9 @@ impl WorkspaceImageBuild {
             .edit(ws.as_ref(), arm.deadline(), move |doc| {
                 set_image_build_compute(doc, &name)
             })
-            .await
-            .doing(format!("{doing} the image build compute of workspace {ws}"))?;
+            .await;
+        arm.unless_refused(ws.as_ref(), &done);
+        let done = done.doing(format!("{doing} the image build compute of workspace {ws}"))?;
         Ok(done.value)
     }
 }

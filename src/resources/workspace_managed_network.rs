@@ -353,6 +353,7 @@ impl WorkspaceManagedNetwork {
         };
         let doing = format!("setting the managed network of workspace {ws}");
         let refusal = doing.clone();
+        arm.accepted(ws.as_ref());
         let done = ctx
             .client
             .coordinator()
@@ -369,8 +370,12 @@ impl WorkspaceManagedNetwork {
                 edit.write_over(doc);
                 Ok(mn.mode().to_string())
             })
-            .await
-            .doing(doing)?;
+            .await;
+        arm.unless_refused(ws.as_ref(), &done);
+        let done = done.doing(doing)?;
+        if done.value.is_err() {
+            arm.not_written(ws.as_ref());
+        }
         let from = done.value?;
         let mut mn = settings_of(&done.workspace)?;
         let spark = planned.include_spark.as_known().copied().unwrap_or(false);

@@ -163,6 +163,7 @@ impl TypedResource<ConfiguredProvider> for WorkspaceNetworkAccess {
         let ws = workspace_id(&planned.workspace_id)?;
         let arm = ctx.arm().await?;
         let want = wanted(planned);
+        arm.accepted(ws.as_ref());
         let done = ctx
             .client
             .coordinator()
@@ -170,8 +171,9 @@ impl TypedResource<ConfiguredProvider> for WorkspaceNetworkAccess {
             .edit(ws.as_ref(), arm.deadline(), move |doc| {
                 network_acls::set_access(doc, &want)
             })
-            .await
-            .doing(format!("setting the inbound access of workspace {ws}"))?;
+            .await;
+        arm.unless_refused(ws.as_ref(), &done);
+        let done = done.doing(format!("setting the inbound access of workspace {ws}"))?;
         let prior = done.value;
         Ok(M {
             id: Value::Known(ws.to_string()),

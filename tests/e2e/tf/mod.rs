@@ -106,6 +106,20 @@ impl Workspace {
 
     /// Runs `terraform <args>` and returns its output, whatever the exit status.
     pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run terraform")
+    }
+
+    /// Starts `terraform <args>` without waiting, its output piped (to signal it while it runs).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start terraform")
+    }
+
+    /// The command `terraform <args>` in this workspace, with its environment.
+    fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(terraform_bin());
         cmd.args(args).current_dir(self.work());
         for (k, _) in std::env::vars() {
@@ -121,7 +135,7 @@ impl Workspace {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        cmd.output().expect("run terraform")
+        cmd
     }
 
     /// Runs `terraform <args>` and panics with its output unless it succeeds.
