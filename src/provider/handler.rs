@@ -199,3 +199,36 @@ impl<T> Doing<T> for Result<T, ArmError> {
         self.map_err(|e| Error::from(e).context(what))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_refused_writes_are_forgotten() {
+        let e = |kind| ArmError {
+            kind,
+            ..ArmError::config("x")
+        };
+        for kind in [
+            ErrorKind::BadRequest,
+            ErrorKind::Auth,
+            ErrorKind::Conflict,
+            ErrorKind::PreconditionFailed,
+            ErrorKind::Throttled,
+            ErrorKind::Config,
+        ] {
+            assert!(refused(&e(kind)), "{kind:?}");
+        }
+        // These may follow an accepted write: the object may exist.
+        for kind in [
+            ErrorKind::NotFound,
+            ErrorKind::Transient,
+            ErrorKind::Timeout,
+            ErrorKind::Transport,
+            ErrorKind::LroFailed,
+        ] {
+            assert!(!refused(&e(kind)), "{kind:?}");
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! and a create whose operation fails or never ends is stopped. Afterwards an auditor compares
 //! the objects the emulator holds with the IDs in Terraform's state (every object must be there,
 //! tainted where incomplete); then a plain `apply` converges (no "already exists — import it")
-//! and `destroy` leaves nothing behind.
+//! and `destroy` leaves nothing behind (one run destroys straight after the interrupt).
 //!
 //! Each interrupt point has its own emulator and working directory and they run in parallel, so
 //! the whole module stays well under 90 s. `MEASURE` lines report runs and orphans.
@@ -83,7 +83,11 @@ fn accepted_puts(emu: &Emulator) -> usize {
             entries
                 .iter()
                 .filter(|e| e["method"] == "PUT")
-                .filter(|e| e["status"].as_u64().is_some_and(|s| (200..300).contains(&s)))
+                .filter(|e| {
+                    e["status"]
+                        .as_u64()
+                        .is_some_and(|s| (200..300).contains(&s))
+                })
                 .count()
         })
         .unwrap_or(0)
@@ -161,7 +165,10 @@ fn interrupt(
         ));
     }
     Run {
-        point: format!("after {after_puts} accepted PUTs + {} ms", extra.as_millis()),
+        point: format!(
+            "after {after_puts} accepted PUTs + {} ms",
+            extra.as_millis()
+        ),
         finished_first,
         arm: arm.len(),
         orphans,
@@ -173,7 +180,11 @@ fn interrupt(
 
 /// After an interrupt: the operations finish, a plain apply converges without "already exists",
 /// a second plan is empty, and destroy leaves none of the managed objects.
-fn converge_and_destroy(emu: &Emulator, ws: &Workspace, baseline: &BTreeSet<String>) -> Vec<String> {
+fn converge_and_destroy(
+    emu: &Emulator,
+    ws: &Workspace,
+    baseline: &BTreeSet<String>,
+) -> Vec<String> {
     std::thread::sleep(Duration::from_millis(LRO_MS + 500));
     let mut problems = Vec::new();
     match step(ws, &["apply", "-auto-approve", "-no-color"]) {
@@ -186,7 +197,10 @@ fn converge_and_destroy(emu: &Emulator, ws: &Workspace, baseline: &BTreeSet<Stri
     }
     let plan = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
     if plan.status.code() != Some(0) {
-        problems.push(format!("the plan after apply is not empty:\n{}", text(&plan)));
+        problems.push(format!(
+            "the plan after apply is not empty:\n{}",
+            text(&plan)
+        ));
     }
     if let Err(e) = step(ws, &["destroy", "-auto-approve", "-no-color"]) {
         problems.push(e);
@@ -194,6 +208,20 @@ fn converge_and_destroy(emu: &Emulator, ws: &Workspace, baseline: &BTreeSet<Stri
     let left = arm_objects(emu, baseline);
     if !left.is_empty() {
         problems.push(format!("destroy left {left:?}"));
+    }
+    problems
+}
+
+/// Destroy right after an interrupt, once the operations finished: nothing is left.
+fn destroy_now(emu: &Emulator, ws: &Workspace, baseline: &BTreeSet<String>) -> Vec<String> {
+    std::thread::sleep(Duration::from_millis(LRO_MS + 500));
+    let mut problems = Vec::new();
+    if let Err(e) = step(ws, &["destroy", "-auto-approve", "-no-color"]) {
+        problems.push(e);
+    }
+    let left = arm_objects(emu, baseline);
+    if !left.is_empty() {
+        problems.push(format!("destroy after the interrupt left {left:?}"));
     }
     problems
 }
@@ -235,8 +263,11 @@ fn sigint_during_apply_leaves_no_orphans_and_the_next_apply_converges() {
                 s.spawn(move || {
                     let emu = emulator(&[]);
                     let (ws, baseline) = workspace(&emu, &example("private-link"));
-                    let mut run =
-                        interrupt(&emu, &ws, &baseline, puts, Duration::from_millis(ms));
+                    let mut run = interrupt(&emu, &ws, &baseline, puts, Duration::from_millis(ms));
+                    if puts == 1 {
+                        // Destroy straight after the interrupt removes the tainted objects too.
+                        run.problems.extend(destroy_now(&emu, &ws, &baseline));
+                    }
                     run.problems
                         .extend(converge_and_destroy(&emu, &ws, &baseline));
                     run
@@ -256,7 +287,11 @@ fn sigint_during_apply_leaves_no_orphans_and_the_next_apply_converges() {
             r.orphans,
             r.tainted,
             r.exit_after.as_secs_f64(),
-            if r.finished_first { " (apply had finished)" } else { "" }
+            if r.finished_first {
+                " (apply had finished)"
+            } else {
+                ""
+            }
         );
     }
     eprintln!(
@@ -281,7 +316,12 @@ fn sigint_during_apply_leaves_no_orphans_and_the_next_apply_converges() {
             r.point,
             r.exit_after
         );
-        assert!(r.problems.is_empty(), "{}: {}", r.point, r.problems.join("\n"));
+        assert!(
+            r.problems.is_empty(),
+            "{}: {}",
+            r.point,
+            r.problems.join("\n")
+        );
     }
     assert!(
         runs.iter().any(|r| !r.tainted.is_empty()),
@@ -292,7 +332,10 @@ fn sigint_during_apply_leaves_no_orphans_and_the_next_apply_converges() {
 #[test]
 fn stop_ends_a_create_whose_operation_never_finishes_and_keeps_the_object() {
     // The endpoint's operation never completes: only Stop ends the wait.
-    let emu = emulator(&["--faults", "hang-lro=1,methods=PUT,paths=*/privateEndpoints/*"]);
+    let emu = emulator(&[
+        "--faults",
+        "hang-lro=1,methods=PUT,paths=*/privateEndpoints/*",
+    ]);
     let (ws, baseline) = workspace(&emu, &example("private-link"));
     let run = interrupt(&emu, &ws, &baseline, 3, Duration::from_millis(500));
     eprintln!(
@@ -334,7 +377,10 @@ fn a_create_whose_operation_fails_is_saved_tainted_then_replaced() {
     let arm = arm_objects(&emu, &baseline);
     let (state, tainted) = state_ids(&ws);
     let orphans: Vec<_> = arm.difference(&state).collect();
-    assert!(orphans.is_empty(), "objects lost from the state: {orphans:?}");
+    assert!(
+        orphans.is_empty(),
+        "objects lost from the state: {orphans:?}"
+    );
     assert_eq!(
         tainted,
         vec!["aml_private_endpoint.workspace".to_string()],

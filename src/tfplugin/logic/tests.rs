@@ -192,7 +192,11 @@ async fn a_create_that_times_out_or_fails_after_its_write_returns_the_object() {
     let (planned, _, _) = plan(&server, &cty::Value::Null, &thing(&block(&server), "fails")).await;
     let (state, d) = apply(&server, &cty::Value::Null, &planned).await;
     assert!(
-        d.iter().next().unwrap().summary.contains("the operation failed"),
+        d.iter()
+            .next()
+            .unwrap()
+            .summary
+            .contains("the operation failed"),
         "{d:?}"
     );
     assert_partial(&state, "fails");
@@ -241,7 +245,11 @@ async fn a_failed_update_keeps_the_prior_state() {
     let (planned, _, _) = plan(&server, &state, &proposed).await;
     let (after, d) = apply(&server, &state, &planned).await;
     assert!(
-        d.iter().next().unwrap().summary.contains("the update failed"),
+        d.iter()
+            .next()
+            .unwrap()
+            .summary
+            .contains("the update failed"),
         "{d:?}"
     );
     assert_eq!(after, state);
