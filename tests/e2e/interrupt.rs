@@ -395,3 +395,76 @@ fn a_create_whose_operation_fails_is_saved_tainted_then_replaced() {
     let left = arm_objects(&emu, &baseline);
     assert!(left.is_empty(), "destroy left {left:?}");
 }
+
+/// The managed network and three rules, written one at a time per workspace.
+const RULES: &str = r#"
+resource "aml_workspace_managed_network" "mn" {
+  workspace_id   = "WSID"
+  isolation_mode = "AllowOnlyApprovedOutbound"
+}
+
+resource "aml_managed_network_outbound_rule" "tag" {
+  for_each     = toset(["DataFactory", "AzureMonitor", "Sql"])
+  workspace_id = aml_workspace_managed_network.mn.workspace_id
+  name         = "tag-${lower(each.value)}"
+  service_tag {
+    service_tag = each.value
+    protocol    = "TCP"
+    port_ranges = "443"
+  }
+}
+"#;
+
+/// The user-defined outbound rules the emulator holds, lower-cased IDs.
+fn user_rules(emu: &Emulator) -> BTreeSet<String> {
+    emu.resource_ids()
+        .into_iter()
+        .filter(|id| id.to_ascii_lowercase().contains("/outboundrules/"))
+        .filter(|id| {
+            emu.resource(id)
+                .pointer("/properties/category")
+                .and_then(serde_json::Value::as_str)
+                == Some("UserDefined")
+        })
+        .map(|id| id.to_ascii_lowercase())
+        .collect()
+}
+
+#[test]
+fn sigint_while_outbound_rules_are_written_leaves_none_behind() {
+    let emu = emulator(&[]);
+    let (ws, _) = workspace(&emu, &crate::tf::demo_config(&emu, RULES));
+    let before = user_rules(&emu);
+    let mut child = ws.spawn(&["apply", "-auto-approve", "-no-color"]);
+    let started = Instant::now();
+    while child.try_wait().expect("poll terraform").is_none()
+        && accepted_puts(&emu) < 1
+        && started.elapsed() < Duration::from_secs(60)
+    {
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().expect("poll terraform").is_none(),
+        "the apply finished before the interrupt"
+    );
+    sigint(child.id());
+    child.wait_with_output().expect("wait for terraform");
+    let rules: BTreeSet<String> = user_rules(&emu).difference(&before).cloned().collect();
+    let (state, tainted) = state_ids(&ws);
+    let orphans: Vec<_> = rules.difference(&state).collect();
+    eprintln!(
+        "MEASURE interrupted rules: {} rules in ARM, {} orphans, tainted {tainted:?}",
+        rules.len(),
+        orphans.len()
+    );
+    assert!(
+        !rules.is_empty(),
+        "a rule write was accepted before the interrupt"
+    );
+    assert!(orphans.is_empty(), "rules lost from the state: {orphans:?}");
+    let problems = converge_and_destroy(&emu, &ws, &BTreeSet::new());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let left: Vec<_> = user_rules(&emu).difference(&before).cloned().collect();
+    assert!(left.is_empty(), "destroy left rules {left:?}");
+}
