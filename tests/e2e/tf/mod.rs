@@ -106,8 +106,17 @@ impl Workspace {
 
     /// Runs `terraform <args>` and returns its output, whatever the exit status.
     pub fn run(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new(terraform_bin());
-        cmd.args(args).current_dir(self.work());
+        let mut cmd = self.command(terraform_bin());
+        cmd.args(args);
+        cmd.output().expect("run terraform")
+    }
+
+    /// `program` in the working directory with this workspace's environment: the provider
+    /// mirror's CLI configuration, automation settings, the variables set with [`Workspace::env`],
+    /// and none of the caller's `ARM_*`, `TF_*` or `SSL_CERT_FILE`.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.current_dir(self.work());
         for (k, _) in std::env::vars() {
             if k.starts_with("ARM_") || k.starts_with("TF_") || k == "SSL_CERT_FILE" {
                 cmd.env_remove(&k);
@@ -121,7 +130,7 @@ impl Workspace {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        cmd.output().expect("run terraform")
+        cmd
     }
 
     /// Runs `terraform <args>` and panics with its output unless it succeeds.
