@@ -99,6 +99,20 @@ impl Workspace {
         std::fs::write(self.work().join(name), content).unwrap();
     }
 
+    /// Makes the repository's local modules available to `main.tf`: an example refers to them as
+    /// `../../modules/<name>`, which is rewritten to a copy under the working directory.
+    pub fn vendor_modules(&self) {
+        let main = std::fs::read_to_string(self.path("main.tf")).unwrap();
+        if !main.contains("\"../../modules/") {
+            return;
+        }
+        copy_tree(&repo_dir().join("modules"), &self.work().join("modules"));
+        self.write(
+            "main.tf",
+            &main.replace("\"../../modules/", "\"./modules/"),
+        );
+    }
+
     /// Sets an environment variable for every later command.
     pub fn env(&mut self, key: &str, value: &str) {
         self.env.push((key.to_string(), value.to_string()));
@@ -211,6 +225,28 @@ pub fn text(out: &Output) -> String {
 pub fn has(out: &str, needle: &str) -> bool {
     let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     squash(out).contains(&squash(needle))
+}
+
+/// The repository's root.
+pub fn repo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Copies the files under `from` to `to`, leaving out Terraform's working files (`.terraform`,
+/// lock files, state).
+pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with(".terraform") || name.contains(".tfstate") {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to.join(&name));
+        } else {
+            std::fs::copy(entry.path(), to.join(&name)).unwrap();
+        }
+    }
 }
 
 /// `examples/`: a runnable example is a folder in it with a `main.tf`.
