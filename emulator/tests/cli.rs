@@ -162,7 +162,7 @@ async fn exec_runs_the_command_against_a_live_emulator_and_returns_its_status() 
         "env > {d}/env.tmp && mv {d}/env.tmp {d}/env; while [ ! -f {d}/go ]; do sleep 0.05; done; exit 7",
         d = dir.display()
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aml-arm-emulator"))
+    let child = Command::new(env!("CARGO_BIN_EXE_aml-arm-emulator"))
         .args(["exec", "--lro-delay-ms", "5", "--", "sh", "-c", &script])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -197,7 +197,10 @@ async fn exec_runs_the_command_against_a_live_emulator_and_returns_its_status() 
         ("scope", "https://management.azure.com/.default"),
     ];
     let tok: serde_json::Value = client
-        .post(format!("https://{host}/{}/oauth2/v2.0/token", env["ARM_TENANT_ID"]))
+        .post(format!(
+            "https://{host}/{}/oauth2/v2.0/token",
+            env["ARM_TENANT_ID"]
+        ))
         .form(&form)
         .send()
         .await
@@ -296,7 +299,11 @@ fn exec_without_a_runnable_command_says_why() {
         "{}",
         text(&out)
     );
-    for args in [&["exec"][..], &["exec", "--"], &["exec", "terraform", "test"]] {
+    for args in [
+        &["exec"][..],
+        &["exec", "--"],
+        &["exec", "terraform", "test"],
+    ] {
         let out = run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
         assert!(

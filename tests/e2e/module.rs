@@ -76,7 +76,10 @@ fn the_module_readme_lists_every_variable_and_output() {
     let readme = std::fs::read_to_string(module_dir().join("README.md")).unwrap();
     let variables = declared("variables.tf", "variable");
     let outputs = declared("outputs.tf", "output");
-    assert!(variables.len() >= 7 && outputs.len() >= 8, "{variables:?} {outputs:?}");
+    assert!(
+        variables.len() >= 7 && outputs.len() >= 8,
+        "{variables:?} {outputs:?}"
+    );
     for name in variables.iter().chain(&outputs) {
         assert!(
             readme.contains(&format!("| `{name}` |")),
@@ -134,15 +137,18 @@ fn the_module_suite_passes_through_exec_also_under_faults() {
         out.contains(&format!("Success! {runs} passed, 0 failed.")),
         "{out}"
     );
-    let injected: u64 = out
+    let summary = out
         .lines()
         .find_map(|l| l.strip_prefix("aml-arm-emulator exec: "))
-        .and_then(|l| l.split(' ').next())
-        .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no fault summary in:\n{out}"));
+    let injected: u64 = summary
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{summary}"));
     assert!(injected > 0, "faults were injected:\n{out}");
     eprintln!(
-        "secure-workspace suite under --faults {faults}: {runs} runs passed in {secs:.1} s, {injected} faults injected"
+        "secure-workspace suite under --faults {faults}: {runs} runs passed in {secs:.1} s ({summary})"
     );
 }
 
@@ -175,7 +181,10 @@ fn the_providers_plan_errors_fail_their_plans() {
             &["-test-directory=tests/plan_errors", filter.as_str()],
         );
         assert!(!ok, "{file}: the plan passed:\n{out}");
-        assert!(has(&out, expected), "{file}: not the expected error {expected:?}:\n{out}");
+        assert!(
+            has(&out, expected),
+            "{file}: not the expected error {expected:?}:\n{out}"
+        );
         assert!(out.contains("0 passed, 1 failed."), "{file}:\n{out}");
     }
     // The same input under mock_provider: no error (no emulator involved).
@@ -199,13 +208,21 @@ fn the_complete_example_applies_plans_clean_and_destroys() {
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
     ws.assert_no_changes();
     let out = ws.outputs();
-    let ips = out["private_endpoint_ips"]["value"]["corp"].as_array().unwrap();
+    let ips = out["private_endpoint_ips"]["value"]["corp"]
+        .as_array()
+        .unwrap();
     assert!(
-        !ips.is_empty() && ips.iter().all(|ip| ip.as_str().unwrap().starts_with("10.0.1.")),
+        !ips.is_empty()
+            && ips
+                .iter()
+                .all(|ip| ip.as_str().unwrap().starts_with("10.0.1.")),
         "{out}"
     );
     assert_eq!(
-        out["private_dns_zone_ids"]["value"].as_object().unwrap().len(),
+        out["private_dns_zone_ids"]["value"]
+            .as_object()
+            .unwrap()
+            .len(),
         2,
         "{out}"
     );

@@ -107,10 +107,7 @@ impl Workspace {
             return;
         }
         copy_tree(&repo_dir().join("modules"), &self.work().join("modules"));
-        self.write(
-            "main.tf",
-            &main.replace("\"../../modules/", "\"./modules/"),
-        );
+        self.write("main.tf", &main.replace("\"../../modules/", "\"./modules/"));
     }
 
     /// Sets an environment variable for every later command.
