@@ -2,7 +2,8 @@
 //! through `aml-arm-emulator exec` with the provider from the harness's mirror, passes, passes
 //! again under 10 % injected faults, and the provider's plan-time errors of `tests/plan_errors`
 //! each fail their plan with the error they name; the module's README lists every variable and
-//! output; the complete example `examples/secure-workspace` applies, plans clean and destroys.
+//! output; the complete example `examples/secure-workspace` and the module's own example apply,
+//! plan clean and destroy.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -245,4 +246,44 @@ fn the_complete_example_applies_plans_clean_and_destroys() {
         "Enabled",
         "destroy restores the prior public access"
     );
+}
+
+/// The module's own example (`modules/secure-workspace/examples/private-link`) against the
+/// default world: apply, no changes, an address in the subnet for the endpoint, destroy.
+#[test]
+fn the_module_example_applies_plans_clean_and_destroys() {
+    let emu = Emulator::with_lro_delay(&[]);
+    let dir = module_dir().join("examples/private-link");
+    let main = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+    assert!(main.contains("source = \"../..\""), "{main}");
+    let ws = Workspace::against(
+        &emu,
+        &main.replace("source = \"../..\"", "source = \"./secure-workspace\""),
+    );
+    copy_tree(&module_dir(), &ws.work().join("secure-workspace"));
+    ws.init();
+    let wsid = format!("-var=workspace_id={}", crate::tf::emulator::ws_id(&emu));
+    let subnet = format!(
+        "-var=subnet_id={}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe",
+        crate::tf::emulator::rg(&emu)
+    );
+    ws.ok(&["apply", "-auto-approve", "-no-color", &wsid, &subnet]);
+    let plan = ws.run(&["plan", "-detailed-exitcode", "-no-color", &wsid, &subnet]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let out = ws.outputs();
+    let ips = out["private_endpoint_ips"]["value"]["main"]
+        .as_array()
+        .unwrap();
+    assert!(
+        !ips.is_empty()
+            && ips
+                .iter()
+                .all(|ip| ip.as_str().unwrap().starts_with("10.0.1.")),
+        "{out}"
+    );
+    assert!(
+        out["dns_records"]["value"].as_object().unwrap().len() >= 2,
+        "{out}"
+    );
+    ws.ok(&["destroy", "-auto-approve", "-no-color", &wsid, &subnet]);
 }
