@@ -7,7 +7,7 @@
 #   5. managed online endpoints, created once the managed network is provisioned.
 
 locals {
-  workspace_parts     = regex("^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft.MachineLearningServices/workspaces/([^/]+)$", var.workspace_id)
+  workspace_parts     = regex("(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft.MachineLearningServices/workspaces/([^/]+)$", var.workspace_id)
   resource_group_name = local.workspace_parts[1]
   workspace_name      = local.workspace_parts[2]
 

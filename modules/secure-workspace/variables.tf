@@ -1,6 +1,13 @@
 variable "workspace_id" {
   type        = string
   description = "The ARM ID of the existing Azure Machine Learning workspace or hub to secure."
+
+  # The module reads the resource group and the name from the ID (for default names), before
+  # any resource of the provider sees it.
+  validation {
+    condition     = can(regex("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft.MachineLearningServices/workspaces/[^/]+$", var.workspace_id))
+    error_message = "workspace_id must be the ARM ID of a workspace or hub: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.MachineLearningServices/workspaces/<name>."
+  }
 }
 
 variable "private_endpoints" {

@@ -33,3 +33,12 @@ run "given_zones_incomplete" {
   }
   expect_failures = [aml_private_dns_zone_group.this]
 }
+
+# Not a workspace ID (a storage account's): the module needs the workspace's group and name.
+run "workspace_id_of_another_type" {
+  command = plan
+  variables {
+    workspace_id = "/subscriptions/00000000-0000-4000-8000-00000000a3b1/resourceGroups/rg-secure-ml/providers/Microsoft.Storage/storageAccounts/stsecureml"
+  }
+  expect_failures = [var.workspace_id]
+}
