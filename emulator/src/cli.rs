@@ -43,6 +43,23 @@ impl Default for Config {
     }
 }
 
+/// What the command line asks for.
+#[derive(Debug, Clone)]
+pub enum Invocation {
+    /// `--help`: print [`USAGE`].
+    Help,
+    /// Serve until killed, printing the ready line and the `export` lines.
+    Serve(Config),
+    /// `exec [OPTIONS] -- COMMAND [ARGS...]`: serve while `command` runs, with the provider's
+    /// environment, and exit with its status (see `exec.rs`).
+    Exec {
+        /// The emulator's configuration.
+        config: Config,
+        /// The program and its arguments.
+        command: Vec<String>,
+    },
+}
+
 /// Usage text printed by `--help`.
 pub const USAGE: &str =
     "aml-arm-emulator: HTTPS Azure Resource Manager emulator for Azure ML network security
@@ -51,12 +68,48 @@ USAGE:
   aml-arm-emulator [--listen 127.0.0.1:PORT] [--seed FILE] [--ca-out PATH] [--faults SPEC]
                    [--lro-delay-ms N] [--realistic-retry-after] [--enforce-rate-limits]
                    [--log-capacity N] [--page-size N]
+  aml-arm-emulator exec [the same options] -- COMMAND [ARGS...]
+
+`exec` starts the emulator on a free loopback port, runs COMMAND with ARM_METADATA_HOSTNAME,
+ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_SUBSCRIPTION_ID, SSL_CERT_FILE and
+AML_ARM_EMULATOR_URL set, stops the emulator when COMMAND ends and exits with its status
+(127: COMMAND not found, 128+N: COMMAND killed by signal N). SIGTERM and SIGHUP are passed on to
+COMMAND; Ctrl-C reaches it from the terminal. Example: aml-arm-emulator exec -- terraform test
 
 The first stdout line is `listening on https://127.0.0.1:PORT`, followed by `export NAME=value`
 lines (ARM_METADATA_HOSTNAME, ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET,
 ARM_SUBSCRIPTION_ID, SSL_CERT_FILE). Logs go to stderr (RUST_LOG controls the level).
 Fault spec example: seed=7,429=0.1,500=0.05,drop=0.02,slow-lro=2000ms,paths=*/workspaces/*
 ";
+
+/// Parses `std::env::args()`-style arguments (without the program name), `exec` included.
+pub fn parse_invocation(args: &[String]) -> Result<Invocation, String> {
+    if args.first().map(String::as_str) != Some("exec") {
+        return Ok(match parse(args)? {
+            Some(c) => Invocation::Serve(c),
+            None => Invocation::Help,
+        });
+    }
+    let rest = &args[1..];
+    let Some(dash) = rest.iter().position(|a| a == "--") else {
+        if rest.iter().any(|a| a == "-h" || a == "--help") {
+            return Ok(Invocation::Help);
+        }
+        return Err(format!(
+            "exec needs the command after `--`, e.g. `aml-arm-emulator exec -- terraform test`\n\n{USAGE}"
+        ));
+    };
+    let Some(config) = parse(&rest[..dash])? else {
+        return Ok(Invocation::Help);
+    };
+    let command = rest[dash + 1..].to_vec();
+    if command.is_empty() {
+        return Err(format!(
+            "exec: no command after `--`, e.g. `aml-arm-emulator exec -- terraform test`\n\n{USAGE}"
+        ));
+    }
+    Ok(Invocation::Exec { config, command })
+}
 
 /// Parses `std::env::args()`-style arguments (without the program name).
 pub fn parse(args: &[String]) -> Result<Option<Config>, String> {
@@ -141,5 +194,49 @@ mod tests {
         assert_eq!(c.lro_delay_ms, 5);
         assert!(c.realistic_retry_after);
         assert!(parse(&["--listen".into(), "0.0.0.0:1".into()]).is_err());
+    }
+
+    fn args(s: &[&str]) -> Vec<String> {
+        s.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_exec() {
+        match parse_invocation(&args(&[
+            "exec",
+            "--seed",
+            "w.json",
+            "--faults=500=0.1",
+            "--",
+            "terraform",
+            "test",
+            "--",
+            "-x",
+        ]))
+        .unwrap()
+        {
+            Invocation::Exec { config, command } => {
+                assert_eq!(config.seed.unwrap().to_str(), Some("w.json"));
+                assert_eq!(config.faults.as_deref(), Some("500=0.1"));
+                assert_eq!(command, args(&["terraform", "test", "--", "-x"]));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            parse_invocation(&args(&["--lro-delay-ms", "5"])).unwrap(),
+            Invocation::Serve(c) if c.lro_delay_ms == 5
+        ));
+        assert!(matches!(
+            parse_invocation(&args(&["exec", "--help"])).unwrap(),
+            Invocation::Help
+        ));
+        for bad in [
+            &["exec"][..],
+            &["exec", "terraform", "test"],
+            &["exec", "--"],
+            &["exec", "--bogus", "--", "true"],
+        ] {
+            assert!(parse_invocation(&args(bad)).is_err(), "{bad:?}");
+        }
     }
 }

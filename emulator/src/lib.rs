@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod errors;
+pub mod exec;
 pub mod faults;
 pub mod ids;
 pub mod lro;
@@ -41,13 +42,21 @@ pub struct Handle {
 impl Handle {
     /// The `export NAME=value` lines printed after the `listening on` line.
     pub fn env_lines(&self) -> Vec<String> {
+        self.env_vars()
+            .into_iter()
+            .map(|(k, v)| format!("export {k}={v}"))
+            .collect()
+    }
+
+    /// The environment the provider needs to use this emulator, as name and value.
+    pub fn env_vars(&self) -> Vec<(&'static str, String)> {
         vec![
-            format!("export ARM_METADATA_HOSTNAME={}", self.addr),
-            format!("export ARM_TENANT_ID={}", app::ids::TENANT_ID),
-            format!("export ARM_CLIENT_ID={}", app::ids::CLIENT_ID),
-            format!("export ARM_CLIENT_SECRET={}", app::ids::CLIENT_SECRET),
-            format!("export ARM_SUBSCRIPTION_ID={}", app::ids::SUBSCRIPTION_ID),
-            format!("export SSL_CERT_FILE={}", self.ca_path.display()),
+            ("ARM_METADATA_HOSTNAME", self.addr.to_string()),
+            ("ARM_TENANT_ID", app::ids::TENANT_ID.to_string()),
+            ("ARM_CLIENT_ID", app::ids::CLIENT_ID.to_string()),
+            ("ARM_CLIENT_SECRET", app::ids::CLIENT_SECRET.to_string()),
+            ("ARM_SUBSCRIPTION_ID", app::ids::SUBSCRIPTION_ID.to_string()),
+            ("SSL_CERT_FILE", self.ca_path.display().to_string()),
         ]
     }
 

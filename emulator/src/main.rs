@@ -1,23 +1,34 @@
-//! Binary entry point: parse the CLI, start the emulator, print the ready line and the
-//! `export` lines on stdout (so a shell can `eval` them), then serve until killed.
+//! Binary entry point: parse the CLI, then either serve (start the emulator, print the ready
+//! line and the `export` lines on stdout so a shell can `eval` them, serve until killed) or
+//! `exec` a command against a fresh instance (see `exec.rs`).
 
+use aml_arm_emulator::cli::{self, Invocation};
 use std::io::Write;
 
 #[tokio::main]
 async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let invocation = cli::parse_invocation(&args);
+    // Under `exec`, stderr is shared with the command: only warnings unless RUST_LOG says more.
+    let default_level = match &invocation {
+        Ok(Invocation::Exec { .. }) => "warn",
+        _ => "info",
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
         )
         .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let cfg = match aml_arm_emulator::cli::parse(&args) {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            print!("{}", aml_arm_emulator::cli::USAGE);
+    let cfg = match invocation {
+        Ok(Invocation::Serve(c)) => c,
+        Ok(Invocation::Help) => {
+            print!("{}", cli::USAGE);
             return;
+        }
+        Ok(Invocation::Exec { config, command }) => {
+            std::process::exit(aml_arm_emulator::exec::exec(config, command).await);
         }
         Err(e) => {
             eprintln!("aml-arm-emulator: {e}");

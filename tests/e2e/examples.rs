@@ -10,6 +10,7 @@ fn run_example(name: &str) {
     let dir = examples_dir().join(name);
     let emu = Emulator::start(&[]);
     let ws = Workspace::against(&emu, &example(name));
+    ws.vendor_modules();
     for entry in std::fs::read_dir(&dir).unwrap().flatten() {
         let file = entry.file_name().to_string_lossy().to_string();
         if file.ends_with(".tf") && file != "main.tf" {

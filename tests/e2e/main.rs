@@ -10,6 +10,7 @@ mod image_build;
 mod inbound;
 mod interrupt;
 mod managed_network;
+mod module;
 mod official_payloads;
 mod online_endpoint;
 mod private_link;

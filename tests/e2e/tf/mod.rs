@@ -99,6 +99,17 @@ impl Workspace {
         std::fs::write(self.work().join(name), content).unwrap();
     }
 
+    /// Makes the repository's local modules available to `main.tf`: an example refers to them as
+    /// `../../modules/<name>`, which is rewritten to a copy under the working directory.
+    pub fn vendor_modules(&self) {
+        let main = std::fs::read_to_string(self.path("main.tf")).unwrap();
+        if !main.contains("\"../../modules/") {
+            return;
+        }
+        copy_tree(&repo_dir().join("modules"), &self.work().join("modules"));
+        self.write("main.tf", &main.replace("\"../../modules/", "\"./modules/"));
+    }
+
     /// Sets an environment variable for every later command.
     pub fn env(&mut self, key: &str, value: &str) {
         self.env.push((key.to_string(), value.to_string()));
@@ -106,22 +117,27 @@ impl Workspace {
 
     /// Runs `terraform <args>` and returns its output, whatever the exit status.
     pub fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("run terraform")
+        let mut cmd = self.command(terraform_bin());
+        cmd.args(args);
+        cmd.output().expect("run terraform")
     }
 
     /// Starts `terraform <args>` without waiting, its output piped (to signal it while it runs).
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
-        self.command(args)
+        let mut cmd = self.command(terraform_bin());
+        cmd.args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("start terraform")
     }
 
-    /// The command `terraform <args>` in this workspace, with its environment.
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(terraform_bin());
-        cmd.args(args).current_dir(self.work());
+    /// `program` in the working directory with this workspace's environment: the provider
+    /// mirror's CLI configuration, automation settings, the variables set with [`Workspace::env`],
+    /// and none of the caller's `ARM_*`, `TF_*` or `SSL_CERT_FILE`.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.current_dir(self.work());
         for (k, _) in std::env::vars() {
             if k.starts_with("ARM_") || k.starts_with("TF_") || k == "SSL_CERT_FILE" {
                 cmd.env_remove(&k);
@@ -216,6 +232,28 @@ pub fn text(out: &Output) -> String {
 pub fn has(out: &str, needle: &str) -> bool {
     let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     squash(out).contains(&squash(needle))
+}
+
+/// The repository's root.
+pub fn repo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Copies the files under `from` to `to`, leaving out Terraform's working files (`.terraform`,
+/// lock files, state).
+pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with(".terraform") || name.contains(".tfstate") {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to.join(&name));
+        } else {
+            std::fs::copy(entry.path(), to.join(&name)).unwrap();
+        }
+    }
 }
 
 /// `examples/`: a runnable example is a folder in it with a `main.tf`.
