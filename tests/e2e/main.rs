@@ -13,3 +13,4 @@ mod official_payloads;
 mod online_endpoint;
 mod private_link;
 mod workspace;
+mod reliability;
