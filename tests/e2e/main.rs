@@ -12,5 +12,5 @@ mod managed_network;
 mod official_payloads;
 mod online_endpoint;
 mod private_link;
-mod workspace;
 mod reliability;
+mod workspace;

@@ -24,7 +24,10 @@ fn not_found_gets(emu: &Emulator) -> usize {
 /// A workspace for the runnable example `name` (with its extra `.tf` files) against `emu`.
 fn example_workspace(emu: &Emulator, name: &str) -> Workspace {
     let ws = Workspace::against(emu, &example(name));
-    for entry in std::fs::read_dir(examples_dir().join(name)).unwrap().flatten() {
+    for entry in std::fs::read_dir(examples_dir().join(name))
+        .unwrap()
+        .flatten()
+    {
         let file = entry.file_name().to_string_lossy().to_string();
         if file.ends_with(".tf") && file != "main.tf" {
             ws.write(&file, &std::fs::read_to_string(entry.path()).unwrap());
@@ -62,7 +65,10 @@ fn examples_survive_replication_lag_after_create() {
                 !seed.iter().any(|s| s.eq_ignore_ascii_case(id))
                     && !id.to_ascii_lowercase().contains("/outboundrules/__sys_")
             });
-            assert!(left.is_empty(), "{name}: left behind after destroy: {left:?}");
+            assert!(
+                left.is_empty(),
+                "{name}: left behind after destroy: {left:?}"
+            );
         }
     }
 }
@@ -71,10 +77,8 @@ fn examples_survive_replication_lag_after_create() {
 fn zones_config() -> String {
     format!(
         "{HEAD}\n{}",
-        std::fs::read_to_string(
-            examples_dir().join("resources/aml_private_dns_zone/resource.tf")
-        )
-        .unwrap()
+        std::fs::read_to_string(examples_dir().join("resources/aml_private_dns_zone/resource.tf"))
+            .unwrap()
     )
 }
 
@@ -135,7 +139,9 @@ fn credential_env(
     dir: &std::path::Path,
 ) -> (BTreeMap<String, String>, Vec<String>) {
     let mut env = emu.env.clone();
-    let secret = env.remove("ARM_CLIENT_SECRET").expect("emulator client secret");
+    let secret = env
+        .remove("ARM_CLIENT_SECRET")
+        .expect("emulator client secret");
     let mut secrets = vec![secret.clone()];
     match kind {
         "client secret" => {
@@ -243,17 +249,34 @@ fn trace_logs_show_every_request_and_no_secret_with_every_credential() {
             }
         }
         assert!(
-            requests.iter().any(|l| l.contains("method=PUT") && l.contains("status=20")),
+            requests
+                .iter()
+                .any(|l| l.contains("method=PUT") && l.contains("status=20")),
             "{kind}: no successful PUT line"
         );
-        assert!(log.contains("ARM request headers"), "{kind}: no TRACE header lines");
-        assert!(log.contains("retrying ARM request"), "{kind}: no retry line");
-        assert!(log.contains("reason=\"HTTP 429"), "{kind}: the retry has no reason");
-        assert!(log.contains("reading again"), "{kind}: no line for the lagged read");
+        assert!(
+            log.contains("ARM request headers"),
+            "{kind}: no TRACE header lines"
+        );
+        assert!(
+            log.contains("retrying ARM request"),
+            "{kind}: no retry line"
+        );
+        assert!(
+            log.contains("reason=\"HTTP 429"),
+            "{kind}: the retry has no reason"
+        );
+        assert!(
+            log.contains("reading again"),
+            "{kind}: no line for the lagged read"
+        );
 
         let lower = log.to_ascii_lowercase();
         for secret in &secrets {
-            assert!(!log.contains(secret.as_str()), "{kind}: a secret is in the log");
+            assert!(
+                !log.contains(secret.as_str()),
+                "{kind}: a secret is in the log"
+            );
         }
         for needle in [
             "eyj", // any JWT: access tokens, OIDC tokens, client assertions
@@ -283,7 +306,10 @@ fn trace_logs_show_every_request_and_no_secret_with_every_credential() {
     ws.env("TF_LOG_PATH", &log_path.to_string_lossy());
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
     let log = std::fs::read_to_string(&log_path).unwrap();
-    assert!(arm_request_lines(&log).len() >= 3, "no ARM request lines at DEBUG");
+    assert!(
+        arm_request_lines(&log).len() >= 3,
+        "no ARM request lines at DEBUG"
+    );
     assert!(!log.contains("ARM request headers"));
 }
 
@@ -333,5 +359,9 @@ resource "aml_managed_network_outbound_rule" "data_factory" {
         .iter()
         .filter(|r| r["status"] == 500)
         .collect();
-    assert_eq!(failed.len(), 1, "the failed operation was asked again: {failed:?}");
+    assert_eq!(
+        failed.len(),
+        1,
+        "the failed operation was asked again: {failed:?}"
+    );
 }
