@@ -750,6 +750,31 @@ mod tests {
         assert!(should_retry(Method::Put, false, o));
     }
 
+    #[test]
+    fn operation_outcomes_on_a_location_url() {
+        let cases = [
+            (500, Some("InternalOperationError"), true),
+            (400, Some("InvalidParameter"), true),
+            (409, Some("AnotherOperationInProgress"), true),
+            (500, Some("InternalServerError"), false),
+            (500, None, false),
+            (502, Some("BadGateway"), false),
+            (503, Some("ServiceUnavailable"), false),
+            (504, Some("GatewayTimeout"), false),
+            (429, Some("TooManyRequests"), false),
+            (408, Some("RequestTimeout"), false),
+            (202, None, false),
+            (200, Some("x"), false),
+        ];
+        for (status, code, want) in cases {
+            assert_eq!(
+                is_operation_outcome(status, code),
+                want,
+                "{status} {code:?}"
+            );
+        }
+    }
+
     fn resp(headers: &[(&str, &str)]) -> HttpResponse {
         HttpResponse {
             status: 429,
