@@ -7,8 +7,9 @@
 //! [`ArmClient::wait_until`]). A 404 on GET is `Ok(None)`: a resource that is gone is a value,
 //! not an error.
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use url::Url;
@@ -114,6 +115,10 @@ struct Inner {
     cloud: Cloud,
     subscription_id: String,
     auth_method: Option<AuthMethod>,
+    /// Resources this process created or updated recently (lowercase URL path → when the write
+    /// succeeded) and has not read successfully since: a GET of one of them that answers 404
+    /// reads again for a bounded time (replication lag), see [`ArmClient::get`].
+    recent_writes: std::sync::Mutex<HashMap<String, Instant>>,
 }
 
 impl std::fmt::Debug for ArmClient {
@@ -131,6 +136,9 @@ const SETUP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How often a write whose operation failed with a transient code is sent again.
 const MAX_OPERATION_REISSUES: u32 = 4;
+
+/// How long after our own successful create or update a 404 on GET may still be replication lag.
+const RECENT_WRITE_WINDOW: Duration = Duration::from_secs(10 * 60);
 
 impl ArmClient {
     /// Builds the HTTP client, resolves the cloud (fetching metadata if `metadata_host` is set) and
@@ -156,6 +164,7 @@ impl ArmClient {
             Some(host) => {
                 Cloud::from_metadata_host(
                     transport.as_ref(),
+                    &opts.retry.clone().unwrap_or_default(),
                     host,
                     opts.environment.as_deref(),
                     Deadline::after(SETUP_TIMEOUT),
@@ -189,7 +198,7 @@ impl ArmClient {
     ) -> ArmClient {
         let pipeline = Pipeline {
             transport,
-            tokens: TokenCache::new(credential, cloud.token_scope()),
+            tokens: TokenCache::new(credential, cloud.token_scope(), policy.clone()),
             policy,
             arm_endpoint: cloud.resource_manager.clone(),
             user_agent,
@@ -200,8 +209,45 @@ impl ArmClient {
                 cloud,
                 subscription_id,
                 auth_method,
+                recent_writes: std::sync::Mutex::default(),
             }),
         }
+    }
+
+    /// The key of a resource in `recent_writes`: its URL path, lower case, without a trailing `/`.
+    fn write_key(url: &Url) -> String {
+        url.path().trim_end_matches('/').to_ascii_lowercase()
+    }
+
+    /// Remembers (`Some(now)`) or forgets (`None`) a successful write of the resource at `url`;
+    /// entries older than [`RECENT_WRITE_WINDOW`] are dropped on the way.
+    fn note_write(&self, url: &Url, at: Option<Instant>) {
+        let mut map = self
+            .inner
+            .recent_writes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, t| t.elapsed() < RECENT_WRITE_WINDOW);
+        match at {
+            Some(t) => {
+                map.insert(Self::write_key(url), t);
+            }
+            None => {
+                map.remove(&Self::write_key(url));
+            }
+        }
+    }
+
+    /// True when this process created or updated the resource at `url` within the window and has
+    /// not read it successfully since.
+    fn written_recently(&self, url: &Url) -> bool {
+        let map = self
+            .inner
+            .recent_writes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.get(&Self::write_key(url))
+            .is_some_and(|t| t.elapsed() < RECENT_WRITE_WINDOW)
     }
 
     /// The cloud in use.
@@ -243,7 +289,11 @@ impl ArmClient {
         Ok(url)
     }
 
-    /// GET a resource; `Ok(None)` when ARM answers 404 (it is gone).
+    /// GET a resource; `Ok(None)` when ARM answers 404 (it is gone). A resource this process
+    /// created or updated in the last ten minutes, and has not read since, may not be visible
+    /// yet: its 404 is read again with the operation-polling policy
+    /// ([`lro::get_after_write`]) before it counts as gone. Any other 404 answers at once, so
+    /// drift and imports of missing objects are immediate.
     pub async fn get(
         &self,
         id: &(impl AsRef<str> + ?Sized),
@@ -251,14 +301,20 @@ impl ArmClient {
         deadline: Deadline,
     ) -> Result<Option<Response>, ArmError> {
         let url = self.url(id.as_ref(), api_version)?;
-        let resp = self
-            .inner
-            .pipeline
-            .send(&ArmRequest::new(Method::Get, url), deadline)
-            .await?;
+        let pipeline = &self.inner.pipeline;
+        let resp = if self.written_recently(&url) {
+            lro::get_after_write(pipeline, &url, deadline).await?
+        } else {
+            pipeline
+                .send(&ArmRequest::new(Method::Get, url.clone()), deadline)
+                .await?
+        };
         match resp.status {
             404 => Ok(None),
-            s if (200..300).contains(&s) => Ok(Some(Response::from_http(resp))),
+            s if (200..300).contains(&s) => {
+                self.note_write(&url, None);
+                Ok(Some(Response::from_http(resp)))
+            }
             _ => Err(lro::error_of(&resp)),
         }
     }
@@ -442,6 +498,10 @@ impl ArmClient {
         if let Some(v) = &opts.if_none_match {
             req.headers.push(("if-none-match".into(), v.clone()));
         }
+        if method == Method::Delete {
+            // After our own delete a 404 is the expected answer: no tolerance.
+            self.note_write(&url, None);
+        }
         let mut reissue = 0u32;
         loop {
             let first = self.inner.pipeline.send(&req, deadline).await?;
@@ -457,6 +517,9 @@ impl ArmClient {
             }
             match lro::complete(&self.inner.pipeline, method, &url, first, deadline).await {
                 Ok(out) => {
+                    if method != Method::Delete {
+                        self.note_write(&url, Some(Instant::now()));
+                    }
                     return Ok(out.body.map(Response::from_http).unwrap_or(Response {
                         body: Value::Null,
                         etag: None,

@@ -10,14 +10,13 @@
 //! commercial and government tables) and "How to use your workspace with a custom DNS server"
 //! (`how-to-custom-dns`, which lists the China and US Government workspace FQDNs).
 
-use std::time::Duration;
-
 use serde_json::Value;
 use url::Url;
 
 use super::deadline::Deadline;
 use super::error::ArmError;
-use super::http::{HttpRequest, Transport};
+use super::http::{HttpRequest, Method, Transport};
+use super::pipeline::{send_with_retries, ArmRequest, Attempted, RetryPolicy};
 
 /// AML private DNS zones (API zone, notebooks zone) per built-in cloud.
 const PUBLIC_AML_ZONES: [&str; 2] = [
@@ -116,21 +115,30 @@ impl Cloud {
     /// Fetches `https://{metadata_host}/metadata/endpoints` and picks the cloud for `environment`.
     ///
     /// `metadata_host` is a host (with optional port) or an `https://` URL; `http://` is refused.
+    /// The request goes through the ARM requests' retry loop and `policy` (429, 5xx and lost
+    /// connections are retried; other answers fail at once).
     pub(crate) async fn from_metadata_host(
         transport: &dyn Transport,
+        policy: &RetryPolicy,
         metadata_host: &str,
         environment: Option<&str>,
         deadline: Deadline,
     ) -> Result<Cloud, ArmError> {
         let url = metadata_url(metadata_host)?;
-        let req = HttpRequest::get(url.clone());
-        let fut = transport.send(req);
-        let resp = tokio::time::timeout(deadline.remaining().min(Duration::from_secs(60)), fut)
-            .await
-            .map_err(|_| ArmError::timeout(&format!("fetching cloud metadata from {url}"), None))?
-            .map_err(|e| {
-                ArmError::transport(format!("fetching cloud metadata from {url}: {}", e.message))
-            })?;
+        let req = ArmRequest::new(Method::Get, url.clone());
+        let what = Attempted {
+            req: &req,
+            correlation_id: None,
+            label: "cloud metadata request",
+        };
+        let resp = send_with_retries(transport, policy, what, deadline, || async {
+            Ok(HttpRequest::get(url.clone()))
+        })
+        .await
+        .map_err(|mut e| {
+            e.message = format!("fetching cloud metadata from {url}: {}", e.message);
+            e
+        })?;
         if !(200..300).contains(&resp.status) {
             let mut e = ArmError::from_response(resp.status, resp.request_id(), None, &resp.body);
             e.kind = super::error::ErrorKind::Config;

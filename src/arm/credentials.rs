@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
-use azure_core::http::{ClientMethodOptions, ClientOptions, Transport};
+use azure_core::http::{ClientMethodOptions, ClientOptions, RetryOptions, Transport};
 use azure_identity::{
     AzureCliCredential, AzureCliCredentialOptions, ClientAssertion, ClientAssertionCredential,
     ClientAssertionCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions,
@@ -226,9 +226,12 @@ pub(crate) fn build_credential(
     http: &reqwest::Client,
 ) -> Result<(Arc<dyn TokenCredential>, AuthMethod), ArmError> {
     let method = choose_method(o)?;
+    // No retries in azure_core's pipeline: a failed token request is retried by the ARM client's
+    // token cache with the same policy as every ARM request (`pipeline::TokenCache::token`).
     let client_options = || ClientOptions {
         transport: Some(Transport::new(Arc::new(http.clone()))),
         cloud: Some(Arc::new(cloud.azure_cloud_configuration())),
+        retry: RetryOptions::none(),
         ..Default::default()
     };
     let assertion_options = || {
@@ -569,14 +572,23 @@ impl TokenCredential for MsiEndpointCredential {
             .send()
             .await
             .map_err(|e| {
-                credential_error(format!("managed identity endpoint: {}", e.without_url()))
+                azure_core::Error::with_message(
+                    azure_core::error::ErrorKind::Io,
+                    format!("managed identity endpoint: {}", e.without_url()),
+                )
             })?;
         let status = resp.status();
         let body = resp.bytes().await.unwrap_or_default();
         if !status.is_success() {
-            return Err(credential_error(format!(
-                "managed identity endpoint answered HTTP {status}"
-            )));
+            // An HTTP error kind, so that the token cache retries 429 and 5xx.
+            return Err(azure_core::Error::with_message(
+                azure_core::error::ErrorKind::HttpResponse {
+                    status: status.as_u16().into(),
+                    error_code: None,
+                    raw_response: None,
+                },
+                format!("managed identity endpoint answered HTTP {status}"),
+            ));
         }
         let v: Value = serde_json::from_slice(&body)
             .map_err(|_| credential_error("managed identity endpoint answered non-JSON"))?;

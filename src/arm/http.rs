@@ -116,6 +116,9 @@ pub struct TransportError {
     pub message: String,
     /// True when the connection was never established, so the server cannot have acted on it.
     pub connect: bool,
+    /// True when the client itself refused to go on (a redirect to a non-https URL or another
+    /// host): asking again gets the same answer, so it is never retried.
+    pub refused: bool,
 }
 
 /// Sends one request and reads the whole response. Implemented by reqwest in production and by
@@ -134,24 +137,33 @@ pub fn build_reqwest_client(user_agent: &str) -> Result<reqwest::Client, ArmErro
         .connect_timeout(Duration::from_secs(30))
         .read_timeout(Duration::from_secs(120))
         .redirect(reqwest::redirect::Policy::custom(|attempt| {
-            if attempt.url().scheme() != "https" {
-                let to = format!(
-                    "{}://{}",
-                    attempt.url().scheme(),
-                    attempt.url().host_str().unwrap_or("")
-                );
-                attempt.error(format!(
-                    "refusing to follow a redirect to non-https URL {to}"
-                ))
-            } else if attempt.previous().len() >= 5 {
-                attempt.stop()
-            } else {
-                attempt.follow()
+            let from = attempt.previous().first().cloned();
+            match redirect_refusal(from.as_ref(), attempt.url()) {
+                Some(why) => attempt.error(why),
+                None if attempt.previous().len() >= 5 => attempt.stop(),
+                None => attempt.follow(),
             }
         }))
         .tls_certs_merge(extra)
         .build()
         .map_err(|e| ArmError::config(format!("building the HTTP client: {e}")))
+}
+
+/// Why a redirect from `from` (the request's URL) to `to` is refused, if it is: only https on the
+/// same host and port is followed, so that nothing (and no token) travels in clear text or to a
+/// host the request was not meant for.
+pub(crate) fn redirect_refusal(from: Option<&Url>, to: &Url) -> Option<String> {
+    let shown = format!("{}://{}", to.scheme(), to.host_str().unwrap_or(""));
+    if to.scheme() != "https" {
+        return Some(format!(
+            "refusing to follow a redirect to non-https URL {shown}"
+        ));
+    }
+    let same_host = from.is_some_and(|f| {
+        f.host_str().map(str::to_ascii_lowercase) == to.host_str().map(str::to_ascii_lowercase)
+            && f.port_or_known_default() == to.port_or_known_default()
+    });
+    (!same_host).then(|| format!("refusing to follow a redirect to another host, {shown}"))
 }
 
 /// System CA bundle files we merge in, so `SSL_CERT_FILE` adds to the system roots rather than
@@ -225,6 +237,7 @@ impl Transport for ReqwestTransport {
         let resp = b.send().await.map_err(|e| TransportError {
             message: describe_reqwest_error(&e),
             connect: e.is_connect(),
+            refused: e.is_redirect(),
         })?;
         let status = resp.status().as_u16();
         let headers = resp
@@ -235,6 +248,7 @@ impl Transport for ReqwestTransport {
         let body = resp.bytes().await.map_err(|e| TransportError {
             message: format!("reading the response body: {}", describe_reqwest_error(&e)),
             connect: false,
+            refused: false,
         })?;
         Ok(HttpResponse {
             status,
@@ -298,6 +312,30 @@ mod tests {
         ] {
             assert_eq!(m.is_idempotent(), want, "{m:?}");
         }
+    }
+
+    #[test]
+    fn redirects_only_to_https_on_the_same_host() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let from = u("https://management.azure.com/subscriptions/s?api-version=1");
+        let cases = [
+            ("https://management.azure.com/other", None),
+            ("https://MANAGEMENT.azure.com:443/other", None),
+            ("http://management.azure.com/x", Some("non-https")),
+            ("https://evil.example/x", Some("another host")),
+            ("https://management.azure.com:8443/x", Some("another host")),
+        ];
+        for (to, want) in cases {
+            let got = redirect_refusal(Some(&from), &u(to));
+            match want {
+                None => assert_eq!(got, None, "{to}"),
+                Some(w) => assert!(
+                    got.as_deref().is_some_and(|g| g.contains(w)),
+                    "{to}: {got:?}"
+                ),
+            }
+        }
+        assert!(redirect_refusal(None, &u("https://a.example/")).is_some());
     }
 
     #[test]

@@ -9,7 +9,10 @@
 //!   DELETE, until 404).
 //!
 //! Waits honour Retry-After (capped by the policy), otherwise grow from 0.5 s to 5 s. A 404 in the
-//! first polls after a create counts as "not visible yet" (bounded by `not_found_polls`).
+//! first polls after a create counts as "not visible yet" (bounded by `not_found_polls`), and so
+//! does a 404 of the final GET ([`get_after_write`], which the client also uses for any read of a
+//! resource it wrote recently). An error answer of a `Location` URL is the operation's failure and
+//! ends the operation at once.
 
 use std::time::SystemTime;
 
@@ -174,9 +177,9 @@ pub(crate) async fn complete(
             loop {
                 poll += 1;
                 sleep_before_poll(pipeline, &wait_from, poll, deadline, "operation result").await?;
-                let resp = pipeline
-                    .send(&ArmRequest::new(Method::Get, url.clone()), deadline)
-                    .await?;
+                let mut poll_req = ArmRequest::new(Method::Get, url.clone());
+                poll_req.operation_result = true;
+                let resp = pipeline.send(&poll_req, deadline).await?;
                 match resp.status {
                     202 => wait_from = resp,
                     404 if poll <= pipeline.policy.not_found_polls => wait_from = resp,
@@ -253,19 +256,57 @@ pub(crate) async fn complete(
     }
 }
 
-/// GET the resource after the operation finished (final-state-via original URI).
+/// GET the resource after the operation finished (final-state-via original URI), tolerating
+/// "not visible yet" like every read after our own write ([`get_after_write`]).
 async fn final_get(
     pipeline: &Pipeline,
     url: &Url,
     deadline: Deadline,
 ) -> Result<LroOutcome, ArmError> {
-    let resp = pipeline
-        .send(&ArmRequest::new(Method::Get, url.clone()), deadline)
-        .await?;
+    let resp = get_after_write(pipeline, url, deadline).await?;
     if resp.is_success() {
         Ok(LroOutcome { body: Some(resp) })
     } else {
         Err(error_of(&resp))
+    }
+}
+
+/// GET of a resource this process has just written successfully: ARM may not show it yet on
+/// every replica, so a 404 is read again, with the waits of operation polling ([`poll_wait`]:
+/// Retry-After or the growing poll interval, never past the deadline), up to the policy's
+/// `not_found_polls` times. Returns the last answer (a 404 when it never became visible). Only
+/// for reads after our own create or update: a GET of anything else answers 404 at once.
+pub(crate) async fn get_after_write(
+    pipeline: &Pipeline,
+    url: &Url,
+    deadline: Deadline,
+) -> Result<HttpResponse, ArmError> {
+    let mut poll = 0u32;
+    loop {
+        let resp = pipeline
+            .send(&ArmRequest::new(Method::Get, url.clone()), deadline)
+            .await?;
+        if resp.status != 404 || poll >= pipeline.policy.not_found_polls {
+            return Ok(resp);
+        }
+        poll += 1;
+        let Some(wait) = poll_wait(
+            &pipeline.policy,
+            retry_after(&resp, SystemTime::now()),
+            poll,
+            deadline,
+        ) else {
+            return Ok(resp);
+        };
+        tracing::debug!(
+            target: "arm",
+            url = %super::pipeline::loggable_url(url),
+            poll,
+            wait_ms = wait.as_millis() as u64,
+            reason = "HTTP 404 after our own write (not visible yet)",
+            "reading again"
+        );
+        tokio::time::sleep(wait).await;
     }
 }
 

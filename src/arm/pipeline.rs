@@ -6,9 +6,11 @@
 //! `Updating` and the like, which private endpoint creation often meets), and on connection
 //! errors for idempotent verbs; wait for Retry-After (`retry-after` seconds or HTTP date,
 //! `x-ms-retry-after-ms`, `retry-after-ms`) or an exponential backoff with jitter; never past the
-//! caller's deadline. Logging is by allow-list, so that no secret reaches a debug log: method, URL
-//! path, api-version, status, request id, duration, attempt and a few named headers; never a
-//! token, secret, query string or body.
+//! caller's deadline. The same loop ([`send_with_retries`]) serves the cloud metadata fetch, and
+//! token requests retry with the same policy. Logging is by allow-list, so that no secret reaches
+//! a log: at DEBUG one line per attempt (method, URL path with only the api-version of its query,
+//! status, request and correlation ids, elapsed ms) and per retry (attempt, wait, reason); at
+//! TRACE a few named headers; never a token, secret, other query value or body.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -182,21 +184,30 @@ pub fn retry_after(resp: &HttpResponse, now: SystemTime) -> Option<Duration> {
 pub(crate) struct TokenCache {
     credential: Arc<dyn TokenCredential>,
     scope: String,
+    policy: RetryPolicy,
     cached: Mutex<Option<azure_core::credentials::AccessToken>>,
 }
 
 const TOKEN_REFRESH_MARGIN: time::Duration = time::Duration::minutes(5);
 
 impl TokenCache {
-    pub(crate) fn new(credential: Arc<dyn TokenCredential>, scope: String) -> Self {
+    pub(crate) fn new(
+        credential: Arc<dyn TokenCredential>,
+        scope: String,
+        policy: RetryPolicy,
+    ) -> Self {
         TokenCache {
             credential,
             scope,
+            policy,
             cached: Mutex::new(None),
         }
     }
 
     /// A valid bearer token, fetching a new one only when the cached one is about to expire.
+    /// A token request that failed transiently (408, 429, 5xx but 501/505, no answer) is retried
+    /// with the ARM requests' policy (Retry-After, backoff, attempts, deadline); the credentials'
+    /// own HTTP pipeline does not retry (see `credentials.rs`).
     pub(crate) async fn token(
         &self,
         deadline: Deadline,
@@ -208,25 +219,128 @@ impl TokenCache {
             }
         }
         let scopes = [self.scope.as_str()];
-        let fut = self.credential.get_token(&scopes, None);
-        let got = tokio::time::timeout(deadline.remaining(), fut)
-            .await
-            .map_err(|_| ArmError::timeout("getting an access token", None))?
-            .map_err(|e| {
-                let mut msg = String::new();
-                let mut src: Option<&dyn std::error::Error> = Some(&e);
-                while let Some(s) = src {
-                    if !msg.is_empty() {
-                        msg.push_str(": ");
-                    }
-                    msg.push_str(&s.to_string());
-                    src = s.source();
+        let mut attempt = 0u32;
+        let got = loop {
+            attempt += 1;
+            let started = Instant::now();
+            let fut = self.credential.get_token(&scopes, None);
+            let e = match tokio::time::timeout(deadline.remaining(), fut).await {
+                Err(_) => return Err(ArmError::timeout("getting an access token", None)),
+                Ok(Ok(got)) => {
+                    tracing::debug!(target: "arm", attempt, elapsed_ms = started.elapsed().as_millis() as u64, "access token obtained");
+                    break got;
                 }
-                ArmError::new(ErrorKind::Auth, format!("getting an access token: {msg}"))
-            })?;
+                Ok(Err(e)) => e,
+            };
+            let (retry, hint) = token_error_is_transient(&e);
+            let err = ArmError::new(
+                ErrorKind::Auth,
+                format!("getting an access token: {}", error_chain(&e)),
+            );
+            if !retry || attempt >= self.policy.max_attempts {
+                return Err(err);
+            }
+            let wait = match hint {
+                Some(w) => w.min(self.policy.max_retry_after),
+                None => self.policy.backoff(attempt),
+            };
+            if wait >= deadline.remaining() {
+                return Err(ArmError::timeout(
+                    "waiting to retry a token request",
+                    Some(err),
+                ));
+            }
+            tracing::debug!(
+                target: "arm",
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                reason = %token_error_reason(&e),
+                "retrying the token request"
+            );
+            tokio::time::sleep(wait).await;
+        };
         let token = got.token.clone();
         *guard = Some(got);
         Ok(token)
+    }
+}
+
+/// The messages of an error and its sources, joined with ": ".
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = String::new();
+    let mut src: Option<&dyn std::error::Error> = Some(e);
+    while let Some(s) = src {
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    msg
+}
+
+/// Whether a credential's failure is worth another token request, and the server's wait hint:
+/// an HTTP answer the ARM policy would retry for a POST that is safe to replay (a token request
+/// changes nothing), or no answer at all (I/O). Configuration errors (a missing file, a refused
+/// secret: 400/401) are not.
+fn token_error_is_transient(e: &azure_core::Error) -> (bool, Option<Duration>) {
+    use azure_core::error::ErrorKind as K;
+    // azure_identity wraps the HTTP error in a `Credential` one: look at the wrapped errors too.
+    let mut current = e;
+    while matches!(current.kind(), K::Credential) {
+        match std::error::Error::source(current).and_then(|s| s.downcast_ref::<azure_core::Error>())
+        {
+            Some(inner) => current = inner,
+            None => break,
+        }
+    }
+    let e = current;
+    match e.kind() {
+        K::HttpResponse {
+            status,
+            raw_response,
+            ..
+        } => {
+            let status = u16::from(*status);
+            let outcome = Outcome::Status {
+                status,
+                code: None,
+                message: None,
+            };
+            let hint = raw_response.as_ref().and_then(|r| {
+                let resp = HttpResponse {
+                    status,
+                    headers: r
+                        .headers()
+                        .iter()
+                        .map(|(k, v)| (k.as_str().to_string(), v.as_str().to_string()))
+                        .collect(),
+                    body: Vec::new(),
+                };
+                retry_after(&resp, SystemTime::now())
+            });
+            (should_retry(Method::Post, true, outcome), hint)
+        }
+        K::Io => (true, None),
+        _ => (false, None),
+    }
+}
+
+/// A short reason for a token retry's log line: the HTTP status or the error kind, never the
+/// error text (which may quote a request).
+fn token_error_reason(e: &azure_core::Error) -> String {
+    let mut current = e;
+    while current.http_status().is_none() {
+        match std::error::Error::source(current).and_then(|s| s.downcast_ref::<azure_core::Error>())
+        {
+            Some(inner) => current = inner,
+            None => break,
+        }
+    }
+    let e = current;
+    match e.http_status() {
+        Some(s) => format!("HTTP {}", u16::from(s)),
+        None => format!("{:?}", e.kind()),
     }
 }
 
@@ -239,6 +353,9 @@ pub(crate) struct ArmRequest {
     pub headers: Vec<(String, String)>,
     /// For POST: the caller says replaying it is harmless.
     pub post_safe: bool,
+    /// A poll of an operation's `Location` URL: an error answer with an ARM error code there is
+    /// the operation's outcome (see [`is_operation_outcome`]), returned at once, not retried.
+    pub operation_result: bool,
 }
 
 impl ArmRequest {
@@ -249,6 +366,7 @@ impl ArmRequest {
             body: None,
             headers: Vec::new(),
             post_safe: false,
+            operation_result: false,
         }
     }
 }
@@ -284,13 +402,193 @@ pub(crate) fn loggable_url(url: &Url) -> String {
     s
 }
 
-fn loggable_headers(resp: &HttpResponse) -> String {
-    resp.headers
+/// Request headers that may appear in TRACE logs (never `authorization`).
+const LOGGED_REQUEST_HEADERS: &[&str] = &[
+    "x-ms-correlation-request-id",
+    "x-ms-client-request-id",
+    "accept",
+    "content-type",
+    "user-agent",
+    "if-match",
+    "if-none-match",
+];
+
+/// The allow-listed headers of `headers`, as `name=value` pairs.
+fn loggable_headers(headers: &[(String, String)], allowed: &[&str]) -> String {
+    headers
         .iter()
-        .filter(|(k, _)| LOGGED_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(k)))
+        .filter(|(k, _)| allowed.iter().any(|h| h.eq_ignore_ascii_case(k)))
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// On the `Location` URL of a finished operation ARM answers with the operation's own result:
+/// an error status with the ARM error envelope when the operation failed. Such an answer is the
+/// outcome to report at once, not a failure to reach the service; only what a gateway or the
+/// throttle says (408, 429, 502–504, no ARM code, or the generic `InternalServerError`) is retried.
+pub fn is_operation_outcome(status: u16, code: Option<&str>) -> bool {
+    match status {
+        408 | 429 | 502..=504 => false,
+        400..=599 => code.is_some_and(|c| !c.eq_ignore_ascii_case("InternalServerError")),
+        _ => false,
+    }
+}
+
+/// What a request sent by [`send_with_retries`] is, for decisions and logs.
+pub(crate) struct Attempted<'a> {
+    /// The request's verb, URL and retry flags (its headers and body are the caller's concern).
+    pub req: &'a ArmRequest,
+    /// The correlation id sent with every attempt, when there is one.
+    pub correlation_id: Option<&'a str>,
+    /// What the log lines call the request (`ARM request`, `cloud metadata request`).
+    pub label: &'static str,
+}
+
+/// The one retry loop: sends what `prepare` builds for each attempt (a fresh token, headers)
+/// until an answer that should not be retried, the policy's attempts or the deadline. Returns the
+/// final response whatever its status; errors only when no usable answer came. Logs one DEBUG line
+/// per attempt (method, URL without secrets, status, request ids, elapsed ms), a TRACE line with
+/// the allow-listed headers, and a DEBUG line per retry with the attempt, the wait and the reason.
+pub(crate) async fn send_with_retries<F, Fut>(
+    transport: &dyn Transport,
+    policy: &RetryPolicy,
+    what: Attempted<'_>,
+    deadline: Deadline,
+    mut prepare: F,
+) -> Result<HttpResponse, ArmError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<HttpRequest, ArmError>>,
+{
+    let req = what.req;
+    let url = loggable_url(&req.url);
+    let method = req.method.as_str();
+    let label = what.label;
+    let doing = format!("{method} {url}");
+    let mut last: Option<ArmError> = None;
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        if deadline.expired() {
+            return Err(ArmError::timeout(&format!("sending {doing}"), last));
+        }
+        let http = prepare().await?;
+        let request_headers = tracing::enabled!(target: "arm", tracing::Level::TRACE)
+            .then(|| loggable_headers(&http.headers, LOGGED_REQUEST_HEADERS));
+        let started = Instant::now();
+        let sent = tokio::time::timeout(deadline.remaining(), transport.send(http)).await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let (outcome_err, wait_hint, reason) = match sent {
+            Err(_) => return Err(ArmError::timeout(&format!("sending {doing}"), last)),
+            Ok(Err(TransportError {
+                message,
+                connect,
+                refused,
+            })) => {
+                tracing::debug!(
+                    target: "arm",
+                    method,
+                    url = %url,
+                    attempt,
+                    elapsed_ms,
+                    error = %message,
+                    "{label} failed without a response"
+                );
+                let mut e = ArmError::transport(format!("{doing}: {message}"));
+                e.correlation_id = what.correlation_id.map(Into::into);
+                if refused
+                    || !should_retry(req.method, req.post_safe, Outcome::Connection { connect })
+                {
+                    return Err(e);
+                }
+                let reason = format!("no response: {message}");
+                (e, None, reason)
+            }
+            Ok(Ok(resp)) => {
+                let request_id = resp.header("x-ms-request-id").unwrap_or("");
+                let correlation_id = resp
+                    .header("x-ms-correlation-request-id")
+                    .or(what.correlation_id)
+                    .unwrap_or("");
+                tracing::debug!(
+                    target: "arm",
+                    method,
+                    url = %url,
+                    status = resp.status,
+                    request_id,
+                    correlation_id,
+                    attempt,
+                    elapsed_ms,
+                    "{label}"
+                );
+                if let Some(request_headers) = &request_headers {
+                    tracing::trace!(
+                        target: "arm",
+                        method,
+                        url = %url,
+                        status = resp.status,
+                        request_headers = %request_headers,
+                        response_headers = %loggable_headers(&resp.headers, LOGGED_HEADERS),
+                        "{label} headers"
+                    );
+                }
+                if resp.is_success() || resp.status < 400 {
+                    return Ok(resp);
+                }
+                let mut e = ArmError::from_response(
+                    resp.status,
+                    resp.request_id(),
+                    resp.correlation_id()
+                        .or_else(|| what.correlation_id.map(str::to_string)),
+                    &resp.body,
+                );
+                if req.operation_result && is_operation_outcome(resp.status, e.code.as_deref()) {
+                    return Ok(resp);
+                }
+                let outcome = Outcome::Status {
+                    status: resp.status,
+                    code: e.code.as_deref(),
+                    message: Some(e.message.as_str()),
+                };
+                if !should_retry(req.method, req.post_safe, outcome) {
+                    return Ok(resp);
+                }
+                if e.kind == ErrorKind::BadRequest || e.kind == ErrorKind::Conflict {
+                    e.kind = ErrorKind::Transient;
+                }
+                let reason = match e.code.as_deref() {
+                    Some(code) => format!("HTTP {} {code}", resp.status),
+                    None => format!("HTTP {}", resp.status),
+                };
+                (e, retry_after(&resp, SystemTime::now()), reason)
+            }
+        };
+        last = Some(outcome_err);
+        if attempt >= policy.max_attempts {
+            return Err(last.expect("set above"));
+        }
+        let wait = match wait_hint {
+            Some(w) => w.min(policy.max_retry_after),
+            None => policy.backoff(attempt),
+        };
+        if wait >= deadline.remaining() {
+            return Err(ArmError::timeout(
+                &format!("waiting {wait:?} to retry {doing}"),
+                last,
+            ));
+        }
+        tracing::debug!(
+            target: "arm",
+            method,
+            url = %url,
+            attempt,
+            wait_ms = wait.as_millis() as u64,
+            reason = %reason,
+            "retrying {label}"
+        );
+        tokio::time::sleep(wait).await;
+    }
 }
 
 /// The request pipeline: transport, token cache, policy and the ARM host tokens may go to.
@@ -329,116 +627,55 @@ impl Pipeline {
     ) -> Result<HttpResponse, ArmError> {
         self.check_url(&req.url)?;
         let correlation_id = uuid::Uuid::new_v4().to_string();
-        let what = format!("{} {}", req.method.as_str(), loggable_url(&req.url));
-        let mut last: Option<ArmError> = None;
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            if deadline.expired() {
-                return Err(ArmError::timeout(&format!("sending {what}"), last));
-            }
-            let token = self.tokens.token(deadline).await?;
-            let mut headers = vec![
-                (
-                    "authorization".to_string(),
-                    format!("Bearer {}", token.secret()),
-                ),
-                (
-                    "x-ms-correlation-request-id".to_string(),
-                    correlation_id.clone(),
-                ),
-                (
-                    "x-ms-client-request-id".to_string(),
-                    uuid::Uuid::new_v4().to_string(),
-                ),
-                ("accept".to_string(), "application/json".to_string()),
-                ("user-agent".to_string(), self.user_agent.clone()),
-            ];
-            if req.body.is_some() {
-                headers.push(("content-type".to_string(), "application/json".to_string()));
-            }
-            headers.extend(req.headers.iter().cloned());
-            let http = HttpRequest {
-                method: req.method,
-                url: req.url.clone(),
-                headers,
-                body: req.body.clone(),
-            };
-            let started = Instant::now();
-            let sent = tokio::time::timeout(deadline.remaining(), self.transport.send(http)).await;
-            let elapsed_ms = started.elapsed().as_millis() as u64;
-            let (outcome_err, wait_hint) = match sent {
-                Err(_) => return Err(ArmError::timeout(&format!("sending {what}"), last)),
-                Ok(Err(TransportError { message, connect })) => {
-                    tracing::debug!(
-                        target: "arm",
-                        method = req.method.as_str(),
-                        url = %loggable_url(&req.url),
-                        attempt,
-                        duration_ms = elapsed_ms,
-                        error = %message,
-                        "ARM request failed without a response"
-                    );
-                    let mut e = ArmError::transport(format!("{what}: {message}"));
-                    e.correlation_id = Some(correlation_id.as_str().into());
-                    if !should_retry(req.method, req.post_safe, Outcome::Connection { connect }) {
-                        return Err(e);
-                    }
-                    (e, None)
-                }
-                Ok(Ok(resp)) => {
-                    tracing::debug!(
-                        target: "arm",
-                        method = req.method.as_str(),
-                        url = %loggable_url(&req.url),
-                        status = resp.status,
-                        request_id = resp.header("x-ms-request-id").unwrap_or(""),
-                        attempt,
-                        duration_ms = elapsed_ms,
-                        headers = %loggable_headers(&resp),
-                        "ARM request"
-                    );
-                    if resp.is_success() || resp.status < 400 {
-                        return Ok(resp);
-                    }
-                    let mut e = ArmError::from_response(
-                        resp.status,
-                        resp.request_id(),
-                        resp.correlation_id()
-                            .or_else(|| Some(correlation_id.clone())),
-                        &resp.body,
-                    );
-                    let outcome = Outcome::Status {
-                        status: resp.status,
-                        code: e.code.as_deref(),
-                        message: Some(e.message.as_str()),
-                    };
-                    if !should_retry(req.method, req.post_safe, outcome) {
-                        return Ok(resp);
-                    }
-                    if e.kind == ErrorKind::BadRequest || e.kind == ErrorKind::Conflict {
-                        e.kind = ErrorKind::Transient;
-                    }
-                    (e, retry_after(&resp, SystemTime::now()))
-                }
-            };
-            last = Some(outcome_err);
-            if attempt >= self.policy.max_attempts {
-                return Err(last.expect("set above"));
-            }
-            let wait = match wait_hint {
-                Some(w) => w.min(self.policy.max_retry_after),
-                None => self.policy.backoff(attempt),
-            };
-            if wait >= deadline.remaining() {
-                return Err(ArmError::timeout(
-                    &format!("waiting {wait:?} to retry {what}"),
-                    last,
-                ));
-            }
-            tracing::debug!(target: "arm", attempt, wait_ms = wait.as_millis() as u64, "retrying ARM request");
-            tokio::time::sleep(wait).await;
+        let what = Attempted {
+            req,
+            correlation_id: Some(&correlation_id),
+            label: "ARM request",
+        };
+        send_with_retries(
+            self.transport.as_ref(),
+            &self.policy,
+            what,
+            deadline,
+            || self.prepare(req, &correlation_id, deadline),
+        )
+        .await
+    }
+
+    /// One attempt's request: a (cached) bearer token and the standard headers.
+    async fn prepare(
+        &self,
+        req: &ArmRequest,
+        correlation_id: &str,
+        deadline: Deadline,
+    ) -> Result<HttpRequest, ArmError> {
+        let token = self.tokens.token(deadline).await?;
+        let mut headers = vec![
+            (
+                "authorization".to_string(),
+                format!("Bearer {}", token.secret()),
+            ),
+            (
+                "x-ms-correlation-request-id".to_string(),
+                correlation_id.to_string(),
+            ),
+            (
+                "x-ms-client-request-id".to_string(),
+                uuid::Uuid::new_v4().to_string(),
+            ),
+            ("accept".to_string(), "application/json".to_string()),
+            ("user-agent".to_string(), self.user_agent.clone()),
+        ];
+        if req.body.is_some() {
+            headers.push(("content-type".to_string(), "application/json".to_string()));
         }
+        headers.extend(req.headers.iter().cloned());
+        Ok(HttpRequest {
+            method: req.method,
+            url: req.url.clone(),
+            headers,
+            body: req.body.clone(),
+        })
     }
 }
 
@@ -511,6 +748,31 @@ mod tests {
             message: Some("Subnet snet is in Updating state and cannot be used"),
         };
         assert!(should_retry(Method::Put, false, o));
+    }
+
+    #[test]
+    fn operation_outcomes_on_a_location_url() {
+        let cases = [
+            (500, Some("InternalOperationError"), true),
+            (400, Some("InvalidParameter"), true),
+            (409, Some("AnotherOperationInProgress"), true),
+            (500, Some("InternalServerError"), false),
+            (500, None, false),
+            (502, Some("BadGateway"), false),
+            (503, Some("ServiceUnavailable"), false),
+            (504, Some("GatewayTimeout"), false),
+            (429, Some("TooManyRequests"), false),
+            (408, Some("RequestTimeout"), false),
+            (202, None, false),
+            (200, Some("x"), false),
+        ];
+        for (status, code, want) in cases {
+            assert_eq!(
+                is_operation_outcome(status, code),
+                want,
+                "{status} {code:?}"
+            );
+        }
     }
 
     fn resp(headers: &[(&str, &str)]) -> HttpResponse {

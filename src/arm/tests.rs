@@ -525,6 +525,7 @@ async fn post_is_not_resent_after_a_lost_connection_unless_safe() {
         Err(TransportError {
             message: "connection reset".into(),
             connect: false,
+            refused: false,
         })
     };
     let path = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/provisionManagedNetwork";
@@ -794,6 +795,7 @@ async fn logs_never_contain_the_client_secret_or_the_bearer_token() {
                     Err(TransportError {
                         message: "connection reset".into(),
                         connect: false,
+                        refused: false,
                     }),
                 ),
                 step(Method::Get, RES, ok(200, &[], r#"{"name":"pe"}"#)),
@@ -1019,4 +1021,497 @@ fn poll_waits_follow_the_lro_policy_and_stop_at_the_deadline() {
             "{retry_after:?} poll {poll}"
         );
     }
+}
+
+// ---- Error classification: what fails at once, counted in requests (issue 15, item 3) ----
+
+#[tokio::test]
+async fn a_failed_location_operation_fails_at_once_with_the_service_message() {
+    let loc = ("Location", "https://management.azure.com/op/9");
+    let failure = r#"{"error":{"code":"InternalOperationError","message":"The long-running operation failed. Retry the request."}}"#;
+    let (c, script, _) = client(vec![
+        step(Method::Put, RES, ok(202, &[loc], "")),
+        step(Method::Get, "/op/9", ok(202, &[loc], "")),
+        step(Method::Get, "/op/9", ok(500, &[], failure)),
+        step(Method::Delete, RES, ok(202, &[loc], "")),
+        step(Method::Get, "/op/9", ok(500, &[], failure)),
+    ]);
+    let e = c
+        .put(RES, "1", &json!({}), WriteOptions::default(), soon())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::LroFailed, "{e}");
+    assert_eq!(e.code.as_deref(), Some("InternalOperationError"));
+    assert!(
+        e.to_string().contains("long-running operation failed"),
+        "{e}"
+    );
+    let e = c.delete(RES, "1", soon()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::LroFailed, "{e}");
+    // PUT, two polls; DELETE, one poll: no retry of the failure's answer.
+    assert_eq!(done(&script).len(), 5);
+}
+
+#[tokio::test]
+async fn a_location_poll_still_retries_gateway_and_generic_server_errors() {
+    let loc = ("Location", "https://management.azure.com/op/9");
+    let (c, script, _) = client(vec![
+        step(Method::Put, RES, ok(202, &[loc], "")),
+        step(
+            Method::Get,
+            "/op/9",
+            ok(
+                500,
+                &[],
+                r#"{"error":{"code":"InternalServerError","message":"oops"}}"#,
+            ),
+        ),
+        step(Method::Get, "/op/9", ok(503, &[("Retry-After", "0")], "")),
+        step(Method::Get, "/op/9", ok(429, &[("Retry-After", "0")], "{}")),
+        step(Method::Get, "/op/9", ok(200, &[], r#"{"name":"pe"}"#)),
+    ]);
+    let r = c
+        .put(RES, "1", &json!({}), WriteOptions::default(), soon())
+        .await
+        .unwrap();
+    assert_eq!(r.body["name"], "pe");
+    assert_eq!(done(&script).len(), 5);
+}
+
+#[tokio::test]
+async fn a_failed_or_canceled_async_operation_fails_at_once() {
+    let aao = ("Azure-AsyncOperation", "https://management.azure.com/op/3");
+    let (c, script, _) = client(vec![
+        step(Method::Delete, RES, ok(202, &[aao], "")),
+        step(
+            Method::Get,
+            "/op/3",
+            ok(
+                200,
+                &[],
+                r#"{"status":"Failed","error":{"code":"InternalOperationError","message":"it broke"}}"#,
+            ),
+        ),
+        step(Method::Put, RES, ok(201, &[aao], "{}")),
+        step(
+            Method::Get,
+            "/op/3",
+            ok(200, &[], r#"{"status":"Canceled"}"#),
+        ),
+    ]);
+    let e = c.delete(RES, "1", soon()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::LroFailed);
+    assert!(e.to_string().contains("it broke"), "{e}");
+    let e = c
+        .put(RES, "1", &json!({}), WriteOptions::default(), soon())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::LroFailed);
+    assert!(e.to_string().contains("Canceled"), "{e}");
+    assert_eq!(done(&script).len(), 4);
+}
+
+#[tokio::test]
+async fn client_errors_fail_at_once_and_only_busy_throttled_or_timed_out_are_retried() {
+    let err = |code: &str| format!(r#"{{"error":{{"code":"{code}","message":"m {code}"}}}}"#);
+    // (status, code, requests made): a 4xx other than 408, 409-busy and 429 is final.
+    let cases: Vec<(u16, &str, usize)> = vec![
+        (400, "InvalidParameter", 1),
+        (401, "InvalidAuthenticationToken", 1),
+        (403, "AuthorizationFailed", 1),
+        (404, "ResourceGroupNotFound", 1),
+        (409, "Conflict", 1),
+        (412, "PreconditionFailed", 1),
+        (422, "Unprocessable", 1),
+        (409, "AnotherOperationInProgress", 2),
+        (429, "TooManyRequests", 2),
+        (408, "RequestTimeout", 2),
+    ];
+    for (status, code, requests) in cases {
+        let body: &'static str = Box::leak(err(code).into_boxed_str());
+        let mut steps = vec![step(
+            Method::Put,
+            RES,
+            ok(status, &[("Retry-After", "0")], body),
+        )];
+        if requests == 2 {
+            steps.push(step(Method::Put, RES, ok(200, &[], r#"{"name":"pe"}"#)));
+        }
+        let (c, script, _) = client(steps);
+        let got = c
+            .put(RES, "1", &json!({}), WriteOptions::default(), soon())
+            .await;
+        assert_eq!(got.is_ok(), requests == 2, "{status} {code}: {got:?}");
+        if let Err(e) = got {
+            assert!(e.to_string().contains(&format!("m {code}")), "{e}");
+        }
+        assert_eq!(done(&script).len(), requests, "{status} {code}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_redirect_fails_at_once() {
+    let (c, script, _) = client(vec![step(
+        Method::Get,
+        RES,
+        Err(TransportError {
+            message: "refusing to follow a redirect to non-https URL http://management.azure.com"
+                .into(),
+            connect: false,
+            refused: true,
+        }),
+    )]);
+    let e = c.get(RES, "1", soon()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Transport);
+    assert!(e.to_string().contains("non-https"), "{e}");
+    assert_eq!(done(&script).len(), 1);
+}
+
+#[tokio::test]
+async fn the_real_transport_refuses_redirects_to_http_and_other_hosts_without_retrying() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A plain-http server that redirects every request; the transport must not follow it.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            h.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let _ = s
+                .write_all(
+                    b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:1/x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                )
+                .await;
+        }
+    });
+    let http = super::http::build_reqwest_client("t").unwrap();
+    let transport = super::http::ReqwestTransport::new(http);
+    let url = url::Url::parse(&format!("http://127.0.0.1:{port}/start")).unwrap();
+    let e = transport.send(HttpRequest::get(url)).await.unwrap_err();
+    assert!(e.refused, "{}", e.message);
+    assert!(e.message.contains("non-https"), "{}", e.message);
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
+
+/// An Entra ID token endpoint that answers the scripted statuses in turn, then a token.
+#[derive(Debug)]
+struct FlakyIdp {
+    statuses: Mutex<VecDeque<u16>>,
+    calls: AtomicUsize,
+}
+
+#[async_trait]
+impl azure_core::http::HttpClient for FlakyIdp {
+    async fn execute_request(
+        &self,
+        _request: &azure_core::http::Request,
+    ) -> azure_core::Result<azure_core::http::AsyncRawResponse> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let status = self.statuses.lock().unwrap().pop_front().unwrap_or(200);
+        let mut headers = azure_core::http::headers::Headers::new();
+        let body = if status == 200 {
+            json!({"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN})
+        } else {
+            headers.insert("retry-after", "0");
+            json!({"error": "temporarily_unavailable", "error_description": "try later", "error_codes": [50196]})
+        };
+        Ok(azure_core::http::AsyncRawResponse::from_bytes(
+            azure_core::http::StatusCode::from(status),
+            headers,
+            body.to_string().into_bytes(),
+        ))
+    }
+}
+
+fn flaky_token_client(
+    statuses: &[u16],
+    steps: Vec<Step>,
+) -> (ArmClient, Arc<Script>, Arc<FlakyIdp>) {
+    let idp = Arc::new(FlakyIdp {
+        statuses: Mutex::new(statuses.iter().copied().collect()),
+        calls: AtomicUsize::new(0),
+    });
+    let cloud = Cloud::from_environment("public").unwrap();
+    let credential = azure_identity::ClientSecretCredential::new(
+        "tenant-1",
+        "client-1".into(),
+        azure_core::credentials::Secret::new("s3cret".to_string()),
+        Some(azure_identity::ClientSecretCredentialOptions {
+            client_options: azure_core::http::ClientOptions {
+                transport: Some(azure_core::http::Transport::new(idp.clone())),
+                cloud: Some(Arc::new(cloud.azure_cloud_configuration())),
+                retry: azure_core::http::RetryOptions::none(),
+                ..Default::default()
+            },
+        }),
+    )
+    .unwrap();
+    let script = Arc::new(Script {
+        steps: Mutex::new(steps.into()),
+        seen: Mutex::default(),
+    });
+    let c = ArmClient::from_parts(
+        cloud,
+        "s".into(),
+        credential,
+        script.clone(),
+        fast(),
+        "t".into(),
+        None,
+    );
+    (c, script, idp)
+}
+
+#[tokio::test]
+async fn token_requests_retry_throttling_and_server_errors_with_the_same_policy() {
+    let (c, script, idp) = flaky_token_client(
+        &[429, 503, 500],
+        vec![step(Method::Get, RES, ok(200, &[], r#"{"name":"pe"}"#))],
+    );
+    assert!(c.get(RES, "1", soon()).await.unwrap().is_some());
+    assert_eq!(idp.calls.load(Ordering::SeqCst), 4);
+    assert_eq!(done(&script).len(), 1);
+
+    // A refused credential (400 invalid_client) fails at once.
+    let (c, script, idp) = flaky_token_client(&[400], vec![]);
+    let e = c.get(RES, "1", soon()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Auth);
+    assert!(e.to_string().contains("try later"), "{e}");
+    assert_eq!(idp.calls.load(Ordering::SeqCst), 1);
+    assert!(done(&script).is_empty());
+}
+
+#[tokio::test]
+async fn cloud_metadata_goes_through_the_retry_policy() {
+    let doc = json!([{
+        "name": "AzureCloud",
+        "resourceManager": "https://127.0.0.1:9443/",
+        "authentication": {"loginEndpoint": "https://127.0.0.1:9443", "audiences": ["https://127.0.0.1:9443/"], "tenant": "common"},
+        "suffixes": {}
+    }])
+    .to_string();
+    let doc: &'static str = Box::leak(doc.into_boxed_str());
+    let script = Script {
+        steps: Mutex::new(
+            vec![
+                step(
+                    Method::Get,
+                    "/metadata/endpoints",
+                    ok(429, &[("Retry-After", "0")], "{}"),
+                ),
+                step(
+                    Method::Get,
+                    "/metadata/endpoints",
+                    Err(TransportError {
+                        message: "connection reset".into(),
+                        connect: false,
+                        refused: false,
+                    }),
+                ),
+                step(Method::Get, "/metadata/endpoints", ok(500, &[], "")),
+                step(Method::Get, "/metadata/endpoints", ok(200, &[], doc)),
+                // Then a 404 fails at once.
+                step(Method::Get, "/metadata/endpoints", ok(404, &[], "not here")),
+            ]
+            .into(),
+        ),
+        seen: Mutex::default(),
+    };
+    let cloud = Cloud::from_metadata_host(&script, &fast(), "127.0.0.1:9443", None, soon())
+        .await
+        .unwrap();
+    assert_eq!(cloud.resource_manager.as_str(), "https://127.0.0.1:9443/");
+    let e = Cloud::from_metadata_host(&script, &fast(), "127.0.0.1:9443", None, soon())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Config);
+    assert!(e.to_string().contains("not here"), "{e}");
+    assert_eq!(done(&script).len(), 5);
+}
+
+// ---- Reads after our own writes (issue 15, item 1) ----
+
+const NOT_FOUND: &str = r#"{"error":{"code":"ResourceNotFound","message":"not found"}}"#;
+const RES_UPPER: &str =
+    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/PrivateEndpoints/pe";
+const OTHER: &str =
+    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/other";
+
+#[tokio::test]
+async fn reads_after_our_own_write_wait_out_a_404_but_other_reads_do_not() {
+    let (c, script, _) = client(vec![
+        step(Method::Put, RES, ok(200, &[], r#"{"name":"pe"}"#)),
+        // The read right after the create: not visible yet, twice (= not_found_polls).
+        step(Method::Get, RES_UPPER, ok(404, &[], NOT_FOUND)),
+        step(Method::Get, RES_UPPER, ok(404, &[], NOT_FOUND)),
+        step(Method::Get, RES_UPPER, ok(200, &[], r#"{"name":"pe"}"#)),
+        // Seen once: a later 404 is drift, answered at once.
+        step(Method::Get, RES, ok(404, &[], NOT_FOUND)),
+        // A resource we never wrote: 404 at once (imports, drift).
+        step(Method::Get, OTHER, ok(404, &[], NOT_FOUND)),
+    ]);
+    c.put(RES, "1", &json!({}), WriteOptions::default(), soon())
+        .await
+        .unwrap();
+    // The ID's case may differ between the write and the read.
+    assert!(c.get(RES_UPPER, "1", soon()).await.unwrap().is_some());
+    assert!(c.get(RES, "1", soon()).await.unwrap().is_none());
+    assert!(c.get(OTHER, "1", soon()).await.unwrap().is_none());
+    assert_eq!(done(&script).len(), 6);
+}
+
+#[tokio::test]
+async fn a_read_after_our_write_gives_up_after_the_polling_bound() {
+    let (c, script, _) = client(vec![
+        step(Method::Put, RES, ok(200, &[], r#"{"name":"pe"}"#)),
+        Step {
+            method: Method::Get,
+            path: RES,
+            answer: ok(404, &[], NOT_FOUND),
+            repeat: true,
+        },
+    ]);
+    c.put(RES, "1", &json!({}), WriteOptions::default(), soon())
+        .await
+        .unwrap();
+    assert!(c.get(RES, "1", soon()).await.unwrap().is_none());
+    // PUT, then the read and not_found_polls (2) more.
+    assert_eq!(done(&script).len(), 1 + 1 + 2);
+}
+
+#[tokio::test]
+async fn a_read_after_our_own_delete_answers_404_at_once() {
+    let (c, script, _) = client(vec![
+        step(Method::Put, RES, ok(200, &[], r#"{"name":"pe"}"#)),
+        step(Method::Delete, RES, ok(200, &[], "")),
+        step(Method::Get, RES, ok(404, &[], NOT_FOUND)),
+    ]);
+    c.put(RES, "1", &json!({}), WriteOptions::default(), soon())
+        .await
+        .unwrap();
+    c.delete(RES, "1", soon()).await.unwrap();
+    assert!(c.get(RES, "1", soon()).await.unwrap().is_none());
+    assert_eq!(done(&script).len(), 3);
+}
+
+#[tokio::test]
+async fn the_final_get_of_an_operation_waits_out_a_404() {
+    let aao = ("Azure-AsyncOperation", "https://management.azure.com/op/3");
+    let loc = ("Location", "https://management.azure.com/op/4");
+    let (c, script, _) = client(vec![
+        step(Method::Put, RES, ok(201, &[aao], "{}")),
+        step(
+            Method::Get,
+            "/op/3",
+            ok(200, &[], r#"{"status":"Succeeded"}"#),
+        ),
+        step(Method::Get, RES, ok(404, &[], NOT_FOUND)),
+        step(Method::Get, RES, ok(200, &[], r#"{"name":"pe"}"#)),
+        // Location pattern whose result has no body: the final GET, same tolerance.
+        step(Method::Patch, RES, ok(202, &[loc], "")),
+        step(Method::Get, "/op/4", ok(204, &[], "")),
+        step(Method::Get, RES, ok(404, &[], NOT_FOUND)),
+        step(Method::Get, RES, ok(404, &[], NOT_FOUND)),
+        step(Method::Get, RES, ok(200, &[], r#"{"name":"pe2"}"#)),
+        // Never visible: the bound (not_found_polls = 2) ends it with ARM's 404.
+        step(Method::Put, RES, ok(201, &[aao], "{}")),
+        step(
+            Method::Get,
+            "/op/3",
+            ok(200, &[], r#"{"status":"Succeeded"}"#),
+        ),
+        step(Method::Get, RES, ok(404, &[], NOT_FOUND)),
+        step(Method::Get, RES, ok(404, &[], NOT_FOUND)),
+        step(Method::Get, RES, ok(404, &[], NOT_FOUND)),
+    ]);
+    let r = c
+        .put(RES, "1", &json!({}), WriteOptions::default(), soon())
+        .await
+        .unwrap();
+    assert_eq!(r.body["name"], "pe");
+    let r = c
+        .patch(RES, "1", &json!({}), WriteOptions::default(), soon())
+        .await
+        .unwrap();
+    assert_eq!(r.body["name"], "pe2");
+    let e = c
+        .put(RES, "1", &json!({}), WriteOptions::default(), soon())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    assert_eq!(done(&script).len(), 14);
+}
+
+// ---- Logs (issue 15, item 4) ----
+
+#[tokio::test]
+async fn every_request_and_retry_is_logged_with_ids_and_timing() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let url_with_secret = format!("{RES}?sig=SIGNATURE-VALUE&$skiptoken=abc");
+    let url_with_secret: &str = &url_with_secret;
+    let (c, script, _) = client(vec![
+        step(
+            Method::Get,
+            RES,
+            ok(
+                429,
+                &[
+                    ("Retry-After", "0"),
+                    ("x-ms-correlation-request-id", "corr-7"),
+                ],
+                r#"{"error":{"code":"TooManyRequests","message":"slow"}}"#,
+            ),
+        ),
+        step(
+            Method::Get,
+            RES,
+            ok(200, &[("x-ms-correlation-request-id", "corr-7")], "{}"),
+        ),
+    ]);
+    c.get(url_with_secret, "2025-07-01", soon()).await.unwrap();
+    assert_eq!(done(&script).len(), 2);
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = logs.lines().filter(|l| l.contains("ARM request")).collect();
+    let requests: Vec<&&str> = lines.iter().filter(|l| l.contains("status=")).collect();
+    assert_eq!(requests.len(), 2, "{logs}");
+    for (line, status) in requests.iter().zip(["429", "200"]) {
+        for needle in [
+            "DEBUG",
+            "method=\"GET\"",
+            "url=https://management.azure.com/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/pe?api-version=2025-07-01",
+            &format!("status={status}"),
+            &format!("request_id=\"req-{status}\""),
+            "correlation_id=\"corr-7\"",
+            "elapsed_ms=",
+        ] {
+            assert!(line.contains(needle), "{needle} missing in {line}");
+        }
+    }
+    let retry = lines
+        .iter()
+        .find(|l| l.contains("retrying ARM request"))
+        .unwrap_or_else(|| panic!("no retry line: {logs}"));
+    assert!(
+        retry.contains("attempt=1") && retry.contains("reason=HTTP 429 TooManyRequests"),
+        "{retry}"
+    );
+    assert!(
+        !logs.contains("SIGNATURE-VALUE") && !logs.contains("skiptoken"),
+        "{logs}"
+    );
+    // Headers are TRACE only.
+    assert!(!logs.contains("request_headers"), "{logs}");
 }

@@ -56,13 +56,37 @@ pub fn init(level: LevelFilter) {
     if level == LevelFilter::OFF {
         return;
     }
-    let filter = tracing_subscriber::filter::Targets::new()
-        .with_target(OWN_TARGET, level)
-        .with_default(level.min(LevelFilter::WARN));
+    let filter = tracing_subscriber::filter::filter_fn(move |metadata| {
+        enabled(
+            metadata.target(),
+            metadata.module_path(),
+            *metadata.level(),
+            level,
+        )
+    });
     // An error means a subscriber is installed already (e.g. in tests); keep that one.
     let _ = tracing_subscriber::registry()
         .with(HclogLayer.with_filter(filter))
+        .with(level)
         .try_init();
+}
+
+/// Whether an event passes at `level`: the crate's own events (by target, or by module path when
+/// an event names a short target of its own such as `arm`) up to `level`, dependencies' events up
+/// to WARN.
+fn enabled(
+    target: &str,
+    module_path: Option<&str>,
+    event: tracing::Level,
+    level: LevelFilter,
+) -> bool {
+    let own = |s: &str| s == OWN_TARGET || s.starts_with("terraform_provider_aml::");
+    let cap = if own(target) || module_path.is_some_and(own) {
+        level
+    } else {
+        level.min(LevelFilter::WARN)
+    };
+    cap >= event
 }
 
 /// Installs a panic hook that prints a crash report Terraform recognises (`panic: <message>`,
@@ -298,6 +322,63 @@ mod tests {
         ];
         for (target, expected) in cases {
             assert_eq!(module_name(target), expected);
+        }
+    }
+
+    #[test]
+    fn own_events_pass_at_the_asked_level_whatever_their_target() {
+        use tracing::Level;
+        let own = Some("terraform_provider_aml::arm::pipeline");
+        let cases = [
+            // The ARM client logs with target `arm`: its requests reach TF_LOG=DEBUG/TRACE.
+            ("arm", own, Level::DEBUG, LevelFilter::DEBUG, true),
+            ("arm", own, Level::TRACE, LevelFilter::TRACE, true),
+            ("arm", own, Level::TRACE, LevelFilter::DEBUG, false),
+            ("arm", own, Level::DEBUG, LevelFilter::WARN, false),
+            (OWN_TARGET, None, Level::DEBUG, LevelFilter::DEBUG, true),
+            (
+                "terraform_provider_aml::tfplugin",
+                None,
+                Level::TRACE,
+                LevelFilter::TRACE,
+                true,
+            ),
+            // Dependencies stay capped at WARN.
+            (
+                "h2::codec",
+                Some("h2::codec"),
+                Level::DEBUG,
+                LevelFilter::TRACE,
+                false,
+            ),
+            (
+                "h2::codec",
+                Some("h2::codec"),
+                Level::WARN,
+                LevelFilter::TRACE,
+                true,
+            ),
+            (
+                "arm",
+                Some("other_crate::x"),
+                Level::DEBUG,
+                LevelFilter::TRACE,
+                false,
+            ),
+            (
+                "terraform_provider_amlx",
+                None,
+                Level::DEBUG,
+                LevelFilter::TRACE,
+                false,
+            ),
+        ];
+        for (target, module, event, level, want) in cases {
+            assert_eq!(
+                enabled(target, module, event, level),
+                want,
+                "{target} {module:?} {event} at {level}"
+            );
         }
     }
 

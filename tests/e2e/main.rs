@@ -14,4 +14,5 @@ mod module;
 mod official_payloads;
 mod online_endpoint;
 mod private_link;
+mod reliability;
 mod workspace;
