@@ -13,4 +13,5 @@ mod official_payloads;
 mod online_endpoint;
 mod private_link;
 mod reliability;
+mod soak;
 mod workspace;

@@ -133,3 +133,237 @@ resource "aml_workspace_managed_network" "mn" {
         "no out-of-band rule was dropped by the fault, so the test proved nothing ({injected} faults)"
     );
 }
+
+/// One bad input of the catalogue: a resource body, the message its diagnostic must contain, and
+/// how the configuration line Terraform quotes for it must start (the attribute it points at).
+struct Bad {
+    ty: &'static str,
+    body: String,
+    message: String,
+    line: &'static str,
+    severity: &'static str,
+}
+
+fn bad(ty: &'static str, body: impl Into<String>, message: impl Into<String>, line: &'static str) -> Bad {
+    Bad {
+        ty,
+        body: body.into(),
+        message: message.into(),
+        line,
+        severity: "error",
+    }
+}
+
+/// Every bad input known to the project (the issues' reports and the areas' validation tests).
+fn catalogue(emu: &Emulator) -> Vec<Bad> {
+    let rg = crate::tf::emulator::rg(emu);
+    let ws = ws_id(emu);
+    let subnet = format!("{rg}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe");
+    let st = format!("{rg}/providers/Microsoft.Storage/storageAccounts/stamldemo");
+    let pe = |loc: &str, extra: &str| {
+        format!(
+            "name = \"pe-x\"\nresource_group_name = \"rg-aml-demo\"\nlocation = \"{loc}\"\nsubnet_id = \"{subnet}\"\ntarget_resource_id = \"{ws}\"\n{extra}"
+        )
+    };
+    let static_ip = |ip: &str| {
+        pe(
+            "eastus",
+            &format!("ip_configuration {{\n  name = \"c0\"\n  private_ip_address = \"{ip}\"\n  member_name = \"default\"\n}}"),
+        )
+    };
+    let rule = |body: &str| format!("workspace_id = \"{ws}\"\n{body}");
+    let fqdn = |name: &str, dest: &str| rule(&format!("name = \"{name}\"\nfqdn {{\n  destination = \"{dest}\"\n}}"));
+    let tag = |protocol: &str, ports: &str, extra: &str| {
+        rule(&format!(
+            "name = \"tag\"\nservice_tag {{\n  protocol = \"{protocol}\"\n  port_ranges = \"{ports}\"\n{extra}\n}}"
+        ))
+    };
+    let ip_rule = |ip: &str| format!("workspace_id = \"{ws}\"\nip_address = \"{ip}\"");
+    let ep = |body: &str| format!("workspace_id = \"{ws}\"\n{body}");
+    const PE: &str = "aml_private_endpoint";
+    const RULE: &str = "aml_managed_network_outbound_rule";
+    const IP: &str = "aml_network_rule";
+    const EP: &str = "aml_online_endpoint";
+    let mut v = vec![
+        // aml_private_endpoint
+        bad(PE, pe("eastus", "").replace(&subnet, &format!("{rg}/providers/Microsoft.Network/virtualNetworks/vnet-aml")),
+            "This is a virtual network ID, not a subnet ID", "subnet_id"),
+        bad(PE, pe("eastus", "").replace(&format!("target_resource_id = \"{ws}\""), &format!("target_resource_id = \"{st}\"")),
+            "Missing sub-resource", "resource \"aml_private_endpoint\""),
+        bad(PE, pe("eastus", "request_message = \"please\""), "Request message without manual connection", "request_message"),
+        bad(PE, pe("eastus", "subresource_name = \"blob\""), "Invalid sub-resource for this target", "subresource_name"),
+        bad(PE, pe("eastus", "").replace("\"pe-x\"", "\"pe mlw\""), "contains ' '", "name"),
+        bad(PE, pe("", ""), "The location is empty", "location"),
+        bad(PE, pe("East-US", ""), "contains '-': a location has only letters, digits and spaces", "location"),
+        bad(PE, pe(&"east-".repeat(2_000), ""),
+            "\"east-east-east-east-east-east-east-east-east-east-east-east-\"… (10000 characters) contains '-'", "location"),
+        bad(PE, pe("westus", ""), "Location differs from the virtual network's region", "location"),
+        bad(PE, pe("West US", ""), "Set location = \"eastus\"", "location"),
+        bad(PE, static_ip("10.0.2.10"), "\"10.0.2.10\" is not inside the address prefix of subnet snet-pe (10.0.1.0/24)",
+            "private_ip_address"),
+        bad(PE, static_ip("192.168.1.4"), "Static IP address outside the subnet", "private_ip_address"),
+        bad(PE, static_ip("10.0.1"), "\"10.0.1\" is not an IPv4 address", "private_ip_address"),
+        // aml_private_dns_zone, aml_private_dns_zone_virtual_network_link
+        bad("aml_private_dns_zone", "name = \"privatelink.api.azureml.ms.\"\nresource_group_name = \"rg-aml-demo\"",
+            "must not end with '.'", "name"),
+        bad("aml_private_dns_zone_virtual_network_link",
+            format!("name = \"l\"\nprivate_dns_zone_id = \"{rg}/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms\"\nvirtual_network_id = \"{subnet}\""),
+            "This is a subnet ID, not a virtual network ID", "virtual_network_id"),
+        // aml_managed_network_outbound_rule (mlw-demo's managed network is not approved-outbound)
+        bad(RULE, fqdn("pypi", "pypi.org"), "FQDN rules need isolation mode AllowOnlyApprovedOutbound", "destination"),
+        bad(RULE, rule("name = \"stag\"\nservice_tag {\n  service_tag = \"Sql\"\n  protocol = \"TCP\"\n  port_ranges = \"443\"\n}"),
+            "Service-tag rules need isolation mode AllowOnlyApprovedOutbound", "service_tag"),
+        bad(RULE, rule(&format!("name = \"x\"\nprivate_endpoint {{\n  service_resource_id = \"{st}\"\n  subresource_target = \"blob\"\n}}")),
+            "is not a valid outbound rule name", "name"),
+        bad(RULE, rule(&format!("name = \"pe-st\"\nprivate_endpoint {{\n  service_resource_id = \"{st}\"\n  subresource_target = \"vault\"\n}}")),
+            "\"vault\" is not a sub-resource of Microsoft.Storage/storageAccounts", "subresource_target"),
+        bad(RULE, rule(&format!("name = \"pe-st\"\nprivate_endpoint {{\n  service_resource_id = \"{st}\"\n  subresource_target = \"blob\"\n}}\nfqdn {{\n  destination = \"pypi.org\"\n}}")),
+            "exactly one of fqdn, service_tag or private_endpoint", "service_resource_id"),
+        bad(RULE, fqdn("pypi", "https://pypi.org"), "is not a host name", "destination"),
+        bad(RULE, tag("TCP", "443-80", "  service_tag = \"Sql\""), "is not a valid port range list", "port_ranges"),
+        bad(RULE, tag("HTTP", "443", "  service_tag = \"Sql\""), "\"HTTP\"", "protocol"),
+        bad(RULE, tag("TCP", "443", "  address_prefixes = [\n    \"10.0.0.0/8\",\n    \"not-a-cidr\",\n  ]"),
+            "\"not-a-cidr\" is not an IP address or CIDR range", "\"not-a-cidr\""),
+        // aml_network_rule, aml_workspace_network_access
+        bad(IP, ip_rule("2001:db8::1"), "only IPv4 is supported", "ip_address"),
+        bad(IP, ip_rule("10.1.2.3"), "\"10.1.2.3\" is not a public address: it is in or covers 10.0.0.0/8 (private)", "ip_address"),
+        bad(IP, ip_rule("100.64.1.0/24"), "100.64.0.0/10 (shared address space", "ip_address"),
+        bad(IP, ip_rule("198.51.100.7"), "TEST-NET-2", "ip_address"),
+        bad(IP, ip_rule("52.160.10.4/16"), "use the network address 52.160.0.0/16", "ip_address"),
+        bad(IP, ip_rule("52.160.10"), "\"52.160.10\" is not an IPv4 address or CIDR range", "ip_address"),
+        bad(IP, format!("workspace_id = \"{st}\"\nip_address = \"52.160.10.4\""), "workspace", "workspace_id"),
+        bad("aml_workspace_network_access", format!("workspace_id = \"{ws}\"\npublic_network_access = \"enabled\""),
+            "Valid values are: \"Enabled\", \"Disabled\"", "public_network_access"),
+        // aml_online_endpoint
+        bad(EP, ep("name = \"1score\""), "does not start with a letter", "name"),
+        bad(EP, ep("name = \"ab\""), "has 2 characters", "name"),
+        bad(EP, ep("name = \"score_1\""), "contains '_'", "name"),
+        bad(EP, ep("name = \"score-1-\""), "does not end with a letter or digit", "name"),
+        bad(EP, ep("name = \"ok-name\"\ntraffic = { blue = 60, green = 30 }"), "traffic adds up to 90%, not 100%", "traffic"),
+        bad(EP, ep("name = \"ok-name\"\nmirror_traffic = { blue = 40, green = 20 }"), "mirror_traffic adds up to 60%, more than 50%",
+            "mirror_traffic"),
+        bad(EP, ep("name = \"ok-name\"\ntraffic = { blue = 50.5, green = 49.5 }"), "\"blue\" = 50.5 is not a whole percentage", "traffic"),
+        bad(EP, ep("name = \"ok-name\"\nauth_mode = \"Token\""), "AMLToken", "auth_mode"),
+        // aml_workspace_image_build
+        bad("aml_workspace_image_build", format!("workspace_id = \"{ws}\"\ncompute_name = \"{ws}/computes/cpu-cluster\""),
+            "Set compute_name = \"cpu-cluster\".", "compute_name"),
+    ];
+    // aml_workspace_managed_network: Spark without provisioning is a warning on include_spark.
+    let mut spark = bad(
+        "aml_workspace_managed_network",
+        format!("workspace_id = \"{ws}\"\nisolation_mode = \"AllowInternetOutbound\"\nprovision = false\ninclude_spark = true"),
+        "include_spark has no effect without provisioning",
+        "include_spark",
+    );
+    spark.severity = "warning";
+    v.push(spark);
+    v
+}
+
+/// A diagnostic of `terraform plan -json` / `validate -json` reduced to what the catalogue checks.
+#[derive(Debug, Clone)]
+struct Diag {
+    severity: String,
+    text: String,
+    file: String,
+    code: String,
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn diags_of(json_lines: &str) -> Vec<Diag> {
+    let mut out = Vec::new();
+    for line in json_lines.lines() {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        // plan -json streams {"type": "diagnostic", "diagnostic": {...}}; validate -json has a list.
+        let list: Vec<Value> = if v["type"] == "diagnostic" {
+            vec![v["diagnostic"].clone()]
+        } else {
+            v["diagnostics"].as_array().cloned().unwrap_or_default()
+        };
+        for d in list {
+            out.push(Diag {
+                severity: d["severity"].as_str().unwrap_or_default().to_string(),
+                text: squash(&format!(
+                    "{} {}",
+                    d["summary"].as_str().unwrap_or_default(),
+                    d["detail"].as_str().unwrap_or_default()
+                )),
+                file: d["range"]["filename"].as_str().unwrap_or_default().to_string(),
+                code: d["snippet"]["code"].as_str().unwrap_or_default().trim().to_string(),
+            });
+        }
+    }
+    out
+}
+
+/// The bad-input catalogue: every entry, each in its own file, fails at plan (or validate) with
+/// its message on its attribute. Entries are planned together; those a round's validation errors
+/// hid from planning are planned again without the entries already matched, until none is left.
+#[test]
+fn the_bad_input_catalogue_fails_at_plan_on_each_attribute() {
+    let emu = Emulator::start(&[]);
+    let entries = catalogue(&emu);
+    let ws = crate::tf::Workspace::against(&emu, crate::tf::HEAD);
+    ws.init();
+    let file = |i: usize| format!("c{i:02}.tf");
+    let mut pending: Vec<usize> = (0..entries.len()).collect();
+    let mut passed: Vec<usize> = Vec::new();
+    let mut failed: Vec<String> = Vec::new();
+    let mut rounds = 0;
+    while !pending.is_empty() && rounds < 5 {
+        rounds += 1;
+        for (i, e) in entries.iter().enumerate() {
+            let path = ws.path(&file(i));
+            if pending.contains(&i) {
+                ws.write(&file(i), &format!("resource \"{}\" \"c{i:02}\" {{\n{}\n}}\n", e.ty, e.body));
+            } else {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        let out = ws.run(&["plan", "-json", "-no-color", "-lock=false"]);
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let diags = diags_of(&stdout);
+        let any_error = diags.iter().any(|d| d.severity == "error");
+        let mut next = Vec::new();
+        for &i in &pending {
+            let e = &entries[i];
+            let mine: Vec<&Diag> = diags.iter().filter(|d| d.file == file(i)).collect();
+            let ok = mine.iter().any(|d| {
+                d.severity == e.severity && d.text.contains(&squash(&e.message)) && d.code.starts_with(e.line)
+            });
+            if ok {
+                passed.push(i);
+            } else if mine.iter().any(|d| d.severity == "error") || !any_error {
+                failed.push(format!(
+                    "c{i:02} {} {:?}: want {} {:?} on a line starting {:?}, got {mine:?}",
+                    e.ty, e.body, e.severity, e.message, e.line
+                ));
+            } else {
+                // Not reached this round (another file's validation error stopped the plan early).
+                next.push(i);
+            }
+        }
+        if next.len() == pending.len() {
+            for i in &next {
+                failed.push(format!("c{i:02} {}: no diagnostic at all ({:?})", entries[*i].ty, entries[*i].body));
+            }
+            next.clear();
+        }
+        pending = next;
+    }
+    eprintln!(
+        "MEASURE bad-input catalogue: {} entries, {} fail at plan on their attribute with their message ({} rounds)",
+        entries.len(),
+        passed.len(),
+        rounds
+    );
+    assert!(failed.is_empty(), "{} of {} entries:\n{}", failed.len(), entries.len(), failed.join("\n"));
+    assert_eq!(passed.len(), entries.len());
+    // Nothing was written to ARM.
+    assert!(emu.write_counts().is_empty(), "{:?}", emu.write_counts());
+}
