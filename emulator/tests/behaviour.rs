@@ -1783,21 +1783,36 @@ async fn resource_group_resources_list_tracked_resources_with_paging() {
         }
         assert!(i.get("properties").is_none(), "{i}");
     }
-    let has = |suffix: &str| ids.iter().any(|i| i.ends_with(&suffix.to_ascii_lowercase()));
+    let has = |suffix: &str| {
+        ids.iter()
+            .any(|i| i.ends_with(&suffix.to_ascii_lowercase()))
+    };
     // Tracked resources of the group, the zone just created among them (location global) ...
     assert!(has("/workspaces/mlw-demo"));
     assert!(has("/virtualnetworks/vnet-aml"));
     assert!(has("/privatednszones/privatelink.api.azureml.ms"));
-    let z = items.iter().find(|i| i["name"] == "privatelink.api.azureml.ms").unwrap();
+    let z = items
+        .iter()
+        .find(|i| i["name"] == "privatelink.api.azureml.ms")
+        .unwrap();
     assert_eq!(z["type"], "Microsoft.Network/privateDnsZones");
     assert_eq!(z["location"], "global");
     // ... but not children without a location, nor the group itself.
-    assert!(!ids.iter().any(|i| i.contains("/subnets/") || i.contains("/outboundrules/")));
+    assert!(!ids
+        .iter()
+        .any(|i| i.contains("/subnets/") || i.contains("/outboundrules/")));
     assert!(!ids.iter().any(|i| i == &rg_id().to_ascii_lowercase()));
     // A resource whose create is still running is not listed.
-    let pe = format!("{}/providers/Microsoft.Network/privateEndpoints/pe-list", rg_id());
+    let pe = format!(
+        "{}/providers/Microsoft.Network/privateEndpoints/pe-list",
+        rg_id()
+    );
     let r = env
-        .put(&pe, NET_API, pe_body(&ws_id("mlw-demo"), "amlworkspace", false))
+        .put(
+            &pe,
+            NET_API,
+            pe_body(&ws_id("mlw-demo"), "amlworkspace", false),
+        )
         .await;
     assert_eq!(r.status, 201);
     env.finish(r, &pe, NET_API).await;
@@ -1805,11 +1820,11 @@ async fn resource_group_resources_list_tracked_resources_with_paging() {
     let mut url = env.url(&format!("{list}?api-version=2021-04-01"));
     loop {
         let r = env.send("GET", &url, None, None, &[]).await;
-        found |= r.body["value"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|i| i["name"] == "pe-list" && i["type"] == "Microsoft.Network/privateEndpoints" && i["location"] == "eastus");
+        found |= r.body["value"].as_array().unwrap().iter().any(|i| {
+            i["name"] == "pe-list"
+                && i["type"] == "Microsoft.Network/privateEndpoints"
+                && i["location"] == "eastus"
+        });
         match r.body.get("nextLink").and_then(Value::as_str) {
             Some(n) => url = n.to_string(),
             None => break,
@@ -1821,7 +1836,12 @@ async fn resource_group_resources_list_tracked_resources_with_paging() {
 #[tokio::test]
 async fn private_endpoint_location_and_static_ip_refusals() {
     let env = start().await;
-    let pe = |n: &str| format!("{}/providers/Microsoft.Network/privateEndpoints/{n}", rg_id());
+    let pe = |n: &str| {
+        format!(
+            "{}/providers/Microsoft.Network/privateEndpoints/{n}",
+            rg_id()
+        )
+    };
     let with = |f: &dyn Fn(&mut Value)| {
         let mut b = pe_body(&ws_id("mlw-demo"), "amlworkspace", false);
         f(&mut b);
@@ -1875,10 +1895,15 @@ async fn private_endpoint_location_and_static_ip_refusals() {
             .body(static_ip("10.0.1.50"))
             .status(201)
             .finish(pe("pe-ip-in"))
-            .field("/properties/customDnsConfigs/0/ipAddresses/0", json!("10.0.1.50")),
+            .field(
+                "/properties/customDnsConfigs/0/ipAddresses/0",
+                json!("10.0.1.50"),
+            ),
     ])
     .await;
-    let r = env.put(&pe("pe-ip-out2"), NET_API, static_ip("192.168.0.1")).await;
+    let r = env
+        .put(&pe("pe-ip-out2"), NET_API, static_ip("192.168.0.1"))
+        .await;
     assert_eq!(
         r.body["error"]["message"],
         "Private static IP address 192.168.0.1 does not belong to the range of subnet prefix 10.0.1.0/24."

@@ -169,7 +169,8 @@ async fn check_against_subnet(ctx: &Ctx<'_>, plan: &mut TypedPlan<M>) -> Result<
     let unchanged = plan.prior.as_ref().is_some_and(|p| {
         known_str(&p.subnet_id).map(str::to_ascii_lowercase)
             == Some(subnet_id.to_string().to_ascii_lowercase())
-            && known_str(&p.location).map(pl::location_key) == location.as_deref().map(pl::location_key)
+            && known_str(&p.location).map(pl::location_key)
+                == location.as_deref().map(pl::location_key)
             && static_ips(p) == ips
     });
     if unchanged || (location.is_none() && ips.is_empty()) {
@@ -218,7 +219,8 @@ async fn check_against_subnet(ctx: &Ctx<'_>, plan: &mut TypedPlan<M>) -> Result<
             Some(r) => parse::<VirtualNetwork>(&r.body)?.location,
             None => None,
         };
-        if let Some(region) = region.filter(|r| pl::location_key(r) != pl::location_key(&location)) {
+        if let Some(region) = region.filter(|r| pl::location_key(r) != pl::location_key(&location))
+        {
             plan.diagnostics.error_at(
                 attr(M::LOCATION),
                 "Location differs from the virtual network's region",

@@ -78,7 +78,10 @@ resource "aml_workspace_managed_network" "mn" {
         // Once the provider has written a few rules, another tool writes its own ...
         let t = Instant::now();
         while user_rules(&emu).len() < 3 {
-            assert!(t.elapsed() < Duration::from_secs(120), "the apply wrote no rules");
+            assert!(
+                t.elapsed() < Duration::from_secs(120),
+                "the apply wrote no rules"
+            );
             assert!(!apply.is_finished(), "the apply ended before writing rules");
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -96,7 +99,10 @@ resource "aml_workspace_managed_network" "mn" {
                 .any(|(m, p)| m == "GET" && p.ends_with("/outboundrules"))
         };
         while !listed(&emu) {
-            assert!(t.elapsed() < Duration::from_secs(120), "the provider never listed the rules");
+            assert!(
+                t.elapsed() < Duration::from_secs(120),
+                "the provider never listed the rules"
+            );
             std::thread::sleep(Duration::from_millis(5));
         }
         // ... and from then on completed rule writes drop sibling rules.
@@ -125,7 +131,10 @@ resource "aml_workspace_managed_network" "mn" {
     );
     assert!(lost.is_empty(), "out-of-band rules lost: {lost:?}\n{text}");
     for i in 0..OURS {
-        assert!(kept.contains(&format!("ours-{i:02}")), "ours-{i:02} lost: {kept:?}");
+        assert!(
+            kept.contains(&format!("ours-{i:02}")),
+            "ours-{i:02} lost: {kept:?}"
+        );
     }
     assert!(injected > 0, "the fault never fired");
     assert!(
@@ -144,7 +153,12 @@ struct Bad {
     severity: &'static str,
 }
 
-fn bad(ty: &'static str, body: impl Into<String>, message: impl Into<String>, line: &'static str) -> Bad {
+fn bad(
+    ty: &'static str,
+    body: impl Into<String>,
+    message: impl Into<String>,
+    line: &'static str,
+) -> Bad {
     Bad {
         ty,
         body: body.into(),
@@ -158,7 +172,8 @@ fn bad(ty: &'static str, body: impl Into<String>, message: impl Into<String>, li
 fn catalogue(emu: &Emulator) -> Vec<Bad> {
     let rg = crate::tf::emulator::rg(emu);
     let ws = ws_id(emu);
-    let subnet = format!("{rg}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe");
+    let subnet =
+        format!("{rg}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe");
     let st = format!("{rg}/providers/Microsoft.Storage/storageAccounts/stamldemo");
     let pe = |loc: &str, extra: &str| {
         format!(
@@ -172,7 +187,11 @@ fn catalogue(emu: &Emulator) -> Vec<Bad> {
         )
     };
     let rule = |body: &str| format!("workspace_id = \"{ws}\"\n{body}");
-    let fqdn = |name: &str, dest: &str| rule(&format!("name = \"{name}\"\nfqdn {{\n  destination = \"{dest}\"\n}}"));
+    let fqdn = |name: &str, dest: &str| {
+        rule(&format!(
+            "name = \"{name}\"\nfqdn {{\n  destination = \"{dest}\"\n}}"
+        ))
+    };
     let tag = |protocol: &str, ports: &str, extra: &str| {
         rule(&format!(
             "name = \"tag\"\nservice_tag {{\n  protocol = \"{protocol}\"\n  port_ranges = \"{ports}\"\n{extra}\n}}"
@@ -293,8 +312,15 @@ fn diags_of(json_lines: &str) -> Vec<Diag> {
                     d["summary"].as_str().unwrap_or_default(),
                     d["detail"].as_str().unwrap_or_default()
                 )),
-                file: d["range"]["filename"].as_str().unwrap_or_default().to_string(),
-                code: d["snippet"]["code"].as_str().unwrap_or_default().trim().to_string(),
+                file: d["range"]["filename"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                code: d["snippet"]["code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
             });
         }
     }
@@ -320,7 +346,10 @@ fn the_bad_input_catalogue_fails_at_plan_on_each_attribute() {
         for (i, e) in entries.iter().enumerate() {
             let path = ws.path(&file(i));
             if pending.contains(&i) {
-                ws.write(&file(i), &format!("resource \"{}\" \"c{i:02}\" {{\n{}\n}}\n", e.ty, e.body));
+                ws.write(
+                    &file(i),
+                    &format!("resource \"{}\" \"c{i:02}\" {{\n{}\n}}\n", e.ty, e.body),
+                );
             } else {
                 let _ = std::fs::remove_file(path);
             }
@@ -334,7 +363,9 @@ fn the_bad_input_catalogue_fails_at_plan_on_each_attribute() {
             let e = &entries[i];
             let mine: Vec<&Diag> = diags.iter().filter(|d| d.file == file(i)).collect();
             let ok = mine.iter().any(|d| {
-                d.severity == e.severity && d.text.contains(&squash(&e.message)) && d.code.starts_with(e.line)
+                d.severity == e.severity
+                    && d.text.contains(&squash(&e.message))
+                    && d.code.starts_with(e.line)
             });
             if ok {
                 passed.push(i);
@@ -350,7 +381,10 @@ fn the_bad_input_catalogue_fails_at_plan_on_each_attribute() {
         }
         if next.len() == pending.len() {
             for i in &next {
-                failed.push(format!("c{i:02} {}: no diagnostic at all ({:?})", entries[*i].ty, entries[*i].body));
+                failed.push(format!(
+                    "c{i:02} {}: no diagnostic at all ({:?})",
+                    entries[*i].ty, entries[*i].body
+                ));
             }
             next.clear();
         }
@@ -362,8 +396,93 @@ fn the_bad_input_catalogue_fails_at_plan_on_each_attribute() {
         passed.len(),
         rounds
     );
-    assert!(failed.is_empty(), "{} of {} entries:\n{}", failed.len(), entries.len(), failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "{} of {} entries:\n{}",
+        failed.len(),
+        entries.len(),
+        failed.join("\n")
+    );
     assert_eq!(passed.len(), entries.len());
     // Nothing was written to ARM.
     assert!(emu.write_counts().is_empty(), "{:?}", emu.write_counts());
+}
+
+/// The plan-time checks against the subnet run only where the subnet can be read: an unknown
+/// subnet, a VNet that does not exist yet (404) or one the identity may not read (403) plan
+/// without an error, and a valid endpoint plans clean.
+#[test]
+fn subnet_checks_skip_what_cannot_be_read() {
+    let emu = Emulator::start(&[]);
+    let rg = crate::tf::emulator::rg(&emu);
+    let ws = ws_id(&emu);
+    let pe = |subnet: &str, location: &str, ip: &str| {
+        format!(
+            "{}\nresource \"terraform_data\" \"late\" {{\n  input = \"snet-pe\"\n}}\nresource \"aml_private_endpoint\" \"pe\" {{\n  name = \"pe-x\"\n  resource_group_name = \"rg-aml-demo\"\n  location = \"{location}\"\n  subnet_id = \"{subnet}\"\n  target_resource_id = \"{ws}\"\n  ip_configuration {{\n    name = \"c0\"\n    private_ip_address = \"{ip}\"\n    member_name = \"default\"\n  }}\n}}\n",
+            crate::tf::HEAD
+        )
+    };
+    let vnet = format!("{rg}/providers/Microsoft.Network/virtualNetworks/vnet-aml");
+    let work = crate::tf::Workspace::against(
+        &emu,
+        &pe(&format!("{vnet}/subnets/snet-pe"), "eastus", "10.0.1.50"),
+    );
+    work.init();
+    // Valid: plans, and the subnet and VNet were read.
+    let out = work.ok(&["plan", "-no-color"]);
+    assert!(crate::tf::has(&out, "2 to add"), "{out}");
+    let log = emu.admin("GET", "requests", None)["value"].clone();
+    let read = |suffix: &str| {
+        log.as_array().unwrap().iter().any(|r| {
+            r["method"] == "GET"
+                && r["path"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+                    .ends_with(suffix)
+        })
+    };
+    assert!(
+        read("/virtualnetworks/vnet-aml/subnets/snet-pe") && read("/virtualnetworks/vnet-aml"),
+        "{log}"
+    );
+    // Unknown at plan (the subnet's name comes from another resource): not checked.
+    work.write(
+        "main.tf",
+        &pe(
+            &format!("{vnet}/subnets/${{terraform_data.late.output}}"),
+            "westus",
+            "192.168.0.1",
+        ),
+    );
+    work.ok(&["plan", "-no-color"]);
+    // A VNet that does not exist yet (created elsewhere in the same apply, say): no error at plan.
+    work.write(
+        "main.tf",
+        &pe(
+            &format!("{rg}/providers/Microsoft.Network/virtualNetworks/vnet-later/subnets/snet-pe"),
+            "westus",
+            "192.168.0.1",
+        ),
+    );
+    work.ok(&["plan", "-no-color"]);
+    // An identity that may not read the network: no error at plan either.
+    work.write(
+        "main.tf",
+        &pe(&format!("{vnet}/subnets/snet-pe"), "westus", "192.168.0.1"),
+    );
+    emu.set_faults("403=1,paths=*/virtualnetworks/*,methods=GET");
+    work.ok(&["plan", "-no-color"]);
+    emu.admin("DELETE", "faults", None);
+    // Readable again: both errors, each on its attribute.
+    let out = work.fails(&["plan", "-no-color"]);
+    assert!(
+        crate::tf::has(&out, "Location differs from the virtual network's region"),
+        "{out}"
+    );
+    assert!(
+        crate::tf::has(&out, "Static IP address outside the subnet"),
+        "{out}"
+    );
+    assert!(crate::tf::has(&out, "Set location = \"eastus\""), "{out}");
 }

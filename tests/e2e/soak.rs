@@ -174,7 +174,10 @@ fn audit(
         };
         if !present {
             a.lost += 1;
-            notes.push(format!("lost: {} ({}) is in the state, not in ARM", e.address, e.id));
+            notes.push(format!(
+                "lost: {} ({}) is in the state, not in ARM",
+                e.address, e.id
+            ));
         }
         if e.id.is_empty() {
             notes.push(format!("lost: {} has no id", e.address));
@@ -239,14 +242,20 @@ fn every_example_survives_seeded_faults_and_the_auditor_finds_nothing() {
     let seeds = env_u64("AML_SOAK_SEEDS", 3);
     let first = env_u64("AML_SOAK_FIRST_SEED", 1);
     let names = example_names();
-    assert!(names.len() >= 4, "expected the runnable examples, found {names:?}");
+    assert!(
+        names.len() >= 4,
+        "expected the runnable examples, found {names:?}"
+    );
     let started = Instant::now();
     // One initialised working directory per example, reused by every seed.
     let mut dirs: Vec<(String, Workspace)> = names
         .iter()
         .map(|name| {
             let ws = Workspace::new(&example(name));
-            for entry in std::fs::read_dir(examples_dir().join(name)).unwrap().flatten() {
+            for entry in std::fs::read_dir(examples_dir().join(name))
+                .unwrap()
+                .flatten()
+            {
                 let file = entry.file_name().to_string_lossy().to_string();
                 if file.ends_with(".tf") && file != "main.tf" {
                     ws.write(&file, &std::fs::read_to_string(entry.path()).unwrap());
@@ -283,7 +292,10 @@ fn every_example_survives_seeded_faults_and_the_auditor_finds_nothing() {
             let apply = ws.run(&["apply", "-auto-approve", "-no-color"]);
             let apply_ok = apply.status.success();
             if !apply_ok {
-                failures.push(format!("{tag}: apply failed: {}", first_error(&text(&apply))));
+                failures.push(format!(
+                    "{tag}: apply failed: {}",
+                    first_error(&text(&apply))
+                ));
             }
             let after_apply = audit(&emu, &baseline, &ws, false, &mut run_notes);
             if apply_ok {
@@ -298,7 +310,10 @@ fn every_example_survives_seeded_faults_and_the_auditor_finds_nothing() {
             }
             let destroy = ws.run(&["destroy", "-auto-approve", "-no-color"]);
             if !destroy.status.success() {
-                failures.push(format!("{tag}: destroy failed: {}", first_error(&text(&destroy))));
+                failures.push(format!(
+                    "{tag}: destroy failed: {}",
+                    first_error(&text(&destroy))
+                ));
             }
             let after_destroy = audit(&emu, &baseline, &ws, true, &mut run_notes);
             let n = emu.admin("GET", "faults", None)["injected"]
@@ -335,7 +350,10 @@ fn every_example_survives_seeded_faults_and_the_auditor_finds_nothing() {
         eprintln!("SOAK FAILURE {f}");
     }
     assert!(injected > 0, "no fault was injected");
-    assert!(totals.checked > 0, "the auditor saw no object created by the runs");
+    assert!(
+        totals.checked > 0,
+        "the auditor saw no object created by the runs"
+    );
     assert!(
         failures.is_empty() && totals.clean(),
         "soak: {} failed steps, auditor {totals:?}:\n{}\n{}",

@@ -622,7 +622,11 @@ fn check_static_ips(props: &Value, subnet: &Res) -> ArmResult<()> {
 /// `addressPrefix` and `addressPrefixes` of a subnet.
 fn subnet_prefixes(subnet: &Res) -> Vec<String> {
     let p = &subnet.doc["properties"];
-    let mut out: Vec<String> = p["addressPrefix"].as_str().map(String::from).into_iter().collect();
+    let mut out: Vec<String> = p["addressPrefix"]
+        .as_str()
+        .map(String::from)
+        .into_iter()
+        .collect();
     if let Some(a) = p["addressPrefixes"].as_array() {
         out.extend(a.iter().filter_map(Value::as_str).map(String::from));
     }
