@@ -297,7 +297,7 @@ fn every_example_survives_seeded_faults_and_the_auditor_finds_nothing() {
                     first_error(&text(&apply))
                 ));
             }
-            let after_apply = audit(&emu, &baseline, &ws, false, &mut run_notes);
+            let after_apply = audit(&emu, &baseline, ws, false, &mut run_notes);
             if apply_ok {
                 let plan = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
                 if plan.status.code() != Some(0) {
@@ -315,7 +315,7 @@ fn every_example_survives_seeded_faults_and_the_auditor_finds_nothing() {
                     first_error(&text(&destroy))
                 ));
             }
-            let after_destroy = audit(&emu, &baseline, &ws, true, &mut run_notes);
+            let after_destroy = audit(&emu, &baseline, ws, true, &mut run_notes);
             let n = emu.admin("GET", "faults", None)["injected"]
                 .as_u64()
                 .unwrap_or(0);

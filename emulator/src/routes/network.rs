@@ -611,7 +611,7 @@ fn check_static_ips(props: &Value, subnet: &Res) -> ArmResult<()> {
                     prefixes.join(", ")
                 ),
             )
-            .with_target(&format!(
+            .with_target(format!(
                 "properties.ipConfigurations[{i}].properties.privateIPAddress"
             )));
         }
