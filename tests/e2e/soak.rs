@@ -228,6 +228,19 @@ fn audit(
     a
 }
 
+/// The requests the emulator logged for one object, as `METHOD status` in order.
+fn history(emu: &Emulator, id: &str) -> String {
+    let id = id.to_ascii_lowercase();
+    emu.admin("GET", "requests", None)["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["path"].as_str().is_some_and(|p| p.eq_ignore_ascii_case(&id)))
+        .map(|r| format!("{} {}", r["method"].as_str().unwrap_or("?"), r["status"]))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The first error line of a failed terraform run.
 fn first_error(out: &str) -> String {
     out.lines()
@@ -241,7 +254,11 @@ fn first_error(out: &str) -> String {
 fn every_example_survives_seeded_faults_and_the_auditor_finds_nothing() {
     let seeds = env_u64("AML_SOAK_SEEDS", 3);
     let first = env_u64("AML_SOAK_FIRST_SEED", 1);
-    let names = example_names();
+    let only = std::env::var("AML_SOAK_EXAMPLES").unwrap_or_default();
+    let names: Vec<String> = example_names()
+        .into_iter()
+        .filter(|n| only.is_empty() || only.split(',').any(|o| o.trim() == n))
+        .collect();
     assert!(
         names.len() >= 4,
         "expected the runnable examples, found {names:?}"
@@ -328,6 +345,10 @@ fn every_example_survives_seeded_faults_and_the_auditor_finds_nothing() {
             );
             for note in &run_notes {
                 eprintln!("  {note}");
+                // What ARM was asked about that object, for the diagnosis.
+                if let Some(id) = note.split_whitespace().nth(1).filter(|w| w.starts_with("/subscriptions/")) {
+                    eprintln!("    requests: {}", history(&emu, id));
+                }
             }
             notes.extend(run_notes.into_iter().map(|n| format!("{tag}: {n}")));
             totals.add(after_apply);
