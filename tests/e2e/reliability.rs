@@ -50,12 +50,13 @@ fn requests_since(emu: &Emulator, since: u64) -> Vec<(String, String)> {
         .collect()
 }
 
-const OURS: usize = 12;
-const OOB: usize = 12;
+const OURS: usize = 16;
+const OOB: usize = 20;
 
 #[test]
 fn out_of_band_rules_seen_during_an_apply_survive_the_lost_rule_fault() {
-    let emu = Emulator::with_lro_delay(&[]);
+    // Rule writes take 400 ms each, so that most of them run after the fault is set.
+    let emu = Emulator::start(&["--lro-delay-ms", "400"]);
     let mut body = String::from(
         r#"
 resource "aml_workspace_managed_network" "mn" {
@@ -109,10 +110,19 @@ resource "aml_workspace_managed_network" "mn" {
         emu.set_faults("seed=11,lost-rule=0.5");
         let faulted = last_seq(&emu);
         let out = apply.join().unwrap();
-        let repaired_oob = requests_since(&emu, faulted)
+        let after = requests_since(&emu, faulted);
+        let repaired_oob = after
             .iter()
             .filter(|(m, p)| m == "PUT" && p.contains("/outboundrules/oob-"))
             .count();
+        let ours_after = after
+            .iter()
+            .filter(|(m, p)| m == "PUT" && p.contains("/outboundrules/ours-"))
+            .count();
+        assert!(
+            ours_after >= 3,
+            "only {ours_after} rule writes ran under the fault: the apply was too quick for this test"
+        );
         let injected = emu.admin("GET", "faults", None)["injected"]
             .as_u64()
             .unwrap_or(0);
