@@ -68,6 +68,8 @@ pub enum Target {
     ResourceGroups { sub: String },
     /// `/subscriptions/{sub}/resourcegroups/{rg}`
     ResourceGroup { sub: String, rg: String },
+    /// `/subscriptions/{sub}/resourcegroups/{rg}/resources` (ARM's generic list of a group)
+    ResourceGroupResources { sub: String, rg: String },
     /// `/subscriptions/{sub}/providers` or `/subscriptions/{sub}/providers/{ns}`
     Providers { sub: String, ns: Option<String> },
     /// `/subscriptions/{sub}/providers/{ns}/{type}` (subscription-wide list)
@@ -225,6 +227,9 @@ pub fn parse(path: &str) -> Target {
             let rg = segs[3].clone();
             if n == 4 {
                 return Target::ResourceGroup { sub, rg };
+            }
+            if n == 5 && l[4] == "resources" {
+                return Target::ResourceGroupResources { sub, rg };
             }
             if l[4] != "providers" || n < 7 {
                 return Target::Unknown;

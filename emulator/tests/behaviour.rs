@@ -1784,3 +1784,186 @@ async fn container_registry_sku() {
     ])
     .await;
 }
+
+#[tokio::test]
+async fn resource_group_resources_list_tracked_resources_with_paging() {
+    let env = start_with(aml_arm_emulator::cli::Config {
+        lro_delay_ms: 20,
+        page_size: 3,
+        ..Default::default()
+    })
+    .await;
+    let zone = format!(
+        "{}/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms",
+        rg_id()
+    );
+    let r = env.put(&zone, DNS_API, json!({"location": "global"})).await;
+    env.finish(r, &zone, DNS_API).await;
+    let list = format!("{}/resources", rg_id());
+    let r = env
+        .check(&[
+            case("GET", &list, Some("2021-04-01")).status(200),
+            case("GET", &list, None).status(400).code("MissingApiVersionParameter"),
+            case("GET", &list, Some("1999-01-01")).status(400).code("NoRegisteredProviderFound"),
+            case("GET", "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aml-demo/resources", Some("2021-04-01"))
+                .status(404)
+                .code("SubscriptionNotFound"),
+            case("GET", format!("{}x/resources", rg_id()), Some("2021-04-01"))
+                .status(404)
+                .code("ResourceGroupNotFound"),
+            case("PUT", &list, Some("2021-04-01")).body(json!({})).status(405),
+        ])
+        .await;
+    assert!(r[0].body.get("nextLink").is_some(), "{:?}", r[0].body);
+    let mut items = Vec::new();
+    let mut url = env.url(&format!("{list}?api-version=2021-04-01"));
+    loop {
+        let r = env.send("GET", &url, None, None, &[]).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let page = r.body["value"].as_array().unwrap();
+        assert!(page.len() <= 3);
+        items.extend(page.iter().cloned());
+        match r.body.get("nextLink").and_then(Value::as_str) {
+            Some(n) => url = n.to_string(),
+            None => break,
+        }
+    }
+    let ids: Vec<String> = items
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_ascii_lowercase())
+        .collect();
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "duplicates: {ids:?}");
+    for i in &items {
+        for k in ["id", "name", "type", "location"] {
+            assert!(i[k].is_string(), "{k} missing: {i}");
+        }
+        assert!(i.get("properties").is_none(), "{i}");
+    }
+    let has = |suffix: &str| {
+        ids.iter()
+            .any(|i| i.ends_with(&suffix.to_ascii_lowercase()))
+    };
+    // Tracked resources of the group, the zone just created among them (location global) ...
+    assert!(has("/workspaces/mlw-demo"));
+    assert!(has("/virtualnetworks/vnet-aml"));
+    assert!(has("/privatednszones/privatelink.api.azureml.ms"));
+    let z = items
+        .iter()
+        .find(|i| i["name"] == "privatelink.api.azureml.ms")
+        .unwrap();
+    assert_eq!(z["type"], "Microsoft.Network/privateDnsZones");
+    assert_eq!(z["location"], "global");
+    // ... but not children without a location, nor the group itself.
+    assert!(!ids
+        .iter()
+        .any(|i| i.contains("/subnets/") || i.contains("/outboundrules/")));
+    assert!(!ids.iter().any(|i| i == &rg_id().to_ascii_lowercase()));
+    // A resource whose create is still running is not listed.
+    let pe = format!(
+        "{}/providers/Microsoft.Network/privateEndpoints/pe-list",
+        rg_id()
+    );
+    let r = env
+        .put(
+            &pe,
+            NET_API,
+            pe_body(&ws_id("mlw-demo"), "amlworkspace", false),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    env.finish(r, &pe, NET_API).await;
+    let mut found = false;
+    let mut url = env.url(&format!("{list}?api-version=2021-04-01"));
+    loop {
+        let r = env.send("GET", &url, None, None, &[]).await;
+        found |= r.body["value"].as_array().unwrap().iter().any(|i| {
+            i["name"] == "pe-list"
+                && i["type"] == "Microsoft.Network/privateEndpoints"
+                && i["location"] == "eastus"
+        });
+        match r.body.get("nextLink").and_then(Value::as_str) {
+            Some(n) => url = n.to_string(),
+            None => break,
+        }
+    }
+    assert!(found, "the finished endpoint is listed");
+}
+
+#[tokio::test]
+async fn private_endpoint_location_and_static_ip_refusals() {
+    let env = start().await;
+    let pe = |n: &str| {
+        format!(
+            "{}/providers/Microsoft.Network/privateEndpoints/{n}",
+            rg_id()
+        )
+    };
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut b = pe_body(&ws_id("mlw-demo"), "amlworkspace", false);
+        f(&mut b);
+        b
+    };
+    let static_ip = |ip: &str| {
+        let ip = ip.to_string();
+        with(&move |b: &mut Value| {
+            b["properties"]["ipConfigurations"] = json!([{"name": "c0", "properties": {"groupId": "amlworkspace", "memberName": "amlworkspace", "privateIPAddress": ip}}]);
+        })
+    };
+    env.check(&[
+        // Empty location: refused like a missing one.
+        case("PUT", pe("pe-empty"), Some(NET_API))
+            .body(with(&|b| b["location"] = json!("")))
+            .status(400)
+            .code("LocationRequired"),
+        case("PUT", pe("pe-blank"), Some(NET_API))
+            .body(with(&|b| b["location"] = json!("  ")))
+            .status(400)
+            .code("LocationRequired"),
+        case("PUT", pe("pe-missing"), Some(NET_API))
+            .body(with(&|b| {
+                b.as_object_mut().unwrap().remove("location");
+            }))
+            .status(400)
+            .code("LocationRequired"),
+        // Another region than the VNet's (eastus): the VNet is not found from there.
+        case("PUT", pe("pe-west"), Some(NET_API))
+            .body(with(&|b| b["location"] = json!("westus")))
+            .status(400)
+            .code("InvalidResourceReference"),
+        // The VNet's region in another spelling is the same region.
+        case("PUT", pe("pe-spelled"), Some(NET_API))
+            .body(with(&|b| b["location"] = json!("East US")))
+            .status(201)
+            .finish(pe("pe-spelled")),
+        // A static IP outside snet-pe (10.0.1.0/24), or not an IPv4 address.
+        case("PUT", pe("pe-ip-out"), Some(NET_API))
+            .body(static_ip("10.0.2.10"))
+            .status(400)
+            .code("PrivateIPAddressNotInSubnet"),
+        case("PUT", pe("pe-ip-bad"), Some(NET_API))
+            .body(static_ip("not-an-ip"))
+            .status(400)
+            .code("PrivateIPAddressNotInSubnet"),
+        case("GET", pe("pe-ip-out"), Some(NET_API)).status(404),
+        case("GET", pe("pe-west"), Some(NET_API)).status(404),
+        // Inside the subnet: accepted, and the endpoint gets that address.
+        case("PUT", pe("pe-ip-in"), Some(NET_API))
+            .body(static_ip("10.0.1.50"))
+            .status(201)
+            .finish(pe("pe-ip-in"))
+            .field(
+                "/properties/customDnsConfigs/0/ipAddresses/0",
+                json!("10.0.1.50"),
+            ),
+    ])
+    .await;
+    let r = env
+        .put(&pe("pe-ip-out2"), NET_API, static_ip("192.168.0.1"))
+        .await;
+    assert_eq!(
+        r.body["error"]["message"],
+        "Private static IP address 192.168.0.1 does not belong to the range of subnet prefix 10.0.1.0/24."
+    );
+}

@@ -274,7 +274,9 @@ fn case(rel: &str, ex: &Value) -> Case {
                 .to_string();
             let vnet = subnet.rsplit_once("/subnets/").unwrap().0.to_string();
             let sname = subnet.rsplit('/').next().unwrap();
-            c.prereqs.push((vnet, json!({"location": "eastus", "properties": {"addressSpace": {"addressPrefixes": ["192.168.0.0/16"]},
+            // The VNet is in the endpoint's region, as NRP requires.
+            let region = body["location"].as_str().unwrap_or("eastus");
+            c.prereqs.push((vnet, json!({"location": region, "properties": {"addressSpace": {"addressPrefixes": ["192.168.0.0/16"]},
                 "subnets": [{"name": sname, "properties": {"addressPrefix": "192.168.0.0/24"}}]}})));
             for f in [
                 "privateLinkServiceConnections",

@@ -7,15 +7,15 @@
 //! [`KeyedLocks`](super::coordination::KeyedLocks), key [`lock_key`]): writes run back to back,
 //! each starting as soon as the previous one finished, never waiting for anything else. After
 //! each write the writer lists the workspace's rules and checks that every user rule it knows of
-//! (the ones it found before its first write, plus the ones it wrote, minus the ones it deleted)
-//! is still there; a missing one is written again, and if rules are still missing after
+//! (the ones it found before its first write, the ones it wrote, and the ones any listing of this
+//! process saw since, out-of-band ones included, minus the ones it deleted) is still there; a missing one is written again, and if rules are still missing after
 //! [`REPAIR_ROUNDS`] rounds the write fails loudly, naming them.
 //!
 //! System rules (category `Required`, `Recommended`, `Dependency`) are never written, never
 //! deleted and never remembered as siblings: the service manages them, and a write that sends
 //! them back is refused with HTTP 400.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -98,6 +98,26 @@ struct WsBook {
     seeded: bool,
     /// Lower-case name → (name, the properties to write it again with).
     rules: BTreeMap<String, (String, Value)>,
+    /// Lower-case names this process deleted (and has not written since): a listing taken before
+    /// the delete must not bring them back as siblings.
+    deleted: HashSet<String>,
+}
+
+impl WsBook {
+    /// Remembers the user rules of a listing that are not known yet (known ones keep the
+    /// properties this process wrote), except the ones this process deleted.
+    fn saw(&mut self, listed: &[Value]) {
+        for r in listed.iter().filter(|r| !is_system(r)) {
+            let name = name_of(r);
+            let key = name.to_ascii_lowercase();
+            if name.is_empty() || self.deleted.contains(&key) {
+                continue;
+            }
+            self.rules
+                .entry(key)
+                .or_insert_with(|| (name.clone(), request_props(r)));
+        }
+    }
 }
 
 /// A cached workspace view for planning.
@@ -159,12 +179,22 @@ impl OutboundRules {
         self.locks.lock(&lock_key(ws)).await
     }
 
-    /// Every rule of the workspace, system ones included; `Ok(None)` when the workspace is gone.
+    /// Every rule of the workspace, system ones included. The user rules listed become siblings
+    /// that later writes of this process check and repair, as if this process had written them
+    /// (a rule written out of band and seen here is protected like our own).
     pub async fn list(&self, ws: &WorkspaceId, deadline: Deadline) -> Result<Vec<Value>, ArmError> {
         self.counters.lists.fetch_add(1, Ordering::Relaxed);
-        self.arm
+        let listed = self
+            .arm
             .list(&ws.collection("outboundRules"), api_versions::ML, deadline)
-            .await
+            .await?;
+        self.books
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(ws.key())
+            .or_default()
+            .saw(&listed);
+        Ok(listed)
     }
 
     /// The workspace as a rule plan needs it, shared by the rules of one plan for
@@ -223,29 +253,24 @@ impl OutboundRules {
         if seeded {
             return Ok(());
         }
-        let listed = self.list(ws, deadline).await?;
+        self.list(ws, deadline).await?;
         let mut books = self.books.lock().unwrap_or_else(|e| e.into_inner());
-        let book = books.entry(ws.key()).or_default();
-        for r in listed.iter().filter(|r| !is_system(r)) {
-            let name = name_of(r);
-            book.rules
-                .entry(name.to_ascii_lowercase())
-                .or_insert_with(|| (name.clone(), request_props(r)));
-        }
-        book.seeded = true;
+        books.entry(ws.key()).or_default().seeded = true;
         Ok(())
     }
 
     fn remember(&self, ws: &WorkspaceId, name: &str, props: Option<&Value>) {
         let mut books = self.books.lock().unwrap_or_else(|e| e.into_inner());
         let book = books.entry(ws.key()).or_default();
+        let key = name.to_ascii_lowercase();
         match props {
             Some(p) => {
-                book.rules
-                    .insert(name.to_ascii_lowercase(), (name.to_string(), p.clone()));
+                book.deleted.remove(&key);
+                book.rules.insert(key, (name.to_string(), p.clone()));
             }
             None => {
-                book.rules.remove(&name.to_ascii_lowercase());
+                book.rules.remove(&key);
+                book.deleted.insert(key);
             }
         }
     }
@@ -417,5 +442,33 @@ mod tests {
                 "fqdns": ["a.b"]})
         );
         assert_eq!(name_of(&json!({"id": "/a/outboundRules/r1"})), "r1");
+    }
+
+    fn fqdn(name: &str, host: &str) -> Value {
+        json!({"name": name, "properties": {"type": "FQDN", "category": "UserDefined", "destination": host}})
+    }
+
+    #[test]
+    fn listed_rules_become_siblings_but_deleted_ones_do_not_come_back() {
+        let mut book = WsBook::default();
+        book.rules.insert(
+            "ours".into(),
+            ("ours".into(), json!({"type": "FQDN", "category": "UserDefined", "destination": "mine.example.com"})),
+        );
+        book.deleted.insert("gone".into());
+        book.saw(&[
+            fqdn("Ours", "other.example.com"),
+            fqdn("oob", "oob.example.com"),
+            fqdn("gone", "gone.example.com"),
+            json!({"name": "__SYS_x", "properties": {"type": "FQDN", "category": "Required", "destination": "s"}}),
+        ]);
+        let names: Vec<&str> = book.rules.keys().map(String::as_str).collect();
+        assert_eq!(names, ["oob", "ours"]);
+        // What this process wrote wins over a listing.
+        assert_eq!(book.rules["ours"].1["destination"], "mine.example.com");
+        assert_eq!(
+            book.rules["oob"].1,
+            json!({"type": "FQDN", "category": "UserDefined", "destination": "oob.example.com"})
+        );
     }
 }

@@ -15,16 +15,17 @@ use super::common::{
 };
 use super::private_link::{self as pl, TargetKind};
 use crate::arm::api_versions::NETWORK;
-use crate::arm::ids::{PrivateEndpointId, ResourceGroupId};
+use crate::arm::ids::{PrivateEndpointId, ResourceGroupId, SubnetId};
 use crate::arm::models::private_endpoint::{
     Connection, ConnectionProperties, IpConfiguration as ArmIpConfiguration,
     IpConfigurationProperties, PrivateEndpoint as Endpoint, PrivateEndpointProperties, SubResource,
 };
+use crate::arm::models::virtual_network::{Subnet, VirtualNetwork};
 use crate::arm::{Cloud, Response, Wait, WaitError};
 use crate::provider::handler::{parse, Ctx, Doing};
 use crate::provider::ConfiguredProvider;
 use crate::tfplugin::cty::{self, Type};
-use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
+use crate::tfplugin::diagnostics::{quote, Diagnostic, Diagnostics};
 use crate::tfplugin::model::{object_type, Model, Value};
 use crate::tfplugin::schema::{Attribute, Block, NestedBlock, Nesting, Schema, Validator};
 use crate::tfplugin::timeouts::Timeouts;
@@ -127,6 +128,114 @@ fn endpoint_id(arm_sub: &str, m: &M) -> Result<PrivateEndpointId, Error> {
         Ok(ResourceGroupId::new(arm_sub, rg)
             .private_endpoint(known_str(&m.name).unwrap_or_default()))
     })
+}
+
+/// The static addresses of the `ip_configuration` blocks: (index, address) of each known one.
+fn static_ips(m: &M) -> Vec<(usize, String)> {
+    m.ip_configuration
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.private_ip_address.as_known().map(|a| (i, a.clone())))
+        .collect()
+}
+
+/// An IPv4 CIDR as (network, prefix length); `None` for anything else (IPv6 included).
+fn cidr_v4(s: &str) -> Option<(u32, u32)> {
+    let (a, l) = s.trim().split_once('/')?;
+    let len: u32 = l.parse().ok().filter(|l| *l <= 32)?;
+    Some((u32::from(a.parse::<std::net::Ipv4Addr>().ok()?), len))
+}
+
+/// Whether the IPv4 address `ip` is inside the IPv4 CIDR `prefix` (`None`: not comparable).
+fn in_prefix(ip: &str, prefix: &str) -> Option<bool> {
+    let addr = u32::from(ip.parse::<std::net::Ipv4Addr>().ok()?);
+    let (net, len) = cidr_v4(prefix)?;
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    Some(addr & mask == net & mask)
+}
+
+/// Plan-time checks that need the subnet: the endpoint's `location` must be its VNet's region,
+/// and each static `private_ip_address` must lie in the subnet's prefixes. Checked when the
+/// endpoint is created or these values change, and only where the subnet can be read: unknown
+/// values, a subnet or VNet that does not exist yet (404) or may not be read (403) skip them.
+async fn check_against_subnet(ctx: &Ctx<'_>, plan: &mut TypedPlan<M>) -> Result<(), Error> {
+    let planned = &plan.planned;
+    let Some(subnet_id) = known_str(&planned.subnet_id).and_then(|s| SubnetId::parse(s).ok())
+    else {
+        return Ok(());
+    };
+    let location = known_str(&planned.location).map(str::to_string);
+    let ips = static_ips(planned);
+    let unchanged = plan.prior.as_ref().is_some_and(|p| {
+        known_str(&p.subnet_id).map(str::to_ascii_lowercase)
+            == Some(subnet_id.to_string().to_ascii_lowercase())
+            && known_str(&p.location).map(pl::location_key)
+                == location.as_deref().map(pl::location_key)
+            && static_ips(p) == ips
+    });
+    if unchanged || (location.is_none() && ips.is_empty()) {
+        return Ok(());
+    }
+    let arm = ctx.arm().await?;
+    let readable = |r: Result<Option<Response>, crate::arm::ArmError>| match r {
+        Ok(found) => Ok(found),
+        Err(e) if e.is_not_found() || e.kind == crate::arm::ErrorKind::Auth => Ok(None),
+        Err(e) => Err(e),
+    };
+    if !ips.is_empty() {
+        let found = readable(arm.get(&subnet_id, NETWORK).await)
+            .doing(format!("reading subnet {subnet_id}"))?;
+        if let Some(r) = found {
+            let subnet: Subnet = parse(&r.body)?;
+            let prefixes = subnet.prefixes();
+            for (i, ip) in &ips {
+                let checks: Vec<bool> = prefixes.iter().filter_map(|p| in_prefix(ip, p)).collect();
+                if !checks.is_empty() && !checks.contains(&true) {
+                    plan.diagnostics.error_at(
+                        attr(M::IP_CONFIGURATION)
+                            .index(*i as i64)
+                            .attr(IpConfiguration::PRIVATE_IP_ADDRESS),
+                        "Static IP address outside the subnet",
+                        format!(
+                            "{} is not inside the address prefix of subnet {} ({}); Azure would refuse the endpoint \
+                             (PrivateIPAddressNotInSubnet). Choose an address inside {} that is free (Azure reserves the \
+                             first four and the last address of a subnet), or remove this ip_configuration to let Azure \
+                             allocate one.",
+                            quote(ip),
+                            subnet_id.name(),
+                            prefixes.join(", "),
+                            prefixes.join(", "),
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(location) = location {
+        let vnet_id = subnet_id.virtual_network();
+        let found = readable(arm.get(&vnet_id, NETWORK).await)
+            .doing(format!("reading virtual network {vnet_id}"))?;
+        let region = match found {
+            Some(r) => parse::<VirtualNetwork>(&r.body)?.location,
+            None => None,
+        };
+        if let Some(region) = region.filter(|r| pl::location_key(r) != pl::location_key(&location))
+        {
+            plan.diagnostics.error_at(
+                attr(M::LOCATION),
+                "Location differs from the virtual network's region",
+                format!(
+                    "The endpoint's location {} is not the region of its subnet's virtual network {} ({region:?}); a private \
+                     endpoint must be in its virtual network's region, and Azure would refuse it (InvalidResourceReference). \
+                     Set location = {region:?}, or choose a subnet of a virtual network in {}.",
+                    quote(&location),
+                    vnet_id.name(),
+                    quote(&location),
+                ),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Whether the connection is manual (unset is auto).
@@ -456,6 +565,7 @@ impl TypedResource<ConfiguredProvider> for PrivateEndpoint {
     }
 
     async fn plan(&self, ctx: &Ctx<'_>, plan: &mut TypedPlan<M>) -> Result<(), Error> {
+        check_against_subnet(ctx, plan).await?;
         let Some(Ok(kind)) = known_str(&plan.planned.target_resource_id).map(TargetKind::of) else {
             return Ok(());
         };
@@ -660,6 +770,19 @@ mod tests {
             .filter(|x| x.is_error())
             .map(|x| (format!("{:?}", x.path), x.summary.clone()))
             .collect()
+    }
+
+    #[test]
+    fn static_ips_are_compared_with_ipv4_prefixes() {
+        assert_eq!(in_prefix("10.0.1.50", "10.0.1.0/24"), Some(true));
+        assert_eq!(in_prefix("10.0.2.10", "10.0.1.0/24"), Some(false));
+        assert_eq!(in_prefix("10.0.1.255", "10.0.1.0/25"), Some(false));
+        assert_eq!(in_prefix("192.168.3.4", "0.0.0.0/0"), Some(true));
+        assert_eq!(in_prefix("10.0.1.4", "10.0.1.4/32"), Some(true));
+        // Not comparable: IPv6 prefixes, malformed values.
+        assert_eq!(in_prefix("10.0.1.4", "fd00::/64"), None);
+        assert_eq!(in_prefix("10.0.1.4", "10.0.1.0/33"), None);
+        assert_eq!(in_prefix("not-an-ip", "10.0.1.0/24"), None);
     }
 
     #[test]

@@ -13,6 +13,8 @@ mod managed_network;
 mod module;
 mod official_payloads;
 mod online_endpoint;
+mod plan_safety;
 mod private_link;
 mod reliability;
+mod soak;
 mod workspace;

@@ -536,6 +536,8 @@ fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<
         .get(&key_of(subnet_id))
         .cloned()
         .ok_or_else(|| invalid_reference(subnet_id, &id))?;
+    check_pe_location(w, loc, &subnet, &id)?;
+    check_static_ips(&props, &subnet)?;
     // Validate connections and targets first.
     let conns = requested_connections(w, &props, &id, &name)?;
     let old_refs = existing
@@ -565,6 +567,85 @@ fn pe_write(app: &Arc<App>, w: &mut World, ctx: &Ctx, p: &ResPath) -> ArmResult<
     let h = AsyncOp::new(Style::Nrp, &key, &key, &region, Done::Succeed).start(app, w, ctx, p);
     let status = if existing.is_some() { 200 } else { 201 };
     Ok(with_etag(Reply::json(status, view_pe(w, &res)), &res).headers(h))
+}
+
+/// A private endpoint's `location`: not empty (400 `LocationRequired`, as for a missing one),
+/// and its VNet's region; NRP resolves the subnet only within the endpoint's region, so another
+/// region gets 400 `InvalidResourceReference` naming the VNet.
+fn check_pe_location(w: &World, loc: &str, subnet: &Res, pe_id: &str) -> ArmResult<()> {
+    if loc.trim().is_empty() {
+        return Err(ArmError::bad_request(
+            "LocationRequired",
+            "The location property is required for this definition.",
+        )
+        .with_target("location"));
+    }
+    let Some((vnet_id, _)) = subnet.id.rsplit_once("/subnets/") else {
+        return Ok(());
+    };
+    let vnet_region = w
+        .get(&key_of(vnet_id))
+        .and_then(|v| v.doc["location"].as_str())
+        .map(norm_location);
+    match vnet_region {
+        Some(r) if r != norm_location(loc) => Err(invalid_reference(vnet_id, pe_id)),
+        _ => Ok(()),
+    }
+}
+
+/// Each static `ipConfigurations[].properties.privateIPAddress` must be an IPv4 address inside
+/// one of the subnet's prefixes: otherwise 400 `PrivateIPAddressNotInSubnet`.
+fn check_static_ips(props: &Value, subnet: &Res) -> ArmResult<()> {
+    let prefixes = subnet_prefixes(subnet);
+    for (i, ip) in static_ips(props).iter().enumerate() {
+        let inside = parse_v4(ip).is_some_and(|a| {
+            prefixes
+                .iter()
+                .any(|p| parse_cidr_v4(p).is_some_and(|(net, len)| in_prefix(a, net, len)))
+        });
+        if !inside {
+            return Err(ArmError::bad_request(
+                "PrivateIPAddressNotInSubnet",
+                format!(
+                    "Private static IP address {ip} does not belong to the range of subnet prefix {}.",
+                    prefixes.join(", ")
+                ),
+            )
+            .with_target(format!(
+                "properties.ipConfigurations[{i}].properties.privateIPAddress"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `addressPrefix` and `addressPrefixes` of a subnet.
+fn subnet_prefixes(subnet: &Res) -> Vec<String> {
+    let p = &subnet.doc["properties"];
+    let mut out: Vec<String> = p["addressPrefix"]
+        .as_str()
+        .map(String::from)
+        .into_iter()
+        .collect();
+    if let Some(a) = p["addressPrefixes"].as_array() {
+        out.extend(a.iter().filter_map(Value::as_str).map(String::from));
+    }
+    out
+}
+
+fn parse_v4(s: &str) -> Option<u32> {
+    s.trim().parse::<std::net::Ipv4Addr>().ok().map(u32::from)
+}
+
+fn parse_cidr_v4(s: &str) -> Option<(u32, u32)> {
+    let (a, l) = s.split_once('/')?;
+    let len: u32 = l.parse().ok().filter(|l| *l <= 32)?;
+    Some((parse_v4(a)?, len))
+}
+
+fn in_prefix(addr: u32, net: u32, len: u32) -> bool {
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    addr & mask == net & mask
 }
 
 /// The request body; on PATCH, merged into `base` (the stored resource; 404 if absent).

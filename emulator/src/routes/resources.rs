@@ -139,6 +139,23 @@ pub fn handle(app: &Arc<App>, ctx: &Ctx, t: Target) -> ArmResult<Reply> {
                 .collect();
             Ok(page(app, ctx, v))
         }
+        Target::ResourceGroupResources { sub, rg } => {
+            apiver::check(
+                "microsoft.resources/resources",
+                "Microsoft.Resources/resources",
+                &ctx.api,
+            )?;
+            if ctx.method != "GET" {
+                return Err(ArmError::new(
+                    405,
+                    "MethodNotAllowed",
+                    "The resources list only supports GET.",
+                ));
+            }
+            let w = read_lock(app);
+            check_scope(&w, &sub, Some(&rg))?;
+            Ok(page(app, ctx, group_resources(&w, &sub, &rg)))
+        }
         Target::ResourceGroup { sub, rg } => {
             apiver::check(
                 "microsoft.resources/resourcegroups",
@@ -206,6 +223,39 @@ pub fn handle(app: &Arc<App>, ctx: &Ctx, t: Target) -> ArmResult<Reply> {
             "Unsupported path.",
         )),
     }
+}
+
+/// ARM's generic list of a resource group: every visible tracked resource in it (one with a
+/// `location`: top-level ones and tracked children such as virtual network links; not subnets,
+/// outbound rules or zone groups), as `{id, name, type, location}` plus `tags`, `kind` and `sku`
+/// where the resource has them, in key order.
+fn group_resources(w: &World, sub: &str, rg: &str) -> Vec<Value> {
+    let prefix = format!(
+        "{}/providers/",
+        key_of(&format!("/subscriptions/{sub}/resourceGroups/{rg}"))
+    );
+    w.res
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .filter(|(_, r)| !r.hidden)
+        .filter_map(|(_, r)| {
+            let location = r.doc.get("location").and_then(Value::as_str)?;
+            let name = r.id.rsplit('/').next().unwrap_or_default();
+            let ty = r
+                .doc
+                .get("type")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| r.tkey.clone());
+            let mut item = json!({"id": r.id, "name": name, "type": ty, "location": location});
+            for k in ["tags", "kind", "sku"] {
+                if let Some(v) = r.doc.get(k).filter(|v| !v.is_null()) {
+                    item[k] = v.clone();
+                }
+            }
+            Some(item)
+        })
+        .collect()
 }
 
 fn resource_group(app: &Arc<App>, ctx: &Ctx, sub: &str, rg: &str) -> ArmResult<Reply> {

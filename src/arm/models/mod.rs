@@ -10,5 +10,6 @@ pub mod outbound_rule;
 pub mod private_dns_zone;
 pub mod private_dns_zone_group;
 pub mod private_endpoint;
+pub mod virtual_network;
 pub mod virtual_network_link;
 pub mod workspace;
