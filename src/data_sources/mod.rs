@@ -1,6 +1,7 @@
 //! Data sources, one file per type (the file name is the type without `aml_`), listed once in
 //! [`all`].
 
+pub mod isolation_findings;
 pub mod managed_network_outbound_rules;
 pub mod private_dns_zone_names;
 pub mod workspace;

@@ -5,10 +5,12 @@
 //! or newer api-version still reads.
 
 pub mod container_registry;
+pub mod dependency;
 pub mod online_endpoint;
 pub mod outbound_rule;
 pub mod private_dns_zone;
 pub mod private_dns_zone_group;
 pub mod private_endpoint;
+pub mod virtual_network;
 pub mod virtual_network_link;
 pub mod workspace;
