@@ -5,6 +5,7 @@ pub mod isolation_findings;
 pub mod managed_network_outbound_rules;
 pub mod private_dns_zone_names;
 pub mod workspace;
+pub mod workspace_isolation;
 
 use std::sync::Arc;
 
@@ -17,5 +18,6 @@ pub fn all() -> Vec<Arc<dyn DataSource<ConfiguredProvider>>> {
         Arc::new(private_dns_zone_names::PrivateDnsZoneNames),
         Arc::new(workspace::Workspace),
         Arc::new(managed_network_outbound_rules::ManagedNetworkOutboundRules),
+        Arc::new(workspace_isolation::WorkspaceIsolation),
     ]
 }
