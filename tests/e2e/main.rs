@@ -8,6 +8,7 @@ mod core;
 mod examples;
 mod image_build;
 mod inbound;
+mod isolation;
 mod managed_network;
 mod official_payloads;
 mod online_endpoint;
