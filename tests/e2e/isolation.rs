@@ -633,3 +633,38 @@ output "isolation" {
         .collect();
     assert_eq!(codes, vec!["AML-IN-002"], "{v:#}");
 }
+
+/// The isolation-check example: its plan passes on the default world (one info finding), and
+/// fails, listing the error with its fix, once the workspace is private while an online endpoint
+/// stays public (AML-OE-001).
+#[test]
+fn the_isolation_check_example_gates_the_plan_on_errors() {
+    let emu = Emulator::start(&[]);
+    let tf = Workspace::against(&emu, &example("isolation-check"));
+    tf.init();
+    tf.ok(&["apply", "-auto-approve", "-no-color"]);
+    let out = tf.outputs();
+    assert_eq!(out["isolated"]["value"], true);
+    let w = World { rg: rg(&emu) };
+    online_endpoint(&emu, &w, "mlw-demo", "oe-public", "Enabled");
+    let id = w.ws("mlw-demo");
+    let mut ws = emu.resource(&id);
+    ws["properties"]["publicNetworkAccess"] = json!("Disabled");
+    emu.put_resource(&id, ws);
+    let failed = tf.fails(&["plan", "-no-color"]);
+    assert!(
+        has(&failed, "Error: Resource postcondition failed")
+            && has(&failed, "AML-OE-001")
+            && has(
+                &failed,
+                "aml_online_endpoint.public_network_access = \"Disabled\""
+            ),
+        "{failed}"
+    );
+    // Accepting the code lets the plan pass again (DEP-001 on the open storage is a warning).
+    let accepted = tf.ok(&["plan", "-no-color", "-var", "ignore=[\"AML-OE-001\"]"]);
+    assert!(
+        has(&accepted, "Warning: Check block assertion failed") && has(&accepted, "AML-DEP-001"),
+        "{accepted}"
+    );
+}
