@@ -696,7 +696,7 @@ fn managed_network(f: &Facts, out: &mut Out) {
         let rule_id =
             r.id.clone()
                 .unwrap_or_else(|| format!("{id}/outboundRules/{}", r.name()));
-        let (host, target) = rule_target(r);
+        let (host, _) = rule_target(r);
         let is_pe = eq(p.r#type.as_deref(), "PrivateEndpoint");
         if approved_only && eq(p.r#type.as_deref(), "FQDN") && host.is_some_and(is_storage_fqdn) {
             out.add(
@@ -730,7 +730,6 @@ fn managed_network(f: &Facts, out: &mut Out) {
                 "Apply the `aml_managed_network_outbound_rule` again (or `aml_workspace_managed_network` to provision the network again) and check the rule's target.",
             );
         }
-        let _ = target;
     }
     if !ip_rules(w).is_empty() {
         let to_self = user.iter().any(|r| {

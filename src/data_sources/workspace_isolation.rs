@@ -10,12 +10,17 @@
 //! endpoints, zone groups of an endpoint, virtual network links of a zone), and independent reads
 //! run concurrently, at most [`CONCURRENCY`] at a time. For a workspace with E private endpoint
 //! connections the requests are, lists counting one request per page:
-//! `1 (workspace) + 1 (online endpoints) + 1 (outbound rules, 0 when isolation is Disabled)
-//! + D (dependencies named, ≤ 3) + 2E (each endpoint and its zone groups) + N (distinct virtual
-//! networks, ≤ E) + Z (distinct zones the groups use, ≤ 5E) + P (endpoints of the dependencies
-//! not among the workspace's, read only when E ≥ 2)`; the number of outbound rules R changes only
-//! the pages of the rule list. A read refused with 403 becomes an `info` finding naming the
-//! missing permission; only the workspace itself must be readable.
+//!
+//! ```text
+//! 1 (workspace) + 1 (online endpoints) + 1 (outbound rules; 0 when isolation is Disabled)
+//!   + D (dependencies named, D ≤ 3) + 2E (each endpoint, and its zone groups)
+//!   + N (distinct virtual networks, N ≤ E) + Z (distinct zones the groups use, Z ≤ 5E)
+//!   + P (endpoints of the dependencies not among the workspace's; only when E ≥ 2)
+//! ```
+//!
+//! The number of outbound rules R changes only the pages of the rule list. A read refused with
+//! 403 becomes an `info` finding naming the missing permission; only the workspace itself must
+//! be readable.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -470,7 +475,7 @@ impl TypedDataSource<ConfiguredProvider> for WorkspaceIsolation {
                 "Check the ID, and that the identity may read it (Reader on the workspace is enough).",
             )
         })?;
-        let facts = gather(arm, &id.to_string(), parse(&response.body)?).await?;
+        let facts = gather(arm, id.as_ref(), parse(&response.body)?).await?;
         let ignore = config.ignore.as_known().cloned().unwrap_or_default();
         Ok(results(config, id.to_string(), evaluate(&facts, &ignore)))
     }

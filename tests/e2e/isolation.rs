@@ -354,7 +354,7 @@ fn config(w: &World, names: &[&str], extra: &str) -> String {
 }
 
 /// `(code, workspace, the end of the resource ID it names)` for every code but AML-READ-001.
-fn table(w: &World) -> Vec<(&'static str, &'static str, String)> {
+fn table() -> Vec<(&'static str, &'static str, String)> {
     let a = |s: &str| s.to_string();
     vec![
         ("AML-IN-001", "ws-iso-c", a("/workspaces/ws-iso-c")),
@@ -386,12 +386,6 @@ fn table(w: &World) -> Vec<(&'static str, &'static str, String)> {
         ("AML-OE-001", "ws-iso-a", a("/onlineEndpoints/oe-iso-a")),
         ("AML-OE-002", "ws-iso-b", a("/onlineEndpoints/oe-iso-b")),
     ]
-    .into_iter()
-    .map(|(c, ws, tail)| {
-        let _ = w;
-        (c, ws, tail)
-    })
-    .collect()
 }
 
 fn findings(out: &Value, ws: &str) -> Vec<Value> {
@@ -411,7 +405,7 @@ fn every_code_fires_in_its_broken_world_and_not_once_fixed() {
     tf.init();
     tf.ok(&["apply", "-auto-approve", "-no-color"]);
     let out = tf.outputs();
-    for (code, ws, tail) in table(&w) {
+    for (code, ws, tail) in table() {
         let got = findings(&out, ws);
         assert!(
             got.iter().any(|f| f["code"] == code
@@ -473,7 +467,7 @@ fn every_code_fires_in_its_broken_world_and_not_once_fixed() {
     fix(&emu, &w);
     tf.ok(&["apply", "-auto-approve", "-no-color"]);
     let out = tf.outputs();
-    for (code, ws, _) in table(&w) {
+    for (code, ws, _) in table() {
         let got = findings(&out, ws);
         assert!(
             !got.iter().any(|f| f["code"] == code),
