@@ -1967,3 +1967,78 @@ async fn private_endpoint_location_and_static_ip_refusals() {
         "Private static IP address 192.168.0.1 does not belong to the range of subnet prefix 10.0.1.0/24."
     );
 }
+
+/// What the provider's isolation check reads is stored and served as written or seeded: the
+/// network settings and SKU of storage, key vault and registry, a VNet's address space with its
+/// subnets' private endpoint policies, a zone's virtual network links, and outbound rule statuses
+/// with the service's message; a 403 fault refuses one dependency only.
+#[tokio::test]
+async fn what_the_isolation_check_reads_round_trips() {
+    let env = start().await;
+    let rg = rg_id();
+    let st = format!("{rg}/providers/Microsoft.Storage/storageAccounts/stiso");
+    let acr = format!("{rg}/providers/Microsoft.ContainerRegistry/registries/acriso");
+    let kv = format!("{rg}/providers/Microsoft.KeyVault/vaults/kv-iso");
+    let vnet = format!("{rg}/providers/Microsoft.Network/virtualNetworks/vnet-docker");
+    let zone =
+        format!("{rg}/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms");
+    env.admin("PUT", &format!("/resources{vnet}"), Some(json!({"type": "Microsoft.Network/virtualNetworks", "location": "eastus",
+        "properties": {"addressSpace": {"addressPrefixes": ["172.17.0.0/16"]},
+            "subnets": [{"name": "a", "properties": {"addressPrefix": "172.17.1.0/24", "privateEndpointNetworkPolicies": "Enabled"}},
+                        {"name": "b", "properties": {"addressPrefix": "172.17.2.0/24"}}]}}))).await;
+    env.admin("PUT", &format!("/resources{zone}"), Some(json!({"type": "Microsoft.Network/privateDnsZones", "location": "global", "properties": {}}))).await;
+    env.admin("PUT", &format!("/resources{zone}/virtualNetworkLinks/l"), Some(json!({"type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+        "location": "global", "properties": {"virtualNetwork": {"id": vnet}, "registrationEnabled": false}}))).await;
+    env.admin("PUT", &format!("/resources{}", ws_id("mlw-iso")), Some(json!({"type": "Microsoft.MachineLearningServices/workspaces", "location": "eastus",
+        "properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound", "status": {"status": "Active"},
+            "outboundRules": {"pe-st": {"type": "PrivateEndpoint", "category": "UserDefined", "status": "Failed",
+                "errorInformation": "approval denied", "destination": {"serviceResourceId": st, "subresourceTarget": "blob"}}}}}}))).await;
+    env.check(&[
+        case("PUT", &st, Some("2023-05-01"))
+            .body(json!({"location": "eastus", "kind": "StorageV2", "sku": {"name": "Standard_LRS"},
+                "properties": {"publicNetworkAccess": "Disabled", "networkAcls": {"defaultAction": "Deny"}}}))
+            .status(201),
+        case("GET", &st, Some("2023-05-01"))
+            .status(200)
+            .field("/properties/publicNetworkAccess", json!("Disabled"))
+            .field("/properties/networkAcls/defaultAction", json!("Deny")),
+        case("PUT", &acr, Some("2023-07-01"))
+            .body(json!({"location": "eastus", "sku": {"name": "basic"}, "properties": {"publicNetworkAccess": "Enabled",
+                "networkRuleSet": {"defaultAction": "Allow"}}}))
+            .status(201),
+        case("GET", &acr, Some("2023-07-01"))
+            .status(200)
+            .field("/sku/name", json!("Basic"))
+            .field("/properties/networkRuleSet/defaultAction", json!("Allow")),
+        case("PUT", &kv, Some("2023-07-01"))
+            .body(json!({"location": "eastus", "properties": {"tenantId": "t", "sku": {"family": "A", "name": "standard"}, "publicNetworkAccess": "Disabled"}}))
+            .status(201),
+        case("GET", &kv, Some("2023-07-01")).status(200).field("/properties/publicNetworkAccess", json!("Disabled")),
+        case("GET", &vnet, Some(NET_API))
+            .status(200)
+            .field("/properties/addressSpace/addressPrefixes/0", json!("172.17.0.0/16"))
+            .field("/properties/subnets/0/properties/privateEndpointNetworkPolicies", json!("Enabled"))
+            .field("/properties/subnets/1/properties/privateEndpointNetworkPolicies", json!("Disabled")),
+        case("GET", format!("{zone}/virtualNetworkLinks"), Some(DNS_API))
+            .status(200)
+            .field("/value/0/properties/virtualNetwork/id", json!(vnet)),
+        case("GET", format!("{}/outboundRules/pe-st", ws_id("mlw-iso")), Some(ML_API))
+            .status(200)
+            .field("/properties/status", json!("Failed"))
+            .field("/properties/errorInformation", json!("approval denied")),
+    ])
+    .await;
+    env.admin(
+        "POST",
+        "/faults",
+        Some(json!("403=1,paths=*/storageAccounts/stiso")),
+    )
+    .await;
+    env.check(&[
+        case("GET", &st, Some("2023-05-01"))
+            .status(403)
+            .code("AuthorizationFailed"),
+        case("GET", &acr, Some("2023-07-01")).status(200),
+    ])
+    .await;
+}

@@ -18,3 +18,9 @@ pub const PRIVATE_DNS: &str = "2024-06-01";
 
 /// Microsoft.ContainerRegistry registries (read for their SKU only).
 pub const CONTAINER_REGISTRY: &str = "2023-07-01";
+
+/// Microsoft.Storage storage accounts (read for their network settings only).
+pub const STORAGE: &str = "2023-05-01";
+
+/// Microsoft.KeyVault vaults (read for their network settings only).
+pub const KEY_VAULT: &str = "2023-07-01";

@@ -1,9 +1,11 @@
 //! Data sources, one file per type (the file name is the type without `aml_`), listed once in
 //! [`all`].
 
+pub mod isolation_findings;
 pub mod managed_network_outbound_rules;
 pub mod private_dns_zone_names;
 pub mod workspace;
+pub mod workspace_isolation;
 
 use std::sync::Arc;
 
@@ -16,5 +18,6 @@ pub fn all() -> Vec<Arc<dyn DataSource<ConfiguredProvider>>> {
         Arc::new(private_dns_zone_names::PrivateDnsZoneNames),
         Arc::new(workspace::Workspace),
         Arc::new(managed_network_outbound_rules::ManagedNetworkOutboundRules),
+        Arc::new(workspace_isolation::WorkspaceIsolation),
     ]
 }

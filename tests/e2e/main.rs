@@ -9,6 +9,7 @@ mod examples;
 mod image_build;
 mod inbound;
 mod interrupt;
+mod isolation;
 mod managed_network;
 mod module;
 mod official_payloads;

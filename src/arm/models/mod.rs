@@ -5,6 +5,7 @@
 //! or newer api-version still reads.
 
 pub mod container_registry;
+pub mod dependency;
 pub mod online_endpoint;
 pub mod outbound_rule;
 pub mod private_dns_zone;

@@ -54,6 +54,12 @@ pub struct WorkspaceReadProperties {
     pub v1_legacy_mode: Option<bool>,
     /// Where serverless compute runs.
     pub serverless_compute_settings: Option<ServerlessComputeSettingsRead>,
+    /// The ARM ID of the workspace's storage account.
+    pub storage_account: Option<String>,
+    /// The ARM ID of the workspace's key vault.
+    pub key_vault: Option<String>,
+    /// The ARM ID of the workspace's container registry.
+    pub container_registry: Option<String>,
 }
 
 /// `properties.serverlessComputeSettings` as read.
