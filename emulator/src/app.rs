@@ -86,8 +86,9 @@ pub struct App {
     pub base_url: RwLock<String>,
     /// Where the CA certificate was written.
     pub ca_path: RwLock<PathBuf>,
-    /// Remaining forced 404s per resource key (fault `404-after-create`).
-    pub fresh: Mutex<HashMap<String, u32>>,
+    /// Remaining forced 404s per resource key and until when they can come (fault
+    /// `404-after-create`, window `lag`).
+    pub fresh: Mutex<HashMap<String, (u32, std::time::Instant)>>,
 }
 
 impl App {

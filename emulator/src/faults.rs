@@ -11,7 +11,8 @@
 //! | `403=P` | probability of `403 AuthorizationFailed` (a caller without the permission; use with `paths=`) |
 //! | `slow-lro=2000ms` (or `2s`) | delay of async operations on matching paths |
 //! | `hang-lro=P` | probability that an async operation started on a matching path never completes (until the client gives up) |
-//! | `404-after-create=N` | N GETs after a create completes answer 404 (replication lag) |
+//! | `404-after-create=N` | up to N GETs after a create completes answer 404 (replication lag), within `lag` |
+//! | `lag=D` | how long after a create those 404s can come (default `2000ms`) |
 //! | `paths=GLOB\|GLOB` | only paths matching one glob (`*` = any run of characters, case-insensitive) |
 //! | `methods=GET\|PUT` | only these methods |
 //! | `targets=arm\|token\|metadata` | which endpoint families are eligible (default `arm`) |
@@ -59,6 +60,8 @@ pub struct FaultSpec {
     pub hang_lro: f64,
     /// Number of 404s on GET after a create.
     pub not_found_after_create: u32,
+    /// How long after a create those 404s can come (replication lag is short), in milliseconds.
+    pub lag_ms: u64,
     /// Path globs (lowercase); empty = all.
     pub paths: Vec<String>,
     /// Methods (uppercase); empty = all.
@@ -91,6 +94,7 @@ impl Default for FaultSpec {
             slow_lro_ms: None,
             hang_lro: 0.0,
             not_found_after_create: 0,
+            lag_ms: 2000,
             paths: Vec::new(),
             methods: Vec::new(),
             targets: vec!["arm".into()],
@@ -154,6 +158,7 @@ pub fn parse(spec: &str) -> Result<FaultSpec, String> {
             "slow-lro" => f.slow_lro_ms = Some(duration_ms(&k, v)?),
             "hang-lro" => f.hang_lro = prob(&k, v)?,
             "404-after-create" => f.not_found_after_create = num(v)? as u32,
+            "lag" => f.lag_ms = duration_ms(&k, v)?,
             "paths" => {
                 f.paths = v
                     .split('|')
@@ -330,13 +335,14 @@ impl FaultState {
         if matches!(f, Fault::Conflict | Fault::Precondition) && !write {
             return None;
         }
-        if let Some(max) = spec.max {
-            if self.injected.fetch_add(1, Ordering::SeqCst) >= max {
-                return None;
-            }
-        } else {
-            self.injected.fetch_add(1, Ordering::SeqCst);
-        }
+        // Counted only when injected: past `max`, the counter stays at `max`.
+        let taken = self
+            .injected
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| match spec.max {
+                Some(max) if n >= max => None,
+                _ => Some(n + 1),
+            });
+        taken.ok()?;
         Some((f, spec.clone()))
     }
 
@@ -425,14 +431,16 @@ impl FaultState {
         }
     }
 
-    /// Number of 404s to serve after a create on this path.
-    pub fn not_found_after_create(&self, path: &str) -> u32 {
+    /// Number of 404s to serve after a create on this path, and how long after the create they
+    /// can come (fault `lag`).
+    pub fn not_found_after_create(&self, path: &str) -> (u32, std::time::Duration) {
         let guard = self.spec.read().unwrap_or_else(|e| e.into_inner());
         match guard.as_ref() {
-            Some(s) if s.paths.is_empty() || s.paths.iter().any(|g| glob(g, path)) => {
-                s.not_found_after_create
-            }
-            _ => 0,
+            Some(s) if s.paths.is_empty() || s.paths.iter().any(|g| glob(g, path)) => (
+                s.not_found_after_create,
+                std::time::Duration::from_millis(s.lag_ms),
+            ),
+            _ => (0, std::time::Duration::ZERO),
         }
     }
 }
@@ -447,6 +455,8 @@ mod tests {
         assert_eq!(f.seed, 7);
         assert_eq!(f.slow_lro_ms, Some(2000));
         assert_eq!(f.not_found_after_create, 3);
+        assert_eq!(f.lag_ms, 2000);
+        assert_eq!(parse("404-after-create=1,lag=500ms").unwrap().lag_ms, 500);
         assert_eq!(parse("412=0.1").unwrap().p412, 0.1);
         assert_eq!(parse("hang-lro=0.25").unwrap().hang_lro, 0.25);
         assert_eq!(parse("403=1").unwrap().p403, 1.0);
@@ -477,5 +487,16 @@ mod tests {
         };
         assert_eq!(run(), run());
         assert!(run().iter().any(|d| d.is_some()));
+    }
+
+    #[test]
+    fn max_stops_injecting_and_the_count_stays_true() {
+        let s = FaultState::default();
+        s.set(Some(parse("500=1,max=2").unwrap()));
+        let hits = (0..10)
+            .filter(|_| s.decide("arm", "GET", "/a").is_some())
+            .count();
+        assert_eq!(hits, 2);
+        assert_eq!(s.injected(), 2);
     }
 }

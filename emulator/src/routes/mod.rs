@@ -547,13 +547,14 @@ fn resource(app: &Arc<App>, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
         if ctx.method == "GET" {
             if p.tail.is_none() && !p.pairs.is_empty() {
                 let key = p.key();
-                if app.faults.not_found_after_create(&ctx.path) > 0 {
+                if app.faults.not_found_after_create(&ctx.path).0 > 0 {
                     let mut fresh = app.fresh.lock().unwrap_or_else(|e| e.into_inner());
-                    if let Some(n) = fresh.get_mut(&key) {
-                        if *n > 0 {
+                    if let Some((n, until)) = fresh.get_mut(&key) {
+                        if *n > 0 && std::time::Instant::now() < *until {
                             *n -= 1;
                             return Err(not_found(p));
                         }
+                        fresh.remove(&key);
                     }
                 }
                 let r = w.get(&key).ok_or_else(|| not_found(p))?;
@@ -587,12 +588,12 @@ fn resource(app: &Arc<App>, ctx: &Ctx, p: &ResPath) -> ArmResult<Reply> {
         write(app, w, ctx, p, &tk)
     })?;
     if ctx.method == "PUT" && reply.status.as_u16() == 201 {
-        let n = app.faults.not_found_after_create(&ctx.path);
+        let (n, lag) = app.faults.not_found_after_create(&ctx.path);
         if n > 0 {
             app.fresh
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .insert(p.key(), n);
+                .insert(p.key(), (n, std::time::Instant::now() + lag));
         }
     }
     Ok(reply)
@@ -781,12 +782,12 @@ pub fn apply_done(app: &App, w: &mut World, op: &Op) {
                 if let Some(on_succeeded) = registry::hooks(&r.tkey).and_then(|h| h.on_succeeded) {
                     on_succeeded(&mut r.doc);
                 }
-                let n = app.faults.not_found_after_create(&r.id);
+                let (n, lag) = app.faults.not_found_after_create(&r.id);
                 if n > 0 {
                     app.fresh
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
-                        .insert(op.key.clone(), n);
+                        .insert(op.key.clone(), (n, std::time::Instant::now() + lag));
                 }
             }
             let tkey = w.get(&op.key).map(|r| r.tkey.clone());
