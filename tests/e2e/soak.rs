@@ -282,6 +282,7 @@ fn every_example_survives_seeded_faults_and_the_auditor_finds_nothing() {
                     ws.write(&file, &std::fs::read_to_string(entry.path()).unwrap());
                 }
             }
+            ws.vendor_modules();
             ws.init();
             (name.clone(), ws)
         })
