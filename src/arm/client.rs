@@ -193,6 +193,7 @@ impl ArmClient {
             policy,
             arm_endpoint: cloud.resource_manager.clone(),
             user_agent,
+            pacer: Default::default(),
         };
         ArmClient {
             inner: Arc::new(Inner {

@@ -17,6 +17,7 @@ pub(crate) mod lro;
 pub mod models;
 pub mod network_acls;
 pub mod outbound_rules;
+pub mod pacing;
 pub mod pipeline;
 #[cfg(test)]
 mod tests;

@@ -300,6 +300,8 @@ pub(crate) struct Pipeline {
     pub policy: RetryPolicy,
     pub arm_endpoint: Url,
     pub user_agent: String,
+    /// Paces requests by ARM's throttling buckets (see [`super::pacing`]).
+    pub pacer: Arc<super::pacing::Pacer>,
 }
 
 impl Pipeline {
@@ -364,6 +366,7 @@ impl Pipeline {
                 headers,
                 body: req.body.clone(),
             };
+            let ticket = self.pacer.wait_turn(req.method, deadline).await;
             let started = Instant::now();
             let sent = tokio::time::timeout(deadline.remaining(), self.transport.send(http)).await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
@@ -387,6 +390,8 @@ impl Pipeline {
                     (e, None)
                 }
                 Ok(Ok(resp)) => {
+                    let hint = retry_after(&resp, SystemTime::now());
+                    self.pacer.observe(req.method, ticket, &resp, hint);
                     tracing::debug!(
                         target: "arm",
                         method = req.method.as_str(),
