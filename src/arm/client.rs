@@ -114,6 +114,7 @@ struct Inner {
     cloud: Cloud,
     subscription_id: String,
     auth_method: Option<AuthMethod>,
+    shared: super::shared_reads::SharedReads,
 }
 
 impl std::fmt::Debug for ArmClient {
@@ -201,6 +202,7 @@ impl ArmClient {
                 cloud,
                 subscription_id,
                 auth_method,
+                shared: Default::default(),
             }),
         }
     }
@@ -208,6 +210,16 @@ impl ArmClient {
     /// The cloud in use.
     pub fn cloud(&self) -> &Cloud {
         &self.inner.cloud
+    }
+
+    /// The shared reads of this client (see [`super::shared_reads`]).
+    pub fn shared_reads(&self) -> &super::shared_reads::SharedReads {
+        &self.inner.shared
+    }
+
+    /// The requests of this client answered 429, by bucket (see [`super::pacing`]).
+    pub fn throttled(&self, bucket: super::pacing::Bucket) -> u64 {
+        self.inner.pipeline.pacer.throttled(bucket)
     }
 
     /// The provider's default subscription.
@@ -257,11 +269,15 @@ impl ArmClient {
             .pipeline
             .send(&ArmRequest::new(Method::Get, url), deadline)
             .await?;
-        match resp.status {
+        let read = match resp.status {
             404 => Ok(None),
             s if (200..300).contains(&s) => Ok(Some(Response::from_http(resp))),
             _ => Err(lro::error_of(&resp)),
+        };
+        if let Ok(r) = &read {
+            self.inner.shared.seen(id.as_ref(), r.as_ref());
         }
+        read
     }
 
     /// Reads the resource until `check` decides, with the deadline and wait policy of LRO polling:
@@ -425,7 +441,28 @@ impl ArmClient {
             .filter(|v| !v.is_null()))
     }
 
+    /// A write, marked for the shared reads: no older list answers for the object, and the
+    /// final body answers the read that follows (see [`super::shared_reads`]).
     async fn write(
+        &self,
+        method: Method,
+        path: &str,
+        api_version: &str,
+        body: Option<&Value>,
+        opts: &WriteOptions,
+        deadline: Deadline,
+    ) -> Result<Response, ArmError> {
+        let _mark = self.inner.shared.begin_write(path);
+        let r = self
+            .write_unmarked(method, path, api_version, body, opts, deadline)
+            .await;
+        if let (Ok(resp), Method::Put | Method::Patch) = (&r, method) {
+            self.inner.shared.wrote(path, resp);
+        }
+        r
+    }
+
+    async fn write_unmarked(
         &self,
         method: Method,
         path: &str,

@@ -18,6 +18,7 @@ pub mod models;
 pub mod network_acls;
 pub mod outbound_rules;
 pub mod pacing;
+pub mod shared_reads;
 pub mod pipeline;
 #[cfg(test)]
 mod tests;

@@ -12,4 +12,5 @@ mod managed_network;
 mod official_payloads;
 mod online_endpoint;
 mod private_link;
+mod scale;
 mod workspace;
