@@ -18,8 +18,8 @@ pub mod models;
 pub mod network_acls;
 pub mod outbound_rules;
 pub mod pacing;
-pub mod shared_reads;
 pub mod pipeline;
+pub mod shared_reads;
 #[cfg(test)]
 mod tests;
 

@@ -234,7 +234,11 @@ impl Pacer {
 
     /// Reserves a request of `method` and waits its turn (never past `deadline`); returns the
     /// ticket for [`Pacer::observe`].
-    pub(crate) async fn wait_turn(&self, method: Method, deadline: super::deadline::Deadline) -> u64 {
+    pub(crate) async fn wait_turn(
+        &self,
+        method: Method,
+        deadline: super::deadline::Deadline,
+    ) -> u64 {
         let a = self.admit(method);
         if !a.wait.is_zero() {
             tracing::debug!(target: "arm", bucket = Bucket::of(method).word(), wait_ms = a.wait.as_millis() as u64, "pacing ARM request");
@@ -483,7 +487,8 @@ mod tests {
                 .collect(),
             body: vec![],
         };
-        let cases: Vec<(Vec<(&str, &str)>, Bucket, Option<u64>)> = vec![
+        type Headers<'a> = Vec<(&'a str, &'a str)>;
+        let cases: Vec<(Headers, Bucket, Option<u64>)> = vec![
             (
                 vec![("x-ms-ratelimit-remaining-subscription-reads", "249")],
                 Reads,

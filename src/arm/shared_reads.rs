@@ -201,13 +201,7 @@ impl SharedReads {
     }
 
     /// Decides what a read of `id` listed in `collection` does at `now`.
-    fn plan(
-        &self,
-        id: &str,
-        collection: &str,
-        usable: fn(&Value) -> bool,
-        now: Instant,
-    ) -> Plan {
+    fn plan(&self, id: &str, collection: &str, usable: fn(&Value) -> bool, now: Instant) -> Plan {
         let (k, ck) = (key(id), key(collection));
         let mut s = self.lock();
         let (writing, written) = match s.objects.get_mut(&k) {
@@ -292,7 +286,7 @@ impl SharedReads {
     }
 
     /// The answer for `id` from a finished list, if the list may answer it.
-    fn from_listing(
+    fn answer_from(
         &self,
         id: &str,
         listing: &Listing,
@@ -382,7 +376,7 @@ impl ArmClient {
             .await
             .clone();
         shared.listed(collection, Some(&batch), &listing);
-        match shared.from_listing(id, &listing, usable) {
+        match shared.answer_from(id, &listing, usable) {
             Some(answer) => Ok(answer),
             None => self.counted_get(id, api_version, deadline).await,
         }
@@ -404,7 +398,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const COL: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones";
+    const COL: &str =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones";
 
     fn id(n: &str) -> String {
         format!("{COL}/{n}")
@@ -445,7 +440,11 @@ mod tests {
             ("a.example", t0, "found"),
             ("b.EXAMPLE", t0 + Duration::from_secs(1), "found"),
             ("c.example", t0 + Duration::from_secs(1), "gone"),
-            ("a.example", t0 + LIST_MAX_AGE + Duration::from_millis(1), "batch"),
+            (
+                "a.example",
+                t0 + LIST_MAX_AGE + Duration::from_millis(1),
+                "batch",
+            ),
         ];
         for (name, at, want) in cases {
             assert_eq!(plan_word(&reads, name, at), want, "{name}");
@@ -508,15 +507,17 @@ mod tests {
         }));
         reads.listed(COL, None, &l);
         assert_eq!(plan_word(&reads, "a.example", t0), "get");
-        assert_eq!(reads.from_listing(&id("a.example"), &l, has_properties), None);
+        assert_eq!(
+            reads.answer_from(&id("a.example"), &l, has_properties),
+            None
+        );
     }
 
     #[test]
     fn a_lone_read_is_a_get_and_two_share_one_list() {
         let reads = SharedReads::default();
         let t0 = Instant::now();
-        let batch = |name: &str, at: Instant| match reads.plan(&id(name), COL, has_properties, at)
-        {
+        let batch = |name: &str, at: Instant| match reads.plan(&id(name), COL, has_properties, at) {
             Plan::Batch(b) => b,
             _ => panic!("batch expected"),
         };

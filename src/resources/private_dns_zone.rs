@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 
 use super::common::{
-    existing_listed_id, id_or, import_stub, keep_spelling, known, read_listed, tags_body, tags_state,
-    Tags,
+    existing_listed_id, id_or, import_stub, keep_spelling, known, read_listed, tags_body,
+    tags_state, Tags,
 };
 use super::private_link as pl;
 use crate::arm::api_versions::PRIVATE_DNS;

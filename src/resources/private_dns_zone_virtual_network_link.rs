@@ -8,7 +8,8 @@ use crate::arm::{Response, Wait, WaitError};
 use async_trait::async_trait;
 
 use super::common::{
-    attr, existing_listed_id, id_or, read_listed, import_stub, keep_spelling, tags_body, tags_state, text, Tags,
+    attr, existing_listed_id, id_or, import_stub, keep_spelling, read_listed, tags_body,
+    tags_state, text, Tags,
 };
 use super::private_link as pl;
 use crate::arm::api_versions::PRIVATE_DNS;

@@ -11,7 +11,8 @@
 use async_trait::async_trait;
 
 use super::common::{
-    attr, existing_listed_id, id_or, read_listed, import_stub, keep_spelling, tags_body, tags_state, text, Tags,
+    attr, existing_listed_id, id_or, import_stub, keep_spelling, read_listed, tags_body,
+    tags_state, text, Tags,
 };
 use super::private_link::{self as pl, TargetKind};
 use crate::arm::api_versions::NETWORK;

@@ -152,8 +152,8 @@ fn the_whole_workflow_then_no_changes_tags_in_place_drift_and_destroy() {
     }
     // The two zones are read together: one list of the resource group's zones answers both
     // (two GETs when Terraform's two reads arrive too far apart to share it).
-    let zone_reads = count(&refresh_requests, "dns zone GET")
-        + count(&refresh_requests, "dns zone list GET");
+    let zone_reads =
+        count(&refresh_requests, "dns zone GET") + count(&refresh_requests, "dns zone list GET");
     assert!(
         (1..=2).contains(&zone_reads),
         "dns zone reads: {refresh_requests:?}"

@@ -277,7 +277,10 @@ struct Run {
 const PHASES: [(&str, &[&str]); 4] = [
     ("apply", &["apply", "-auto-approve", "-no-color"]),
     ("plan", &["plan", "-no-color"]),
-    ("plan -refresh=false", &["plan", "-refresh=false", "-no-color"]),
+    (
+        "plan -refresh=false",
+        &["plan", "-refresh=false", "-no-color"],
+    ),
     ("destroy", &["destroy", "-auto-approve", "-no-color"]),
 ];
 
@@ -353,7 +356,13 @@ fn every_kind_at_a_small_n() {
         }
         for plan in ["plan", "plan -refresh=false"] {
             let c = &phase(plan).counts;
-            assert_eq!(c.total(), c.verb("GET"), "{}: {plan} only reads: {}", kind.name(), c.show(None));
+            assert_eq!(
+                c.total(),
+                c.verb("GET"),
+                "{}: {plan} only reads: {}",
+                kind.name(),
+                c.show(None)
+            );
         }
     }
 }
