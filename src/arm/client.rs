@@ -275,7 +275,9 @@ impl ArmClient {
             _ => Err(lro::error_of(&resp)),
         };
         if let Ok(r) = &read {
-            self.inner.shared.seen(id.as_ref(), r.as_ref());
+            self.inner
+                .shared
+                .seen(id.as_ref(), r.as_ref().map(Into::into).as_ref());
         }
         read
     }
@@ -457,7 +459,7 @@ impl ArmClient {
             .write_unmarked(method, path, api_version, body, opts, deadline)
             .await;
         if let (Ok(resp), Method::Put | Method::Patch) = (&r, method) {
-            self.inner.shared.wrote(path, resp);
+            self.inner.shared.wrote(path, &resp.into());
         }
         r
     }

@@ -5,7 +5,8 @@
 //! scales (zones in a resource group, links of a zone, endpoints in a resource group) are listed
 //! by their parent collection in pages of ~100, so one list can answer them all.
 //!
-//! [`ArmClient::read_shared`] reads one object, given the collection it is listed in:
+//! [`SharedReads::read`] (called by `ArmClient::read_shared`, in `shared_get.rs`) reads one
+//! object, given the collection it is listed in:
 //!
 //! - **A fresh list answers.** A list of the collection that started less than [`LIST_MAX_AGE`]
 //!   ago, and after this process last wrote the object, answers from memory: the item with the
@@ -33,9 +34,18 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-use super::client::{ArmClient, Response};
-use super::deadline::Deadline;
 use super::error::ArmError;
+
+/// An object's body as a read answers it (the ARM client's `Body`, without naming it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Body {
+    /// The JSON body.
+    pub body: Value,
+    /// The etag.
+    pub etag: Option<String>,
+    /// `x-ms-request-id` of the response that carried it, if it came from one.
+    pub request_id: Option<String>,
+}
 
 /// How long a read waits for siblings before it decides between a GET and a list.
 pub const BATCH_WINDOW: Duration = Duration::from_millis(15);
@@ -83,7 +93,7 @@ struct Object {
     /// When the last write ended.
     written: Option<Instant>,
     /// The final body of the last write, until a read takes it.
-    body: Option<(Response, Instant)>,
+    body: Option<(Body, Instant)>,
 }
 
 #[derive(Debug, Default)]
@@ -95,7 +105,7 @@ struct State {
 /// What a read does, decided under the lock.
 enum Plan {
     /// Answer now.
-    Answer(Option<Response>),
+    Answer(Option<Body>),
     /// Take part in a batch: wait for its window, then list or GET.
     Batch(Arc<Batch>),
     /// GET the object.
@@ -169,7 +179,7 @@ impl SharedReads {
     }
 
     /// The final body of a successful write of `id`: it answers the next read of `id`.
-    pub(crate) fn wrote(&self, id: &str, body: &Response) {
+    pub(crate) fn wrote(&self, id: &str, body: &Body) {
         if body.body.is_null() {
             return;
         }
@@ -185,7 +195,7 @@ impl SharedReads {
 
     /// A GET of `id` outside the shared reads answered `read` (e.g. a wait for a state after a
     /// write): a final body kept for the next read is replaced by this newer one.
-    pub(crate) fn seen(&self, id: &str, read: Option<&Response>) {
+    pub(crate) fn seen(&self, id: &str, read: Option<&Body>) {
         let mut s = self.lock();
         if let Some(o) = s.objects.get_mut(&key(id)) {
             if let Some((body, at)) = &mut o.body {
@@ -291,7 +301,7 @@ impl SharedReads {
         id: &str,
         listing: &Listing,
         usable: fn(&Value) -> bool,
-    ) -> Option<Option<Response>> {
+    ) -> Option<Option<Body>> {
         let l = listing.as_ref()?;
         let k = key(id);
         {
@@ -313,8 +323,8 @@ impl SharedReads {
 }
 
 /// A list item as the response of a GET of it.
-fn item_response(item: &Value) -> Response {
-    Response {
+fn item_response(item: &Value) -> Body {
+    Body {
         body: item.clone(),
         etag: item.get("etag").and_then(Value::as_str).map(str::to_string),
         request_id: None,
@@ -327,36 +337,41 @@ pub fn has_properties(item: &Value) -> bool {
     item.get("properties").is_some_and(Value::is_object)
 }
 
-impl ArmClient {
-    /// GET `id`, an object listed in `collection` (e.g. a resource group's
-    /// `…/providers/Microsoft.Network/privateDnsZones`), through the shared reads (see the
-    /// module documentation): `Ok(None)` when it is gone. `usable` says whether a list item
-    /// carries everything the caller needs; when it does not, the object is read by GET.
-    pub async fn read_shared(
+impl SharedReads {
+    /// Reads `id`, listed in `collection`, as the module documentation says: `get` reads it alone
+    /// (called at most once), `list` lists the collection (following `nextLink`); `usable` says
+    /// whether a list item carries everything the caller needs. `Ok(None)`: it is gone.
+    pub async fn read<G, L>(
         &self,
-        id: &(impl AsRef<str> + ?Sized),
+        id: &str,
         collection: &str,
-        api_version: &str,
         usable: fn(&Value) -> bool,
-        deadline: Deadline,
-    ) -> Result<Option<Response>, ArmError> {
-        let id = id.as_ref();
-        let shared = self.shared_reads();
-        let batch = match shared.plan(id, collection, usable, Instant::now()) {
+        get: impl FnOnce() -> G,
+        list: impl FnOnce() -> L,
+    ) -> Result<Option<Body>, ArmError>
+    where
+        G: std::future::Future<Output = Result<Option<Body>, ArmError>>,
+        L: std::future::Future<Output = Result<Vec<Value>, ArmError>>,
+    {
+        let batch = match self.plan(id, collection, usable, Instant::now()) {
             Plan::Answer(a) => return Ok(a),
-            Plan::Get => return self.counted_get(id, api_version, deadline).await,
+            Plan::Get => {
+                self.count(|c| c.gets += 1);
+                return get().await;
+            }
             Plan::Batch(b) => b,
         };
         tokio::time::sleep_until(batch.closes.into()).await;
-        if !shared.batch_lists(collection, &batch) {
-            return self.counted_get(id, api_version, deadline).await;
+        if !self.batch_lists(collection, &batch) {
+            self.count(|c| c.gets += 1);
+            return get().await;
         }
         let listing = batch
             .list
             .get_or_init(|| async {
-                shared.count(|c| c.lists += 1);
+                self.count(|c| c.lists += 1);
                 let started = Instant::now();
-                match self.list(collection, api_version, deadline).await {
+                match list().await {
                     Ok(values) => Some(Arc::new(Listed {
                         started,
                         items: values
@@ -375,21 +390,14 @@ impl ArmClient {
             })
             .await
             .clone();
-        shared.listed(collection, Some(&batch), &listing);
-        match shared.answer_from(id, &listing, usable) {
+        self.listed(collection, Some(&batch), &listing);
+        match self.answer_from(id, &listing, usable) {
             Some(answer) => Ok(answer),
-            None => self.counted_get(id, api_version, deadline).await,
+            None => {
+                self.count(|c| c.gets += 1);
+                get().await
+            }
         }
-    }
-
-    async fn counted_get(
-        &self,
-        id: &str,
-        api_version: &str,
-        deadline: Deadline,
-    ) -> Result<Option<Response>, ArmError> {
-        self.shared_reads().count(|c| c.gets += 1);
-        self.get(id, api_version, deadline).await
     }
 }
 
@@ -475,7 +483,7 @@ mod tests {
     #[test]
     fn the_final_body_of_a_write_answers_the_next_read_once() {
         let reads = SharedReads::default();
-        let body = Response {
+        let body = Body {
             body: json!({"id": id("a.example"), "properties": {"n": 1}}),
             etag: Some("e1".into()),
             request_id: Some("r1".into()),
