@@ -72,12 +72,12 @@ fn take_counts(emu: &Emulator) -> Counts {
     c
 }
 
-/// Runs `terraform args` and measures it.
-fn measured(emu: &Emulator, ws: &Workspace, args: &[&str]) -> (Duration, Counts) {
+/// Runs `terraform args` and measures it; its output comes third.
+fn measured(emu: &Emulator, ws: &Workspace, args: &[&str]) -> (Duration, Counts, String) {
     take_counts(emu);
     let t = Instant::now();
-    ws.ok(args);
-    (t.elapsed(), take_counts(emu))
+    let out = ws.ok(args);
+    (t.elapsed(), take_counts(emu), out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,8 +105,8 @@ fn the_examples_use_no_more_requests_than_before() {
             }
         }
         ws.init();
-        let (_, apply) = measured(&emu, &ws, &["apply", "-auto-approve", "-no-color"]);
-        let (_, refresh) = measured(&emu, &ws, &["plan", "-no-color"]);
+        let (_, apply, _) = measured(&emu, &ws, &["apply", "-auto-approve", "-no-color"]);
+        let (_, refresh, _) = measured(&emu, &ws, &["plan", "-no-color"]);
         eprintln!(
             "examples/{name}: apply {}; refresh {}",
             apply.show(None),
@@ -299,7 +299,13 @@ fn run(kind: Kind, n: usize, limits: bool) -> Run {
     floor.init();
     let mut phases = Vec::new();
     for (name, cmd) in PHASES {
-        let (time, counts) = measured(&emu, &ws, cmd);
+        let (time, counts, out) = measured(&emu, &ws, cmd);
+        // Shared reads must not change what a refresh finds: after the apply, nothing to do.
+        assert!(
+            !name.starts_with("plan") || out.contains("No changes."),
+            "{} n={n}: {name} found changes after the apply:\n{out}",
+            kind.name()
+        );
         let t = Instant::now();
         floor.ok(cmd);
         let floor_time = t.elapsed();
@@ -466,6 +472,10 @@ fn document(table: &str) -> String {
          `terraform_data` resources (Terraform's own cost). Requests are ARM requests as the \
          emulator logged them, per resource, by verb; `429` counts the answers that were throttled.\n\n\
          Times depend on the machine and its load; the request counts do not.\n\n\
+         Before this work (issue 13, 1,000 zones, `--enforce-rate-limits`): plan with refresh \
+         1,291 GETs (31.5 s against 1.8 s without refresh); apply 1,000 PUTs and 5,432 GETs \
+         (5.4 reads per zone, 152 s); destroy 1,642 DELETEs (642 repeated after 429) and 2,332 \
+         GETs (119 s).\n\n\
          ![time against N](performance.svg)\n\n{table}\n"
     )
 }
