@@ -889,17 +889,20 @@ async fn fault_injection_is_deterministic() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    let r = env
-        .check(&[
-            case("GET", &z, Some(DNS_API)).status(404),
-            case("GET", &z, Some(DNS_API)).status(404),
-            case("GET", &z, Some(DNS_API)).status(200),
-        ])
-        .await;
+    env.check(&[
+        case("GET", &z, Some(DNS_API)).status(404),
+        case("GET", &z, Some(DNS_API)).status(404),
+        case("GET", &z, Some(DNS_API)).status(200),
+    ])
+    .await;
     // The lag is short: a read after the `lag` window sees the object, however many 404s were
     // left (a later `terraform plan` is not told the object is gone).
-    env.admin("POST", "/faults", Some(json!("404-after-create=5,lag=300ms")))
-        .await;
+    env.admin(
+        "POST",
+        "/faults",
+        Some(json!("404-after-create=5,lag=300ms")),
+    )
+    .await;
     let z2 = format!("{z}2");
     let r = env.put(&z2, DNS_API, json!({"location": "global"})).await;
     let loc = r.header("location").unwrap();
@@ -910,7 +913,8 @@ async fn fault_injection_is_deterministic() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    env.check(&[case("GET", &z2, Some(DNS_API)).status(404)]).await;
+    env.check(&[case("GET", &z2, Some(DNS_API)).status(404)])
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(350)).await;
     let r = env
         .check(&[

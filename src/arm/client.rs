@@ -119,6 +119,7 @@ struct Inner {
     /// succeeded) and has not read successfully since: a GET of one of them that answers 404
     /// reads again for a bounded time (replication lag), see [`ArmClient::get`].
     recent_writes: std::sync::Mutex<HashMap<String, Instant>>,
+    shared: super::shared_reads::SharedReads,
 }
 
 impl std::fmt::Debug for ArmClient {
@@ -202,6 +203,7 @@ impl ArmClient {
             policy,
             arm_endpoint: cloud.resource_manager.clone(),
             user_agent,
+            pacer: Default::default(),
         };
         ArmClient {
             inner: Arc::new(Inner {
@@ -210,6 +212,7 @@ impl ArmClient {
                 subscription_id,
                 auth_method,
                 recent_writes: std::sync::Mutex::default(),
+                shared: Default::default(),
             }),
         }
     }
@@ -253,6 +256,16 @@ impl ArmClient {
     /// The cloud in use.
     pub fn cloud(&self) -> &Cloud {
         &self.inner.cloud
+    }
+
+    /// The shared reads of this client (see [`super::shared_reads`]).
+    pub fn shared_reads(&self) -> &super::shared_reads::SharedReads {
+        &self.inner.shared
+    }
+
+    /// The requests of this client answered 429, by bucket (see [`super::pacing`]).
+    pub fn throttled(&self, bucket: super::pacing::Bucket) -> u64 {
+        self.inner.pipeline.pacer.throttled(bucket)
     }
 
     /// The provider's default subscription.
@@ -309,14 +322,20 @@ impl ArmClient {
                 .send(&ArmRequest::new(Method::Get, url.clone()), deadline)
                 .await?
         };
-        match resp.status {
+        let read = match resp.status {
             404 => Ok(None),
             s if (200..300).contains(&s) => {
                 self.note_write(&url, None);
                 Ok(Some(Response::from_http(resp)))
             }
             _ => Err(lro::error_of(&resp)),
+        };
+        if let Ok(r) = &read {
+            self.inner
+                .shared
+                .seen(id.as_ref(), r.as_ref().map(Into::into).as_ref());
         }
+        read
     }
 
     /// Reads the resource until `check` decides, with the deadline and wait policy of LRO polling:
@@ -480,7 +499,28 @@ impl ArmClient {
             .filter(|v| !v.is_null()))
     }
 
+    /// A write, marked for the shared reads: no older list answers for the object, and the
+    /// final body answers the read that follows (see [`super::shared_reads`]).
     async fn write(
+        &self,
+        method: Method,
+        path: &str,
+        api_version: &str,
+        body: Option<&Value>,
+        opts: &WriteOptions,
+        deadline: Deadline,
+    ) -> Result<Response, ArmError> {
+        let _mark = self.inner.shared.begin_write(path);
+        let r = self
+            .write_unmarked(method, path, api_version, body, opts, deadline)
+            .await;
+        if let (Ok(resp), Method::Put | Method::Patch) = (&r, method) {
+            self.inner.shared.wrote(path, &resp.into());
+        }
+        r
+    }
+
+    async fn write_unmarked(
         &self,
         method: Method,
         path: &str,

@@ -131,7 +131,7 @@ impl Cloud {
             correlation_id: None,
             label: "cloud metadata request",
         };
-        let resp = send_with_retries(transport, policy, what, deadline, || async {
+        let resp = send_with_retries(transport, policy, None, what, deadline, || async {
             Ok(HttpRequest::get(url.clone()))
         })
         .await

@@ -17,7 +17,10 @@ pub(crate) mod lro;
 pub mod models;
 pub mod network_acls;
 pub mod outbound_rules;
+pub mod pacing;
 pub mod pipeline;
+pub mod shared_get;
+pub mod shared_reads;
 #[cfg(test)]
 mod tests;
 

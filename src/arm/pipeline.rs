@@ -453,6 +453,7 @@ pub(crate) struct Attempted<'a> {
 pub(crate) async fn send_with_retries<F, Fut>(
     transport: &dyn Transport,
     policy: &RetryPolicy,
+    pacer: Option<&super::pacing::Pacer>,
     what: Attempted<'_>,
     deadline: Deadline,
     mut prepare: F,
@@ -476,6 +477,10 @@ where
         let http = prepare().await?;
         let request_headers = tracing::enabled!(target: "arm", tracing::Level::TRACE)
             .then(|| loggable_headers(&http.headers, LOGGED_REQUEST_HEADERS));
+        let ticket = match pacer {
+            Some(p) => Some(p.wait_turn(req.method, deadline).await),
+            None => None,
+        };
         let started = Instant::now();
         let sent = tokio::time::timeout(deadline.remaining(), transport.send(http)).await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
@@ -506,6 +511,14 @@ where
                 (e, None, reason)
             }
             Ok(Ok(resp)) => {
+                if let (Some(p), Some(ticket)) = (pacer, ticket) {
+                    p.observe(
+                        req.method,
+                        ticket,
+                        &resp,
+                        retry_after(&resp, SystemTime::now()),
+                    );
+                }
                 let request_id = resp.header("x-ms-request-id").unwrap_or("");
                 let correlation_id = resp
                     .header("x-ms-correlation-request-id")
@@ -598,6 +611,8 @@ pub(crate) struct Pipeline {
     pub policy: RetryPolicy,
     pub arm_endpoint: Url,
     pub user_agent: String,
+    /// Paces requests by ARM's throttling buckets (see [`super::pacing`]).
+    pub pacer: Arc<super::pacing::Pacer>,
 }
 
 impl Pipeline {
@@ -635,6 +650,7 @@ impl Pipeline {
         send_with_retries(
             self.transport.as_ref(),
             &self.policy,
+            Some(&self.pacer),
             what,
             deadline,
             || self.prepare(req, &correlation_id, deadline),

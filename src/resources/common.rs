@@ -160,3 +160,44 @@ pub fn workspace_import_stub<M: model::Model>(
     *workspace_id = model::Value::Known(ws.to_string());
     Ok(stub)
 }
+
+/// The object at `id` through the ARM client's shared reads: when several objects of its
+/// collection (the ID without its last segment, e.g. the zones of a resource group) are read at
+/// once they share one list, and the read right after our own write is answered by the write's
+/// final body; a lone read is one GET. `None` when the object is gone.
+pub async fn read_listed(
+    arm: &Arm<'_>,
+    id: &(impl AsRef<str> + ?Sized),
+    api_version: &str,
+) -> Result<Option<crate::arm::Response>, crate::arm::ArmError> {
+    let id = id.as_ref();
+    let collection = id.rsplit_once('/').map_or(id, |(c, _)| c);
+    arm.client()
+        .read_shared(
+            id,
+            collection,
+            api_version,
+            crate::arm::shared_reads::has_properties,
+            arm.deadline(),
+        )
+        .await
+}
+
+/// [`existing_id`] through the shared reads ([`read_listed`]): the existence checks of many
+/// creates under one parent share a list.
+pub async fn existing_listed_id(
+    arm: &Arm<'_>,
+    id: &(impl AsRef<str> + std::fmt::Display + ?Sized),
+    api_version: &str,
+    what: &str,
+) -> Result<Option<String>, Error> {
+    let found = read_listed(arm, id, api_version)
+        .await
+        .doing(format!("checking for {what} {id}"))?;
+    Ok(found.map(|r| {
+        r.body
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .map_or_else(|| id.to_string(), str::to_string)
+    }))
+}

@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use serde_json::Value as Json;
 
-use super::common::{attr, check_workspace_id, keep_spelling, known, workspace_id};
+use super::common::{attr, check_workspace_id, keep_spelling, known, read_listed, workspace_id};
 use crate::arm::api_versions::{self, ML};
 use crate::arm::ids::{OutboundRuleId, ResourceId, WorkspaceId};
 use crate::arm::models::outbound_rule::{
@@ -774,8 +774,7 @@ impl TypedResource<ConfiguredProvider> for ManagedNetworkOutboundRule {
         let ws = workspace_id(&planned.workspace_id)?;
         let arm = ctx.arm().await?;
         let id = ws.outbound_rule(planned.name.as_known().map_or("", String::as_str));
-        let found = arm
-            .get(&id, ML)
+        let found = read_listed(&arm, &id, ML)
             .await
             .doing(format!("reading outbound rule {id}"))?;
         Ok(found.map(|_| id.to_string()))
@@ -789,8 +788,7 @@ impl TypedResource<ConfiguredProvider> for ManagedNetworkOutboundRule {
         let ws = workspace_id(&state.workspace_id)?;
         let arm = ctx.arm().await?;
         let id = ws.outbound_rule(state.name.as_known().map_or("", String::as_str));
-        let Some(found) = arm
-            .get(&id, ML)
+        let Some(found) = read_listed(&arm, &id, ML)
             .await
             .doing(format!("reading outbound rule {id}"))?
         else {

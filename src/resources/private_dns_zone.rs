@@ -6,7 +6,8 @@
 use async_trait::async_trait;
 
 use super::common::{
-    existing_id, id_or, import_stub, keep_spelling, known, tags_body, tags_state, Tags,
+    existing_listed_id, id_or, import_stub, keep_spelling, known, read_listed, tags_body,
+    tags_state, Tags,
 };
 use super::private_link as pl;
 use crate::arm::api_versions::PRIVATE_DNS;
@@ -139,7 +140,7 @@ impl TypedResource<ConfiguredProvider> for PrivateDnsZone {
     async fn existing(&self, ctx: &Ctx<'_>, planned: &M) -> Result<Option<String>, Error> {
         let arm = ctx.arm().await?;
         let id = zone_id(arm.subscription_id(), planned)?;
-        existing_id(&arm, &id, PRIVATE_DNS, "private DNS zone").await
+        existing_listed_id(&arm, &id, PRIVATE_DNS, "private DNS zone").await
     }
 
     async fn create(&self, ctx: &Ctx<'_>, planned: &M) -> Result<M, Error> {
@@ -160,8 +161,7 @@ impl TypedResource<ConfiguredProvider> for PrivateDnsZone {
     async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
         let arm = ctx.arm().await?;
         let id = zone_id(arm.subscription_id(), state)?;
-        let found = arm
-            .get(&id, PRIVATE_DNS)
+        let found = read_listed(&arm, &id, PRIVATE_DNS)
             .await
             .doing(format!("reading private DNS zone {id}"))?;
         found

@@ -8,7 +8,8 @@ use crate::arm::{Response, Wait, WaitError};
 use async_trait::async_trait;
 
 use super::common::{
-    attr, existing_id, id_or, import_stub, keep_spelling, tags_body, tags_state, text, Tags,
+    attr, existing_listed_id, id_or, import_stub, keep_spelling, read_listed, tags_body,
+    tags_state, text, Tags,
 };
 use super::private_link as pl;
 use crate::arm::api_versions::PRIVATE_DNS;
@@ -183,7 +184,7 @@ impl TypedResource<ConfiguredProvider> for PrivateDnsZoneVirtualNetworkLink {
     async fn existing(&self, ctx: &Ctx<'_>, planned: &M) -> Result<Option<String>, Error> {
         let arm = ctx.arm().await?;
         let id = link_id(planned)?;
-        existing_id(&arm, &id, PRIVATE_DNS, "virtual network link").await
+        existing_listed_id(&arm, &id, PRIVATE_DNS, "virtual network link").await
     }
 
     async fn create(&self, ctx: &Ctx<'_>, planned: &M) -> Result<M, Error> {
@@ -201,7 +202,7 @@ impl TypedResource<ConfiguredProvider> for PrivateDnsZoneVirtualNetworkLink {
     async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
         let arm = ctx.arm().await?;
         let id = link_id(state)?;
-        let found = arm.get(&id, PRIVATE_DNS).await.doing(format!(
+        let found = read_listed(&arm, &id, PRIVATE_DNS).await.doing(format!(
             "reading private DNS zone virtual network link {id}"
         ))?;
         found

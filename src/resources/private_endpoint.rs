@@ -11,7 +11,8 @@
 use async_trait::async_trait;
 
 use super::common::{
-    attr, existing_id, id_or, import_stub, keep_spelling, tags_body, tags_state, text, Tags,
+    attr, existing_listed_id, id_or, import_stub, keep_spelling, read_listed, tags_body,
+    tags_state, text, Tags,
 };
 use super::private_link::{self as pl, TargetKind};
 use crate::arm::api_versions::NETWORK;
@@ -591,7 +592,7 @@ impl TypedResource<ConfiguredProvider> for PrivateEndpoint {
     async fn existing(&self, ctx: &Ctx<'_>, planned: &M) -> Result<Option<String>, Error> {
         let arm = ctx.arm().await?;
         let id = endpoint_id(arm.subscription_id(), planned)?;
-        existing_id(&arm, &id, NETWORK, "private endpoint").await
+        existing_listed_id(&arm, &id, NETWORK, "private endpoint").await
     }
 
     async fn create(&self, ctx: &Ctx<'_>, planned: &M) -> Result<M, Error> {
@@ -683,8 +684,7 @@ impl TypedResource<ConfiguredProvider> for PrivateEndpoint {
     async fn read(&self, ctx: &Ctx<'_>, state: &M) -> Result<Option<M>, Error> {
         let arm = ctx.arm().await?;
         let id = endpoint_id(arm.subscription_id(), state)?;
-        let found = arm
-            .get(&id, NETWORK)
+        let found = read_listed(&arm, &id, NETWORK)
             .await
             .doing(format!("reading private endpoint {id}"))?;
         found

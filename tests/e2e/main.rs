@@ -17,5 +17,6 @@ mod online_endpoint;
 mod plan_safety;
 mod private_link;
 mod reliability;
+mod scale;
 mod soak;
 mod workspace;
