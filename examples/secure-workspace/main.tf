@@ -92,3 +92,13 @@ output "outbound_rule_statuses" {
 output "online_endpoints" {
   value = module.secure_workspace.online_endpoints
 }
+
+# The isolation check of the secured workspace, read after everything the module built: one line
+# per finding (severity, code, message). The module's gate fails the apply on an error finding.
+output "isolated" {
+  value = module.secure_workspace.isolation.isolated
+}
+
+output "isolation_findings" {
+  value = [for f in module.secure_workspace.isolation.findings : "${f.severity} ${f.code}: ${f.message}"]
+}

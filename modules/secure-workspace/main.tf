@@ -4,7 +4,10 @@
 #   2. inbound access: public network access, default action, IP allow-list;
 #   3. the managed network: isolation mode, firewall SKU, provisioning, outbound rules;
 #   4. the image build compute;
-#   5. managed online endpoints, created once the managed network is provisioned.
+#   5. managed online endpoints, created once the managed network is provisioned;
+#   6. the isolation check of the secured workspace (aml_workspace_isolation), read after all
+#      of the above: a check block warns with its error findings, and a postcondition (unless
+#      fail_on_isolation_errors = false) fails the plan or apply on them.
 
 locals {
   workspace_parts     = regex("(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft.MachineLearningServices/workspaces/([^/]+)$", var.workspace_id)
@@ -193,5 +196,50 @@ resource "aml_online_endpoint" "this" {
       type         = identity.value
       identity_ids = each.value.identity_ids
     }
+  }
+}
+
+# 6. The isolation check, read after everything above so that it sees what the module built:
+# while any of those resources has a change, Terraform reads it during the apply, after them;
+# once nothing changes, it reads it at plan. The postcondition is what fails a run (an error);
+# the check block only warns, and still shows the findings when the gate is turned off.
+
+data "aml_workspace_isolation" "this" {
+  workspace_id = var.workspace_id
+  ignore       = var.isolation_ignore
+
+  depends_on = [
+    aml_private_dns_zone.this,
+    aml_private_dns_zone_virtual_network_link.this,
+    aml_private_endpoint.this,
+    aml_private_dns_zone_group.this,
+    aml_workspace_network_access.this,
+    aml_network_rule.this,
+    aml_workspace_managed_network.this,
+    aml_managed_network_outbound_rule.fqdn,
+    aml_managed_network_outbound_rule.service_tag,
+    aml_managed_network_outbound_rule.private_endpoint,
+    aml_workspace_image_build.this,
+    aml_online_endpoint.this,
+  ]
+
+  lifecycle {
+    postcondition {
+      condition = !var.fail_on_isolation_errors || self.error_count == 0
+      error_message = join("\n", concat(
+        ["The workspace is not isolated (set fail_on_isolation_errors = false to only warn, or add accepted codes to isolation_ignore):"],
+        [for f in self.findings : "${f.code} ${f.resource_id}: ${f.message} Fix: ${f.fix}" if f.severity == "error"],
+      ))
+    }
+  }
+}
+
+check "isolation" {
+  assert {
+    condition = data.aml_workspace_isolation.this.error_count == 0
+    error_message = join("\n", concat(
+      ["The workspace is not isolated:"],
+      [for f in data.aml_workspace_isolation.this.findings : "${f.code} ${f.resource_id}: ${f.message} Fix: ${f.fix}" if f.severity == "error"],
+    ))
   }
 }

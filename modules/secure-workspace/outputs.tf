@@ -60,3 +60,24 @@ output "online_endpoints" {
     }
   }
 }
+
+output "isolation" {
+  description = "The isolation check of the secured workspace (`aml_workspace_isolation`, read after everything the module creates, without the `isolation_ignore` codes): `isolated` (no error and no warning), `error_count`, `warning_count`, `info_count`, and `findings`, each `code`, `severity`, `resource_id`, `attribute`, `message` and `fix`."
+  value = {
+    isolated      = data.aml_workspace_isolation.this.isolated
+    error_count   = data.aml_workspace_isolation.this.error_count
+    warning_count = data.aml_workspace_isolation.this.warning_count
+    info_count    = data.aml_workspace_isolation.this.info_count
+    findings      = data.aml_workspace_isolation.this.findings
+  }
+}
+
+output "isolation_errors" {
+  description = "The isolation check's `error` findings, one line each: `<code> <resource ID>: <message> Fix: <fix>` (empty when none)."
+  value       = [for f in data.aml_workspace_isolation.this.findings : "${f.code} ${f.resource_id}: ${f.message} Fix: ${f.fix}" if f.severity == "error"]
+}
+
+output "isolation_codes" {
+  description = "The codes of the isolation findings, severity → sorted distinct codes (`error`, `warning`, `info`), for asserts and pipeline logs."
+  value       = { for sev in ["error", "warning", "info"] : sev => sort(distinct([for f in data.aml_workspace_isolation.this.findings : f.code if f.severity == sev])) }
+}

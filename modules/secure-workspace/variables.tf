@@ -133,3 +133,27 @@ variable "online_endpoints" {
   EOT
   default     = {}
 }
+
+variable "isolation_ignore" {
+  type        = list(string)
+  description = <<-EOT
+    Finding codes of `aml_workspace_isolation` this deployment accepts (e.g. `AML-PE-002` when
+    a custom DNS server answers for the workspace's names, `AML-PE-001` while a manual
+    connection awaits approval): they are left out of the `isolation` output, the counts, the
+    check block and the gate. An unknown code is an error at plan that lists the valid codes.
+  EOT
+  default     = []
+  nullable    = false
+}
+
+variable "fail_on_isolation_errors" {
+  type        = bool
+  description = <<-EOT
+    Whether an `error` finding of the isolation check fails the run (a postcondition on the
+    `aml_workspace_isolation` data source): the apply that leaves the workspace with an error
+    finding exits 1, and so does every later plan until it is fixed. False: the `isolation`
+    check block only warns (Terraform reports a failed check as a warning and exits 0).
+  EOT
+  default     = true
+  nullable    = false
+}

@@ -12,6 +12,7 @@ use crate::arm::models::private_dns_zone_group::PrivateDnsZoneGroup;
 use crate::arm::models::private_endpoint::PrivateEndpoint;
 use crate::arm::models::virtual_network::VirtualNetwork;
 use crate::arm::models::workspace::{OnlineEndpointListItem, WorkspaceReadProperties};
+use crate::functions::fqdn_preset::is_preset_host;
 use crate::resources::managed_network_outbound_rule::is_storage_fqdn;
 
 /// How bad a finding is: `error` (broken or open), `warning` (likely open or breaking), `info`.
@@ -698,7 +699,12 @@ fn managed_network(f: &Facts, out: &mut Out) {
                 .unwrap_or_else(|| format!("{id}/outboundRules/{}", r.name()));
         let (host, _) = rule_target(r);
         let is_pe = eq(p.r#type.as_deref(), "PrivateEndpoint");
-        if approved_only && eq(p.r#type.as_deref(), "FQDN") && host.is_some_and(is_storage_fqdn) {
+        // A storage host the docs themselves list for a tool (vscode.blob.core.windows.net of
+        // the `vscode` preset) is storage the user does not own: an FQDN rule is right for it.
+        if approved_only
+            && eq(p.r#type.as_deref(), "FQDN")
+            && host.is_some_and(|h| is_storage_fqdn(h) && !is_preset_host(h))
+        {
             out.add(
                 "AML-MN-002",
                 &rule_id,
@@ -1077,6 +1083,17 @@ mod tests {
                 )]),
             )
         });
+        // The docs' own storage host for VS Code is not the user's storage: no finding.
+        let mut f = clean();
+        managed(
+            &mut f,
+            "Active",
+            json!([user(
+                "vscode-blob",
+                json!({"type": "FQDN", "destination": "VSCode.blob.core.windows.net"})
+            )]),
+        );
+        assert_eq!(codes(&f), Vec::<&str>::new());
         check("AML-MN-003", |f| {
             managed(
                 f,

@@ -49,6 +49,15 @@ pub const PRESETS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Whether `host` is one of the presets' hosts (compared case-insensitively): hosts the product
+/// docs tell users to allow by FQDN, such as `vscode.blob.core.windows.net`, a storage endpoint
+/// the user does not own.
+pub fn is_preset_host(host: &str) -> bool {
+    PRESETS
+        .iter()
+        .any(|(_, hosts)| hosts.iter().any(|h| h.eq_ignore_ascii_case(host)))
+}
+
 /// The function.
 #[derive(Debug)]
 pub struct FqdnPreset;

@@ -234,6 +234,26 @@ fn the_complete_example_applies_plans_clean_and_destroys() {
     let endpoint = &out["online_endpoints"]["value"]["score-secure"];
     assert_eq!(endpoint["public_network_access"], "Disabled");
     assert_eq!(endpoint["provisioning_state"], "Succeeded");
+    // The isolation check of the secured workspace, printed by the example: no error (the gate
+    // let the apply pass), only the default world's open dependencies (the module does not
+    // manage them), one warning each; the VS Code preset's storage host is no AML-MN-002.
+    assert_eq!(out["isolated"]["value"], false, "{out}");
+    let findings: Vec<&str> = out["isolation_findings"]["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(findings.len(), 3, "{findings:#?}");
+    for (f, dep) in findings
+        .iter()
+        .zip(["container registry", "key vault", "storage account"])
+    {
+        assert!(
+            f.starts_with("warning AML-DEP-001: ") && f.contains(dep),
+            "{findings:#?}"
+        );
+    }
     let ws_doc = emu.resource(&crate::tf::emulator::ws_id(&emu));
     assert_eq!(ws_doc["properties"]["publicNetworkAccess"], "Disabled");
     assert_eq!(
@@ -286,4 +306,134 @@ fn the_module_example_applies_plans_clean_and_destroys() {
         "{out}"
     );
     ws.ok(&["destroy", "-auto-approve", "-no-color", &wsid, &subnet]);
+}
+
+/// The module's isolation gate with the real `terraform`, outside `terraform test`: a private
+/// endpoint awaiting manual approval (AML-PE-001, an error). With `fail_on_isolation_errors`
+/// (the default) the apply creates the endpoint, then fails with the finding and its fix (exit
+/// 1), and the next plan fails the same way (nothing changes, so the data source is read at
+/// plan): a pipeline stops. With the gate off, apply and plan exit 0 and the `isolation` check
+/// block only warns; with the code in `isolation_ignore`, nothing is reported.
+#[test]
+fn the_isolation_gate_fails_apply_and_plan_and_the_check_only_warns() {
+    let emu = Emulator::with_lro_delay(&[]);
+    let subnet = format!(
+        "{}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-pe",
+        crate::tf::emulator::rg(&emu)
+    );
+    let config = format!(
+        r#"
+terraform {{
+  required_providers {{
+    aml = {{ source = "secure-ml/aml" }}
+  }}
+}}
+
+provider "aml" {{}}
+
+variable "gate" {{
+  type    = bool
+  default = true
+}}
+
+variable "ignore" {{
+  type    = list(string)
+  default = []
+}}
+
+module "secure_workspace" {{
+  source       = "./modules/secure-workspace"
+  workspace_id = "{ws}"
+  private_endpoints = {{
+    partner = {{
+      subnet_id         = "{subnet}"
+      manual_connection = true
+      request_message   = "Partner team: access to the workspace"
+    }}
+  }}
+  fail_on_isolation_errors = var.gate
+  isolation_ignore         = var.ignore
+}}
+
+output "isolation_errors" {{
+  value = module.secure_workspace.isolation_errors
+}}
+"#,
+        ws = crate::tf::emulator::ws_id(&emu),
+    );
+    let ws = Workspace::against(&emu, &config);
+    copy_tree(&module_dir(), &ws.work().join("modules/secure-workspace"));
+    ws.init();
+
+    let gate_failed = |out: &str| {
+        has(out, "Error: Resource postcondition failed")
+            && has(out, "The workspace is not isolated")
+            && has(out, "AML-PE-001")
+            && has(out, "is Pending")
+            && has(out, "Fix: Approve the connection")
+    };
+    let apply = ws.run(&["apply", "-auto-approve", "-no-color"]);
+    let out = text(&apply);
+    assert_eq!(apply.status.code(), Some(1), "{out}");
+    assert!(
+        gate_failed(&out),
+        "the apply reports the finding:
+{out}"
+    );
+    assert!(
+        has(
+            &out,
+            "module.secure_workspace.aml_private_endpoint.this[\"partner\"]: Creation complete"
+        ),
+        "the data source is read after the endpoint:
+{out}"
+    );
+    let plan = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    let out = text(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(
+        gate_failed(&out),
+        "the next plan fails too:
+{out}"
+    );
+
+    // The gate off: the check block warns, the run succeeds.
+    let apply = ws.ok(&["apply", "-auto-approve", "-no-color", "-var=gate=false"]);
+    assert!(!has(&apply, "Error:"), "{apply}");
+    assert!(
+        has(&apply, "Warning: Check block assertion failed") && has(&apply, "AML-PE-001"),
+        "the check block warns with the finding:
+{apply}"
+    );
+    let errors = ws.outputs()["isolation_errors"]["value"].clone();
+    assert!(
+        errors.as_array().unwrap().len() == 1
+            && errors[0].as_str().unwrap().starts_with("AML-PE-001 "),
+        "{errors}"
+    );
+    let plan = ws.run(&["plan", "-detailed-exitcode", "-no-color", "-var=gate=false"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+
+    // The code accepted, with the gate on: the plan passes, and only the output loses the
+    // finding (exit code 2 for the output change, no resource changes).
+    let ignore = "-var=ignore=[\"AML-PE-001\"]";
+    let plan = ws.run(&["plan", "-detailed-exitcode", "-no-color", ignore]);
+    let out = text(&plan);
+    assert_eq!(plan.status.code(), Some(2), "{out}");
+    assert!(
+        !has(&out, "Error:")
+            && !has(&out, "Warning: Check block")
+            && has(&out, "without changing any real infrastructure"),
+        "{out}"
+    );
+    let apply = ws.ok(&["apply", "-auto-approve", "-no-color", ignore]);
+    assert!(
+        !has(&apply, "Error:") && !has(&apply, "Warning: Check block"),
+        "{apply}"
+    );
+    assert_eq!(
+        ws.outputs()["isolation_errors"]["value"],
+        serde_json::json!([])
+    );
+    ws.ok(&["destroy", "-auto-approve", "-no-color", "-var=gate=false"]);
 }

@@ -31,6 +31,10 @@ run "private_link_and_allow_list" {
     condition     = length(output.private_endpoint_ips["corp"]) > 0 && output.private_endpoint_connection_status["corp"] == "Approved"
     error_message = "the private endpoint is up: ${jsonencode(output.private_endpoint_connection_status)}"
   }
+  assert {
+    condition     = output.isolation.isolated && output.isolation.error_count == 0 && output.isolation.warning_count == 0 && length(output.isolation_errors) == 0
+    error_message = "private link with a Deny default and public addresses only is isolated: ${jsonencode(output.isolation.findings)}"
+  }
 }
 
 # The list changes: one address leaves, one comes; the rest stay.
@@ -46,5 +50,9 @@ run "allow_list_changes" {
   assert {
     condition     = output.allowed_ips == tolist(["13.64.0.0/16", "20.42.0.0/24", "52.160.10.4"])
     error_message = "the rules follow the list: ${jsonencode(output.allowed_ips)}"
+  }
+  assert {
+    condition     = output.isolation.isolated
+    error_message = "still isolated: ${jsonencode(output.isolation.findings)}"
   }
 }

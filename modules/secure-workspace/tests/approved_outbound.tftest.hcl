@@ -45,6 +45,12 @@ run "approved_outbound_with_presets" {
     condition     = output.outbound_rule_statuses["datafactory"] == "Active" && output.outbound_rule_statuses["lake-dfs"] == "Active"
     error_message = "rules on a provisioned network are active: ${jsonencode(output.outbound_rule_statuses)}"
   }
+  # Outbound only: no failed or inactive rule (AML-MN-003/004), the network is provisioned
+  # (no AML-MN-001); inbound is public by design without private endpoints (info AML-IN-002).
+  assert {
+    condition     = output.isolation.isolated && length(output.isolation_codes.error) == 0 && length(output.isolation_codes.warning) == 0 && output.isolation_codes.info == tolist(["AML-IN-002"])
+    error_message = "the managed network raises no finding: ${jsonencode(output.isolation_codes)}"
+  }
 }
 
 # A custom host more is one more rule; the others stay as they are.

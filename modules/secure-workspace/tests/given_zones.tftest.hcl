@@ -38,4 +38,9 @@ run "endpoint_in_given_zones" {
     condition     = length(output.dns_records) >= 2
     error_message = "the zone group wrote the A records: ${jsonencode(output.dns_records)}"
   }
+  # The central zones are linked to vnet-hub by their owner: no AML-PE-002 or AML-PE-003.
+  assert {
+    condition     = output.isolation.error_count == 0 && output.isolation_codes.warning == tolist(["AML-IN-001"])
+    error_message = "the given zones cover and resolve the endpoint: ${jsonencode(output.isolation_codes)}"
+  }
 }

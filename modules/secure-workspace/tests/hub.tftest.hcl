@@ -6,22 +6,33 @@ provider "aml" {}
 
 variables {
   workspace_id = "/subscriptions/00000000-0000-4000-8000-00000000a3b1/resourceGroups/rg-secure-ml/providers/Microsoft.MachineLearningServices/workspaces/hub-secure"
-}
-
-run "hub_two_vnets" {
-  variables {
-    private_endpoints = {
-      hub = { subnet_id = "/subscriptions/00000000-0000-4000-8000-00000000a3b1/resourceGroups/rg-secure-ml/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/snet-pe" }
-      spoke = {
-        subnet_id         = "/subscriptions/00000000-0000-4000-8000-00000000a3b1/resourceGroups/rg-secure-ml/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/snet-pe"
-        manual_connection = true
-        request_message   = "Spoke team: access to the shared hub"
-      }
-    }
-    inbound = {
-      public_network_access = "Disabled"
+  private_endpoints = {
+    hub = { subnet_id = "/subscriptions/00000000-0000-4000-8000-00000000a3b1/resourceGroups/rg-secure-ml/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/snet-pe" }
+    spoke = {
+      subnet_id         = "/subscriptions/00000000-0000-4000-8000-00000000a3b1/resourceGroups/rg-secure-ml/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/snet-pe"
+      manual_connection = true
+      request_message   = "Spoke team: access to the shared hub"
     }
   }
+  inbound = {
+    public_network_access = "Disabled"
+  }
+}
+
+# The spoke's connection is Pending, an isolation error (AML-PE-001: no traffic flows through
+# it). With the gate on (the default), the data source is read during the apply, after the
+# endpoints, and its postcondition fails the apply: what a pipeline's apply would report.
+run "gate_fails_the_apply_while_pending" {
+  expect_failures = [data.aml_workspace_isolation.this]
+}
+
+# The same hub with the gate off: the apply succeeds, the `isolation` check block warns (a
+# failure for terraform test, hence expect_failures), and the outputs name the finding.
+run "hub_two_vnets" {
+  variables {
+    fail_on_isolation_errors = false
+  }
+  expect_failures = [check.isolation]
 
   assert {
     condition     = alltrue([for ip in output.private_endpoint_ips["hub"] : startswith(ip, "10.10.1.")]) && alltrue([for ip in output.private_endpoint_ips["spoke"] : startswith(ip, "10.20.1.")])
@@ -46,5 +57,31 @@ run "hub_two_vnets" {
   assert {
     condition     = aml_workspace_network_access.this[0].public_network_access == "Disabled"
     error_message = "the hub is reachable only through its private endpoints"
+  }
+  assert {
+    condition     = output.isolation_codes.error == tolist(["AML-PE-001"]) && output.isolation.error_count == 1
+    error_message = "only the pending connection is an error: ${jsonencode(output.isolation_codes)}"
+  }
+  assert {
+    condition     = length(output.isolation_errors) == 1 && strcontains(output.isolation_errors[0], "pe-hub-secure-spoke")
+    error_message = "the error names the spoke's endpoint: ${jsonencode(output.isolation_errors)}"
+  }
+  # Two endpoints, neither in a VNet that also holds endpoints to the hub's storage, key vault
+  # and registry (which tests/world.json leaves public): AML-DEP-002 and AML-DEP-001 warnings.
+  assert {
+    condition     = output.isolation_codes.warning == tolist(["AML-DEP-001", "AML-DEP-002"])
+    error_message = "the dependencies' findings: ${jsonencode(output.isolation_codes)}"
+  }
+}
+
+# Accepting the code while the hub owner has not approved yet: the gate passes.
+run "pending_approval_ignored" {
+  variables {
+    isolation_ignore = ["AML-PE-001"]
+  }
+
+  assert {
+    condition     = output.isolation.error_count == 0 && !contains(output.isolation.findings[*].code, "AML-PE-001")
+    error_message = "the ignored code is left out: ${jsonencode(output.isolation_codes)}"
   }
 }

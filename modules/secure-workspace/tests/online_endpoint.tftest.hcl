@@ -46,4 +46,15 @@ run "secure_online_endpoints" {
     condition     = output.managed_network_status == "Active" && aml_workspace_image_build.this[0].compute_name == "image-builder"
     error_message = "the endpoints come after a provisioned network and the image build compute"
   }
+  # The workspace side is closed (no AML-OE, AML-MN, AML-PE or AML-IN finding); what is left is
+  # the dependencies of tests/world.json, still open to the internet (AML-DEP-001, a warning:
+  # the module does not manage them).
+  assert {
+    condition     = output.isolation.error_count == 0 && output.isolation_codes.warning == tolist(["AML-DEP-001"]) && output.isolation.warning_count == 3
+    error_message = "only the open storage account, key vault and registry: ${jsonencode(output.isolation_codes)}"
+  }
+  assert {
+    condition     = toset([for f in output.isolation.findings : regex("[^/]+$", f.resource_id) if f.code == "AML-DEP-001"]) == toset(["stsecureml", "kv-secure-ml", "acrsecureml"])
+    error_message = "one finding per dependency: ${jsonencode(output.isolation.findings)}"
+  }
 }
