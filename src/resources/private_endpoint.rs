@@ -183,11 +183,32 @@ async fn check_against_subnet(ctx: &Ctx<'_>, plan: &mut TypedPlan<M>) -> Result<
         Err(e) if e.is_not_found() || e.kind == crate::arm::ErrorKind::Auth => Ok(None),
         Err(e) => Err(e),
     };
+    // One read of the VNet answers both checks (a VNet embeds its subnets), and the endpoints
+    // of one plan share it: their reads go through the shared list of the resource group's VNets.
+    let vnet_id = subnet_id.virtual_network();
+    let vnet = match readable(read_listed(&arm, &vnet_id, NETWORK).await)
+        .doing(format!("reading virtual network {vnet_id}"))?
+    {
+        Some(r) => Some(parse::<VirtualNetwork>(&r.body)?),
+        None => None,
+    };
     if !ips.is_empty() {
-        let found = readable(arm.get(&subnet_id, NETWORK).await)
-            .doing(format!("reading subnet {subnet_id}"))?;
-        if let Some(r) = found {
-            let subnet: Subnet = parse(&r.body)?;
+        let embedded = vnet
+            .as_ref()
+            .and_then(|v| v.subnet(subnet_id.name()))
+            .cloned();
+        let subnet = match (embedded, &vnet) {
+            (Some(s), _) => Some(s),
+            // A VNet without its subnets embedded: read the subnet itself.
+            (None, Some(_)) => match readable(arm.get(&subnet_id, NETWORK).await)
+                .doing(format!("reading subnet {subnet_id}"))?
+            {
+                Some(r) => Some(parse::<Subnet>(&r.body)?),
+                None => None,
+            },
+            (None, None) => None,
+        };
+        if let Some(subnet) = subnet {
             let prefixes = subnet.prefixes();
             for (i, ip) in &ips {
                 let checks: Vec<bool> = prefixes.iter().filter_map(|p| in_prefix(ip, p)).collect();
@@ -213,13 +234,7 @@ async fn check_against_subnet(ctx: &Ctx<'_>, plan: &mut TypedPlan<M>) -> Result<
         }
     }
     if let Some(location) = location {
-        let vnet_id = subnet_id.virtual_network();
-        let found = readable(arm.get(&vnet_id, NETWORK).await)
-            .doing(format!("reading virtual network {vnet_id}"))?;
-        let region = match found {
-            Some(r) => parse::<VirtualNetwork>(&r.body)?.location,
-            None => None,
-        };
+        let region = vnet.and_then(|v| v.location);
         if let Some(region) = region.filter(|r| pl::location_key(r) != pl::location_key(&location))
         {
             plan.diagnostics.error_at(

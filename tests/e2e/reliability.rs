@@ -40,9 +40,12 @@ fn example_workspace(emu: &Emulator, name: &str) -> Workspace {
 /// The private-link and managed-network examples apply, plan clean and destroy while every
 /// created resource answers 404 to its first one or two GETs (replication lag). Before the client
 /// waited out such 404s after its own writes, both examples failed 3 of 3 with one lagged 404.
+/// The private endpoint is read while its connection is approved, so private-link must meet the
+/// lag; the managed network's creates are read back from their operations' own results (the
+/// shared reads), so that apply may make no read the fault can answer, and it must simply pass.
 #[test]
 fn examples_survive_replication_lag_after_create() {
-    for name in ["private-link", "managed-network"] {
+    for (name, must_meet_lag) in [("private-link", true), ("managed-network", false)] {
         for lag in [1, 2] {
             eprintln!("examples/{name} with 404-after-create={lag}");
             let emu = Emulator::start(&["--faults", &format!("404-after-create={lag}")]);
@@ -50,8 +53,9 @@ fn examples_survive_replication_lag_after_create() {
             let ws = example_workspace(&emu, name);
             ws.ok(&["apply", "-auto-approve", "-no-color"]);
             let lagged = not_found_gets(&emu);
+            eprintln!("examples/{name}: the fault answered {lagged} GETs with 404");
             assert!(
-                lagged >= lag,
+                !must_meet_lag || lagged >= lag,
                 "{name}: the fault answered {lagged} GETs with 404 (expected at least {lag})"
             );
             ws.assert_no_changes();
