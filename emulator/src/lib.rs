@@ -9,6 +9,8 @@ pub mod auth;
 pub mod cli;
 pub mod errors;
 pub mod faults;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ids;
 pub mod lro;
 pub mod reply;
