@@ -97,10 +97,12 @@ pub fn route(data: &[u8]) {
                 .path()
                 .to_ascii_lowercase()
                 .starts_with("/subscriptions");
+            // A HEAD answer has headers only (ARM sends no body, whatever the status).
+            let head = req.method() == axum::http::Method::HEAD;
             let resp = runtime()
                 .block_on(router.clone().oneshot(req))
                 .unwrap_or_else(|e| match e {});
-            check_response(resp, arm);
+            check_response(resp, arm, head);
         }
         match next {
             Some(n) => rest = n,
@@ -109,7 +111,7 @@ pub fn route(data: &[u8]) {
     }
 }
 
-fn check_response(resp: Response<Body>, arm: bool) {
+fn check_response(resp: Response<Body>, arm: bool, head: bool) {
     let status = resp.status();
     let dropped = resp
         .extensions()
@@ -123,7 +125,7 @@ fn check_response(resp: Response<Body>, arm: bool) {
     let body = runtime()
         .block_on(axum::body::to_bytes(resp.into_body(), usize::MAX))
         .expect("an in-memory body");
-    if dropped {
+    if dropped || head {
         return;
     }
     let parsed: Option<Value> = if json {
