@@ -288,7 +288,9 @@ impl Spec {
             };
             match w {
                 Seg::Lit(l) if !g.eq_ignore_ascii_case(l) => {
-                    return Err(self.reject(input, format!("segment {n} is {}, expected {l:?}", seg(g))));
+                    return Err(
+                        self.reject(input, format!("segment {n} is {}, expected {l:?}", seg(g)))
+                    );
                 }
                 Seg::Name(p) if g.is_empty() => {
                     return Err(self.reject(input, format!("segment {n} ({{{p}}}) is empty")));
@@ -325,9 +327,10 @@ impl Spec {
         for (i, (g, w)) in segs.iter().zip(&want).enumerate() {
             if let Seg::Lit(l) = w {
                 if !g.eq_ignore_ascii_case(l) {
-                    return Err(
-                        self.reject(input, format!("segment {} is {}, expected {l:?}", i + 1, seg(g)))
-                    );
+                    return Err(self.reject(
+                        input,
+                        format!("segment {} is {}, expected {l:?}", i + 1, seg(g)),
+                    ));
                 }
             }
         }
@@ -858,7 +861,7 @@ mod tests {
         // name, so the parsed ID did not parse back to itself.
         let id = ResourceId::parse_lenient("/subscriptions/s/resourceGroups/rg\r/ ").unwrap();
         assert_eq!(id.to_string(), "/subscriptions/s/resourceGroups/rg");
-        assert_eq!(ResourceId::parse_lenient(&id.to_string()), Some(id));
+        assert_eq!(ResourceId::parse_lenient(id.as_ref()), Some(id));
         // Found by fuzzing: a long bad segment was quoted whole in the message.
         let long = format!("/subscriptions/s/{}/rg", "x".repeat(500));
         let e = ResourceGroupId::parse(&long).unwrap_err().message;

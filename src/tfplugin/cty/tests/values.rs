@@ -32,7 +32,19 @@ fn number_display_and_parse() {
         assert_eq!(n(input).to_string(), *want, "parse({input})");
     }
     for bad in [
-        "", "-", ".", "1e", "e5", "1.2.3", "abc", "NaN", "Inf", "1e99999", "0x10", " 1", "1_000",
+        "",
+        "-",
+        ".",
+        "1e",
+        "e5",
+        "1.2.3",
+        "abc",
+        "NaN",
+        "Inf",
+        "1e99999",
+        "0x10",
+        " 1",
+        "1_000",
         // Found by fuzzing: an exponent that saturates i64 overflowed the scale arithmetic.
         "1889348814740e77777777777777777777777777777777777777777777777777777777713230",
         "10e9223372036854775807",
