@@ -15,3 +15,7 @@ pub mod provider;
 pub mod release;
 pub mod resources;
 pub mod tfplugin;
+
+/// Fuzz target bodies (`fuzz/` and `tests/fuzz_corpora.rs`); not part of the API.
+#[doc(hidden)]
+pub mod fuzzing;

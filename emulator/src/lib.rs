@@ -10,6 +10,8 @@ pub mod cli;
 pub mod errors;
 pub mod exec;
 pub mod faults;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ids;
 pub mod lro;
 pub mod reply;

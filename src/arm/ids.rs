@@ -170,9 +170,10 @@ impl AsRef<str> for ResourceId {
     }
 }
 
-/// Splits a lenient ID into segments: trims whitespace and slashes; no empty segment allowed.
+/// Splits a lenient ID into segments: trims whitespace and slashes (in any mix, so the first and
+/// last names never keep surrounding whitespace); no empty segment allowed.
 fn split_lenient(s: &str) -> Option<Vec<&str>> {
-    let t = s.trim().trim_matches('/');
+    let t = s.trim_matches(|c: char| c == '/' || c.is_whitespace());
     if t.is_empty() {
         return None;
     }
@@ -181,6 +182,17 @@ fn split_lenient(s: &str) -> Option<Vec<&str>> {
         return None;
     }
     Some(segs)
+}
+
+/// A segment as an error message quotes it (`{:?}`), shortened to its first 60 characters when
+/// longer, so a hostile ID does not flood the message (the whole input is shortened by the caller).
+fn seg(g: &str) -> String {
+    let count = g.chars().count();
+    if count <= 60 {
+        return format!("{g:?}");
+    }
+    let head: String = g.chars().take(60).collect();
+    format!("{head:?}… ({count} characters)")
 }
 
 /// The expected shape of one typed ID.
@@ -276,7 +288,9 @@ impl Spec {
             };
             match w {
                 Seg::Lit(l) if !g.eq_ignore_ascii_case(l) => {
-                    return Err(self.reject(input, format!("segment {n} is {g:?}, expected {l:?}")));
+                    return Err(
+                        self.reject(input, format!("segment {n} is {}, expected {l:?}", seg(g)))
+                    );
                 }
                 Seg::Name(p) if g.is_empty() => {
                     return Err(self.reject(input, format!("segment {n} ({{{p}}}) is empty")));
@@ -288,10 +302,10 @@ impl Spec {
             return Err(self.reject(
                 input,
                 format!(
-                    "it has {} segments, expected {}; unexpected {:?} after segment {}",
+                    "it has {} segments, expected {}; unexpected {} after segment {}",
                     got.len(),
                     want.len(),
-                    got[want.len()],
+                    seg(got[want.len()]),
                     want.len()
                 ),
             ));
@@ -313,9 +327,10 @@ impl Spec {
         for (i, (g, w)) in segs.iter().zip(&want).enumerate() {
             if let Seg::Lit(l) = w {
                 if !g.eq_ignore_ascii_case(l) {
-                    return Err(
-                        self.reject(input, format!("segment {} is {g:?}, expected {l:?}", i + 1))
-                    );
+                    return Err(self.reject(
+                        input,
+                        format!("segment {} is {}, expected {l:?}", i + 1, seg(g)),
+                    ));
                 }
             }
         }
@@ -842,6 +857,22 @@ mod tests {
             ResourceId::parse_lenient("/subscriptions/s/resourceGroups/rg/providers/X/t").is_none()
         );
         assert!(ResourceId::parse_lenient("/foo/bar").is_none());
+        // Found by fuzzing: whitespace between the last name and a trailing slash stayed in the
+        // name, so the parsed ID did not parse back to itself.
+        let id = ResourceId::parse_lenient("/subscriptions/s/resourceGroups/rg\r/ ").unwrap();
+        assert_eq!(id.to_string(), "/subscriptions/s/resourceGroups/rg");
+        assert_eq!(ResourceId::parse_lenient(id.as_ref()), Some(id));
+        // Found by fuzzing: a long bad segment was quoted whole in the message.
+        let long = format!("/subscriptions/s/{}/rg", "x".repeat(500));
+        let e = ResourceGroupId::parse(&long).unwrap_err().message;
+        assert!(e.contains("(500 characters)"), "{e}");
+        assert!(e.len() < 800, "{}", e.len());
+        assert_eq!(
+            ResourceGroupId::parse_lenient(" / subscriptions/s/resourceGroups/rg \t/")
+                .unwrap()
+                .to_string(),
+            "/subscriptions/s/resourceGroups/rg"
+        );
         assert_eq!(
             ResourceId::parse_lenient("/subscriptions/s")
                 .unwrap()

@@ -231,8 +231,9 @@ pub fn check_ports(s: &str) -> Result<(), String> {
         };
         if !ok {
             return Err(format!(
-                "{s:?} is not a valid port range list: {part:?} is not a port (1-65535) or a range like \
-                 \"8000-8080\". Separate entries with commas (\"80,443\"), or use \"*\" for all ports."
+                "{s:?} is not a valid port range list: {} is not a port (1-65535) or a range like \
+                 \"8000-8080\". Separate entries with commas (\"80,443\"), or use \"*\" for all ports.",
+                quote(part)
             ));
         }
     }
@@ -1121,5 +1122,15 @@ mod tests {
             "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/applicationGateways/g";
         assert!(check_pe_target(agw, "appGwPrivateFrontendIpIPv4").is_ok());
         assert!(PE_TARGETS.len() >= 18);
+    }
+
+    /// Found by fuzzing: a long bad entry of a port list was quoted whole in the message.
+    #[test]
+    fn long_port_entries_are_shortened_in_messages() {
+        let v = format!("80,{}", "9".repeat(1000));
+        // As plan-time validation reports it (the whole value is shortened there).
+        let m = crate::tfplugin::diagnostics::shorten_quoted(check_ports(&v).unwrap_err(), &v);
+        assert!(m.contains("(1000 characters)"), "{m}");
+        assert!(m.len() < 600, "{} characters: {m}", m.len());
     }
 }

@@ -83,7 +83,8 @@ pub fn check_dns_zone_name(name: &str) -> Result<(), String> {
     for l in labels {
         if l.is_empty() || l.len() > 63 {
             return Err(format!(
-                "{name:?} has a label {l:?} that is not 1 to 63 characters long."
+                "{name:?} has a label {} that is not 1 to 63 characters long.",
+                crate::tfplugin::diagnostics::quote(l)
             ));
         }
         if let Some(c) = l
@@ -778,5 +779,18 @@ mod tests {
             V::Known(BTreeMap::new())
         );
         assert_eq!(tags_state(None, &V::Null), V::Null);
+    }
+
+    /// Found by fuzzing: a long bad label was quoted whole in the message.
+    #[test]
+    fn long_labels_are_shortened_in_messages() {
+        let name = format!("privatelink.{}.ms", "a".repeat(200));
+        // As plan-time validation reports it (the whole value is shortened there).
+        let m = crate::tfplugin::diagnostics::shorten_quoted(
+            check_dns_zone_name(&name).unwrap_err(),
+            &name,
+        );
+        assert!(m.contains("(200 characters)"), "{m}");
+        assert!(m.len() < 400, "{} characters: {m}", m.len());
     }
 }

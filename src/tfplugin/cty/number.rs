@@ -120,6 +120,12 @@ impl Number {
             if i == start {
                 return None;
             }
+            // An exponent beyond the bound by more than the digits could make up is out of
+            // range whatever the digits; rejecting it here keeps the scale arithmetic below far
+            // from i64's limits (a saturated exponent made the normalised scale i64::MIN).
+            if exp > MAX_EXPONENT.saturating_add(b.len() as i64) {
+                return None;
+            }
             if exp_negative {
                 exp = -exp;
             }
@@ -142,7 +148,7 @@ impl Number {
     /// Whether the normalised scale (the power of ten the digits are divided by) is within
     /// [`MAX_EXPONENT`] either way.
     fn within_bounds(&self) -> bool {
-        self.0.as_bigint_and_exponent().1.abs() <= MAX_EXPONENT
+        self.0.as_bigint_and_exponent().1.unsigned_abs() <= MAX_EXPONENT as u64
     }
 
     /// The value as an `i64`, if it is an integer in range.

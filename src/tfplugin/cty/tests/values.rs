@@ -32,10 +32,31 @@ fn number_display_and_parse() {
         assert_eq!(n(input).to_string(), *want, "parse({input})");
     }
     for bad in [
-        "", "-", ".", "1e", "e5", "1.2.3", "abc", "NaN", "Inf", "1e99999", "0x10", " 1", "1_000",
+        "",
+        "-",
+        ".",
+        "1e",
+        "e5",
+        "1.2.3",
+        "abc",
+        "NaN",
+        "Inf",
+        "1e99999",
+        "0x10",
+        " 1",
+        "1_000",
+        // Found by fuzzing: an exponent that saturates i64 overflowed the scale arithmetic.
+        "1889348814740e77777777777777777777777777777777777777777777777777777777713230",
+        "10e9223372036854775807",
+        "10e-9223372036854775808",
+        "1e-99999999999999999999999999",
     ] {
         assert!(Number::parse(bad).is_none(), "{bad:?} should not parse");
     }
+    // Exponents past the bound still parse when the digits bring the value back in range.
+    assert_eq!(n("1000e-4099"), n("1e-4096"));
+    assert_eq!(n("0.001e4099"), n("1e4096"));
+    assert!(Number::parse("1e4097").is_none());
 }
 
 #[test]
