@@ -10,6 +10,7 @@
 
 use crate::app::App;
 use crate::cli::Config;
+use crate::state::World;
 use axum::body::Body;
 use axum::http::{Request, Response};
 use serde_json::Value;
@@ -32,9 +33,21 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-fn world() -> &'static Vec<Value> {
+fn seed() -> &'static Vec<Value> {
     static SEED: OnceLock<Vec<Value>> = OnceLock::new();
     SEED.get_or_init(crate::seed::default_world)
+}
+
+/// The default world as loaded once (`seed::reset`); every input starts from a copy of it, which
+/// costs a fraction of loading the seed again.
+fn loaded_world() -> &'static World {
+    static WORLD: OnceLock<World> = OnceLock::new();
+    WORLD.get_or_init(|| {
+        let app = App::new(Config::default(), seed().clone());
+        crate::seed::reset(&app).expect("the default world loads");
+        let w = app.world.read().unwrap_or_else(|e| e.into_inner()).clone();
+        w
+    })
 }
 
 /// A fresh emulator state with the default world, operations that complete at once and a known
@@ -44,9 +57,9 @@ fn fresh_app() -> Arc<App> {
         lro_delay_ms: 0,
         ..Config::default()
     };
-    let app = Arc::new(App::new(cfg, world().clone()));
+    let app = Arc::new(App::new(cfg, seed().clone()));
     *app.base_url.write().unwrap_or_else(|e| e.into_inner()) = "https://127.0.0.1:1".into();
-    crate::seed::reset(&app).expect("the default world loads");
+    *app.world.write().unwrap_or_else(|e| e.into_inner()) = loaded_world().clone();
     app.tokens
         .write()
         .unwrap_or_else(|e| e.into_inner())

@@ -51,7 +51,7 @@ pub struct Res {
 pub type Counters = BTreeMap<String, BTreeMap<String, u64>>;
 
 /// The whole mutable state.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct World {
     /// Known subscriptions: lowercase id → id in stored casing.
     pub subs: BTreeMap<String, String>,
