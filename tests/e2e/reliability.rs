@@ -48,7 +48,7 @@ fn examples_survive_replication_lag_after_create() {
     for (name, must_meet_lag) in [("private-link", true), ("managed-network", false)] {
         for lag in [1, 2] {
             eprintln!("examples/{name} with 404-after-create={lag}");
-            let emu = Emulator::start(&["--faults", &format!("404-after-create={lag}")]);
+            let emu = Emulator::start(&["--faults", &format!("404-after-create={lag},lag=1s")]);
             let seed: Vec<String> = emu.resource_ids();
             let ws = example_workspace(&emu, name);
             ws.ok(&["apply", "-auto-approve", "-no-color"]);
@@ -58,6 +58,10 @@ fn examples_survive_replication_lag_after_create() {
                 !must_meet_lag || lagged >= lag,
                 "{name}: the fault answered {lagged} GETs with 404 (expected at least {lag})"
             );
+            // The wait for "not visible yet" covers reads after this process's own writes; the
+            // next process (the plan's refresh) does not know them, so the plan comes after the
+            // lag window (1 s), as a person's or pipeline's next plan would.
+            std::thread::sleep(std::time::Duration::from_millis(1100));
             ws.assert_no_changes();
             let state = ws.ok(&["show", "-no-color"]);
             assert!(!state.contains("tainted"), "{state}");
