@@ -21,7 +21,7 @@
 //!   The wait before taking a batch is bounded and happens only when edits are known to be
 //!   coming: (a) while an [`ExpectedEdits`] source (the provider's plan-time announcements)
 //!   reports an expected edit of this workspace, until it is submitted or the source's expiry
-//!   (300 ms after the announcement, for the provider); (b) otherwise, for at most
+//!   (1 s after the announcement, for the provider); (b) otherwise, for at most
 //!   [`REFILL_WAIT`] (400 ms) after the previous cycle of this workspace answered its callers,
 //!   until as many new edits (of any workspace) have been submitted as that cycle answered. A
 //!   lone edit, or the first after a quiet spell, waits for nothing. Edits only touch what they

@@ -24,9 +24,11 @@ use crate::arm::ids::WorkspaceId;
 use crate::arm::ExpectedEdits;
 
 /// How long an announced edit is waited for. Terraform plans a resource instance and applies it
-/// right after, so an announced edit normally arrives within milliseconds; this bounds the wait
-/// when it never comes (the apply failed early, or the plan was a plan only).
-pub const ANNOUNCE_TTL: Duration = Duration::from_millis(300);
+/// right after, so an announced edit normally arrives within milliseconds, but on a loaded
+/// machine (a CI runner running other jobs) the gap was seen above 300 ms, which split a batch
+/// of sibling rules into several writes; this bounds the wait when the edit never comes (the
+/// apply failed early, or the plan was a plan only).
+pub const ANNOUNCE_TTL: Duration = Duration::from_millis(1000);
 
 /// Edits announced at plan time and not yet submitted, per workspace (lower-cased ID).
 #[derive(Debug, Default)]
