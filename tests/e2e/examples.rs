@@ -7,16 +7,10 @@ use crate::tf::{example, examples_dir, Workspace};
 
 fn run_example(name: &str) {
     eprintln!("examples/{name}");
-    let dir = examples_dir().join(name);
     let emu = Emulator::start(&[]);
     let ws = Workspace::against(&emu, &example(name));
     ws.vendor_modules();
-    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-        let file = entry.file_name().to_string_lossy().to_string();
-        if file.ends_with(".tf") && file != "main.tf" {
-            ws.write(&file, &std::fs::read_to_string(entry.path()).unwrap());
-        }
-    }
+    ws.add_example_files(name);
     ws.init();
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
     ws.assert_no_changes();

@@ -24,15 +24,7 @@ fn not_found_gets(emu: &Emulator) -> usize {
 /// A workspace for the runnable example `name` (with its extra `.tf` files) against `emu`.
 fn example_workspace(emu: &Emulator, name: &str) -> Workspace {
     let ws = Workspace::against(emu, &example(name));
-    for entry in std::fs::read_dir(examples_dir().join(name))
-        .unwrap()
-        .flatten()
-    {
-        let file = entry.file_name().to_string_lossy().to_string();
-        if file.ends_with(".tf") && file != "main.tf" {
-            ws.write(&file, &std::fs::read_to_string(entry.path()).unwrap());
-        }
-    }
+    ws.add_example_files(name);
     ws.init();
     ws
 }

@@ -95,15 +95,7 @@ fn the_examples_use_no_more_requests_than_before() {
     for (name, [gets, puts, patches], refresh_gets) in EXAMPLE_CEILINGS {
         let emu = Emulator::start(&[]);
         let ws = Workspace::against(&emu, &example(name));
-        for entry in std::fs::read_dir(examples_dir().join(name))
-            .unwrap()
-            .flatten()
-        {
-            let file = entry.file_name().to_string_lossy().to_string();
-            if file.ends_with(".tf") && file != "main.tf" {
-                ws.write(&file, &std::fs::read_to_string(entry.path()).unwrap());
-            }
-        }
+        ws.add_example_files(name);
         ws.init();
         let (_, apply, _) = measured(&emu, &ws, &["apply", "-auto-approve", "-no-color"]);
         let (_, refresh, _) = measured(&emu, &ws, &["plan", "-no-color"]);

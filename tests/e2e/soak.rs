@@ -273,15 +273,7 @@ fn every_example_survives_seeded_faults_and_the_auditor_finds_nothing() {
         .iter()
         .map(|name| {
             let ws = Workspace::new(&example(name));
-            for entry in std::fs::read_dir(examples_dir().join(name))
-                .unwrap()
-                .flatten()
-            {
-                let file = entry.file_name().to_string_lossy().to_string();
-                if file.ends_with(".tf") && file != "main.tf" {
-                    ws.write(&file, &std::fs::read_to_string(entry.path()).unwrap());
-                }
-            }
+            ws.add_example_files(name);
             ws.vendor_modules();
             ws.init();
             (name.clone(), ws)

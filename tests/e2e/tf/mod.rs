@@ -99,6 +99,20 @@ impl Workspace {
         std::fs::write(self.work().join(name), content).unwrap();
     }
 
+    /// Copies the runnable example `name`'s `.tf` files other than `main.tf` (which the workspace
+    /// was created with, from [`example`]) into the working directory.
+    pub fn add_example_files(&self, name: &str) {
+        for entry in std::fs::read_dir(examples_dir().join(name))
+            .unwrap()
+            .flatten()
+        {
+            let file = entry.file_name().to_string_lossy().to_string();
+            if file.ends_with(".tf") && file != "main.tf" {
+                self.write(&file, &std::fs::read_to_string(entry.path()).unwrap());
+            }
+        }
+    }
+
     /// Makes the repository's local modules available to `main.tf`: an example refers to them as
     /// `../../modules/<name>`, which is rewritten to a copy under the working directory.
     pub fn vendor_modules(&self) {
